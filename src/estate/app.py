@@ -1,0 +1,41 @@
+"""Builds the ASGI application: both faces over one store."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from estate import __version__
+from estate.db.engine import make_engine, make_session_factory
+from estate.kace import users
+from estate.kace.ams import locations, security
+from estate.kace.http import install_error_handlers
+from estate.settings import Settings, get_settings
+
+
+class _RedactSecrets(logging.Filter):
+    """Access logs print query strings; a few routes take passwords or tokens there."""
+
+    _pattern = re.compile(r"((?:pw|password|token|apikey)=)[^&\s\"]*", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(self._pattern.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(title="Estate", version=__version__, docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    install_error_handlers(app)
+    for router in (security.router, locations.router, users.router):
+        app.include_router(router)
+    logging.getLogger("uvicorn.access").addFilter(_RedactSecrets())
+    return app

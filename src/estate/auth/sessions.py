@@ -1,0 +1,181 @@
+"""Login sessions of the KACE face: login, CSRF, two-factor step, idle expiry, organization switch."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from estate.accounts import service as accounts
+from estate.accounts.models import Account, OrganizationAccount
+from estate.auth.models import AuthSession, LoginFailure
+from estate.auth.permissions import Caller
+from estate.auth.secrets import digest, new_hex_token, new_token, verify_password
+from estate.db.base import utcnow
+from estate.errors import Forbidden, InvalidInput, NotAuthenticated, TooManyAttempts
+from estate.orgs import service as orgs
+from estate.orgs.models import Organization
+from estate.settings import Settings
+
+NOT_FULLY_AUTHENTICATED = "User not fully authenticated."
+# last_seen is written at most this often, so that reads do not turn into writes.
+_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass
+class IssuedSession:
+    session: AuthSession
+    token: str
+    jwt: str
+    account: Account
+    organization: Organization
+
+
+def check_rate_limit(db: Session, settings: Settings, key: str, source: str) -> None:
+    since = utcnow() - timedelta(seconds=settings.login_failure_window_seconds)
+    failures = db.scalar(
+        select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.login_key == key, LoginFailure.source == source, LoginFailure.failed_at >= since
+        )
+    )
+    if failures and failures >= settings.login_max_failures:
+        raise TooManyAttempts(
+            "too many failed attempts for this account; try again later",
+            retry_after=settings.login_failure_window_seconds,
+        )
+
+
+def record_failure(db: Session, key: str, source: str) -> None:
+    db.add(LoginFailure(login_key=key, source=source))
+
+
+def _pick_organization(db: Session, account: Account, organization_name: str | None) -> Organization:
+    query = (
+        select(Organization)
+        .join(OrganizationAccount, OrganizationAccount.organization_id == Organization.id)
+        .where(
+            OrganizationAccount.account_id == account.id,
+            OrganizationAccount.is_enabled.is_(True),
+            Organization.is_deleted.is_(False),
+            Organization.is_enabled.is_(True),
+        )
+        .order_by(Organization.id)
+    )
+    if organization_name:
+        query = query.where(func.lower(Organization.name) == organization_name.strip().lower())
+    organization = db.scalars(query).first()
+    if organization is None:
+        raise NotAuthenticated("Invalid user name, password or organization")
+    return organization
+
+
+def login(
+    db: Session,
+    settings: Settings,
+    *,
+    login: str,
+    password: str,
+    organization_name: str | None,
+    source: str,
+) -> IssuedSession:
+    key = accounts.login_key(login)
+    check_rate_limit(db, settings, key, source)
+    account = accounts.find_account(db, login)
+    if account is None or not verify_password(account.password_hash, password):
+        record_failure(db, key, source)
+        raise NotAuthenticated("Invalid user name, password or organization")
+    organization = _pick_organization(db, account, organization_name)
+    db.execute(delete(LoginFailure).where(LoginFailure.login_key == key, LoginFailure.source == source))
+    _forget_idle_sessions(db, settings)
+    token, jwt = new_token(), new_token(48)
+    session = AuthSession(
+        token_hash=digest(token),
+        jwt_hash=digest(jwt),
+        csrf_token=new_hex_token(64),
+        account_id=account.id,
+        organization_id=organization.id,
+        fully_authenticated=account.totp_secret is None,
+        source=source[:64],
+    )
+    db.add(session)
+    db.flush()
+    return IssuedSession(session=session, token=token, jwt=jwt, account=account, organization=organization)
+
+
+def _forget_idle_sessions(db: Session, settings: Settings) -> None:
+    cutoff = utcnow() - timedelta(minutes=settings.session_idle_minutes)
+    db.execute(delete(AuthSession).where(AuthSession.last_seen < cutoff))
+
+
+def find_session(db: Session, settings: Settings, *, token: str | None, jwt: str | None) -> AuthSession:
+    hashes = [digest(value) for value in (token, jwt) if value]
+    if not hashes:
+        raise NotAuthenticated("Not logged in")
+    session = db.scalar(
+        select(AuthSession).where(or_(AuthSession.token_hash.in_(hashes), AuthSession.jwt_hash.in_(hashes)))
+    )
+    if session is None:
+        raise NotAuthenticated("Not logged in")
+    now = utcnow()
+    if session.last_seen < now - timedelta(minutes=settings.session_idle_minutes):
+        db.delete(session)
+        raise NotAuthenticated("Session expired; log in again")
+    if now - session.last_seen > _TOUCH_INTERVAL:
+        session.last_seen = now
+    return session
+
+
+def check_csrf(session: AuthSession, presented: str | None) -> None:
+    if not presented or not secrets.compare_digest(presented.encode(), session.csrf_token.encode()):
+        raise NotAuthenticated("Missing or invalid x-dell-csrf-token header")
+
+
+def caller_for(db: Session, session: AuthSession) -> Caller:
+    row = db.execute(
+        select(Account, OrganizationAccount)
+        .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
+        .where(Account.id == session.account_id, OrganizationAccount.organization_id == session.organization_id)
+    ).first()
+    if row is None or row[0].is_deleted or not row[1].is_enabled:
+        raise NotAuthenticated("This account may no longer use this organization")
+    account, member = row
+    return Caller(
+        account_id=account.id,
+        organization_id=session.organization_id,
+        org_account_id=member.id,
+        login=account.login,
+        grants=accounts.grants_of(db, member.id),
+    )
+
+
+def verify_second_factor(db: Session, settings: Settings, session: AuthSession, code: str | None) -> None:
+    account = db.get(Account, session.account_id)
+    assert account is not None
+    if account.totp_secret is None:
+        session.fully_authenticated = True
+        return
+    if not code:
+        raise InvalidInput("currentCode is required", field="currentCode")
+    source = session.source or "unknown"
+    check_rate_limit(db, settings, account.login_key, source)
+    if not pyotp.TOTP(account.totp_secret).verify(str(code).strip(), valid_window=1):
+        record_failure(db, account.login_key, source)
+        raise NotAuthenticated("Invalid two-factor code")
+    session.fully_authenticated = True
+
+
+def switch_organization(db: Session, session: AuthSession, organization_id: int) -> Organization:
+    organization = orgs.get_organization(db, organization_id)
+    member = accounts.membership_of(db, organization_id, session.account_id)
+    if member is None or not member.is_enabled or not organization.is_enabled:
+        raise Forbidden(f"you are not a member of organization {organization_id}")
+    session.organization_id = organization_id
+    return organization
+
+
+def logout(db: Session, session: AuthSession) -> None:
+    db.delete(session)

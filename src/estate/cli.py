@@ -1,0 +1,213 @@
+"""The `estate` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pyotp
+import typer
+from sqlalchemy import select
+
+from estate.accounts import service as accounts
+from estate.accounts.models import Account, OrganizationAccount
+from estate.auth import apikeys
+from estate.auth.permissions import ADMINISTRATOR, DEFAULT_ROLES
+from estate.bootstrap import DEFAULT_ORGANIZATION, ensure_initial_data
+from estate.db.engine import make_engine, make_session_factory
+from estate.db.migrate import upgrade
+from estate.errors import DomainError
+from estate.orgs import service as orgs
+from estate.orgs.models import Organization
+from estate.settings import get_settings
+
+app = typer.Typer(help="Estate: an IT-estate server speaking the KACE SMA and i-doit APIs.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys of the i-doit JSON-RPC face.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(org_app, name="org")
+app.add_typer(apikey_app, name="apikey")
+
+OrgOption = Annotated[str, typer.Option("--org", help="Organization name")]
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return make_session_factory(engine)
+
+
+def _organization(db, name: str) -> Organization:  # type: ignore[no-untyped-def]
+    organization = orgs.find_by_name(db, name)
+    if organization is None:
+        raise typer.BadParameter(f"no organization named {name!r}", param_hint="--org")
+    return organization
+
+
+def _fail(error: DomainError) -> None:
+    typer.echo(f"error: {error.message}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest revision."""
+    _sessions()
+    typer.echo("database is at the newest revision")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes")] = 1,
+) -> None:
+    """Migrate, create the first organization and admin when the database is empty, and serve."""
+    import uvicorn
+
+    settings = get_settings()
+    first = ensure_initial_data(_sessions(), settings)
+    if first is not None:
+        typer.echo(f"Created organization {DEFAULT_ORGANIZATION!r} with account 'admin'.")
+        if first.admin_password:
+            typer.echo(f"  admin password (shown once): {first.admin_password}")
+        if first.idoit_apikey:
+            typer.echo(f"  i-doit API key of {DEFAULT_ORGANIZATION!r} (shown once): {first.idoit_apikey}")
+    uvicorn.run(
+        "estate.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+@user_app.command("create")
+def user_create(
+    login: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    org: OrgOption = DEFAULT_ORGANIZATION,
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(DEFAULT_ROLES)} or a custom role")] = ADMINISTRATOR,
+    full_name: Annotated[str | None, typer.Option("--full-name")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create an account and make it a member of an organization."""
+    try:
+        with _sessions().begin() as db:
+            organization = _organization(db, org)
+            existing = accounts.find_account(db, login)
+            if existing is not None:
+                accounts.add_membership(db, account=existing, organization_id=organization.id, role_name=role)
+            else:
+                accounts.create_account(
+                    db,
+                    login=login,
+                    password=password,
+                    actor_account_id=None,
+                    organization_id=organization.id,
+                    role_name=role,
+                    values={"full_name": full_name, "email": email},
+                )
+    except DomainError as error:
+        _fail(error)
+    typer.echo(f"account {login!r} is a member of {org!r} as {role!r}")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    login: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)]
+) -> None:
+    """Set an account's password."""
+    with _sessions().begin() as db:
+        account = accounts.find_account(db, login)
+        if account is None:
+            raise typer.BadParameter(f"no account {login!r}", param_hint="LOGIN")
+        accounts.set_password(account, password)
+    typer.echo(f"password of {login!r} changed")
+
+
+@user_app.command("totp")
+def user_totp(
+    login: str, disable: Annotated[bool, typer.Option("--disable", help="Turn two-factor login off")] = False
+) -> None:
+    """Enrol an account in two-factor login (TOTP) and print the secret for an authenticator app."""
+    with _sessions().begin() as db:
+        account = accounts.find_account(db, login)
+        if account is None:
+            raise typer.BadParameter(f"no account {login!r}", param_hint="LOGIN")
+        account.totp_secret = None if disable else pyotp.random_base32()
+        secret = account.totp_secret
+    if secret is None:
+        typer.echo(f"two-factor login is off for {login!r}")
+        return
+    typer.echo(f"secret: {secret}")
+    typer.echo(f"uri: {pyotp.TOTP(secret).provisioning_uri(name=login, issuer_name='Estate')}")
+
+
+@user_app.command("list")
+def user_list(org: Annotated[str | None, typer.Option("--org")] = None) -> None:
+    """List accounts (of one organization with --org)."""
+    with _sessions().begin() as db:
+        query = select(Account).where(Account.is_deleted.is_(False)).order_by(Account.id)
+        if org:
+            organization = _organization(db, org)
+            query = query.join(OrganizationAccount, OrganizationAccount.account_id == Account.id).where(
+                OrganizationAccount.organization_id == organization.id
+            )
+        for account in db.scalars(query):
+            typer.echo(f"{account.id}\t{account.login}\t{account.full_name or ''}\t{account.email or ''}")
+
+
+@org_app.command("create")
+def org_create(name: str) -> None:
+    """Create an organization with its default roles."""
+    try:
+        with _sessions().begin() as db:
+            organization = orgs.create_organization(db, name=name, actor_account_id=None)
+            organization_id = organization.id
+    except DomainError as error:
+        _fail(error)
+    typer.echo(f"organization {name!r} created with id {organization_id}")
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organizations."""
+    with _sessions().begin() as db:
+        for organization in db.scalars(select(Organization).order_by(Organization.id)):
+            state = "enabled" if organization.is_enabled else "disabled"
+            typer.echo(f"{organization.id}\t{organization.name}\t{state}")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    org: OrgOption = DEFAULT_ORGANIZATION,
+    key: Annotated[str | None, typer.Option(help="Use this key instead of a generated one")] = None,
+    description: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Create an API key for the i-doit JSON-RPC face of an organization; prints it once."""
+    try:
+        with _sessions().begin() as db:
+            organization = _organization(db, org)
+            raw = apikeys.create_api_key(db, organization_id=organization.id, raw_key=key, description=description)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(raw)
+
+
+@apikey_app.command("list")
+def apikey_list(org: Annotated[str | None, typer.Option("--org")] = None) -> None:
+    """List API keys (their first characters only)."""
+    with _sessions().begin() as db:
+        organization_id = _organization(db, org).id if org else None
+        names = dict(db.execute(select(Organization.id, Organization.name)).tuples())
+        for key in apikeys.list_api_keys(db, organization_id):
+            state = "active" if key.is_active else "revoked"
+            typer.echo(f"{key.id}\t{names[key.organization_id]}\t{key.hint}…\t{state}\t{key.description or ''}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,9 @@
+"""Imports every domain's models so the metadata (and Alembic) sees all tables."""
+
+from estate.accounts import models as accounts_models  # noqa: F401
+from estate.auth import models as auth_models  # noqa: F401
+from estate.db.base import Base
+from estate.history import models as history_models  # noqa: F401
+from estate.orgs import models as orgs_models  # noqa: F401
+
+metadata = Base.metadata

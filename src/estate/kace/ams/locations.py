@@ -1,0 +1,205 @@
+"""/ams/shared/api/locations and /ams/shared/api/organizations/{id}/locations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from estate.accounts.models import OrganizationAccount
+from estate.auth.permissions import Caller
+from estate.errors import InvalidInput, NotFound
+from estate.history import service as history
+from estate.kace.ams.serializers import location_json
+from estate.kace.deps import DB, Body, CurrentCaller
+from estate.kace.http import empty, respond, validate
+from estate.orgs import service as orgs
+from estate.orgs.models import Location
+
+router = APIRouter(prefix="/ams/shared/api", tags=["locations"])
+
+
+class Reference(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: int | None = None
+
+
+class LocationIn(BaseModel):
+    """A Location as clients send it: the Definition's fields; read-only ones are accepted and ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str | None = Field(default=None, max_length=255)
+    description: str | None = None
+    address: str | None = None
+    phone_number: str | None = Field(default=None, alias="phoneNumber", max_length=64)
+    web_site: str | None = Field(default=None, alias="webSite", max_length=512)
+    locale: str | None = Field(default=None, max_length=32)
+    app_data: str | None = Field(default=None, alias="appData")
+    parent: Reference | None = None
+    parent_id: int | None = Field(default=None, alias="parentId")
+    primary_contact: Reference | None = Field(default=None, alias="primaryContact")
+    # Read-only or implied by the session; accepted so that an object read can be sent back.
+    id: int | None = None
+    organization_id: int | None = Field(default=None, alias="organizationId")
+    organization: Reference | None = None
+    level: int | None = None
+    path: str | None = None
+    is_deleted: bool | None = Field(default=None, alias="isDeleted")
+
+
+def _check_organization(caller: Caller, data: LocationIn) -> None:
+    claimed = data.organization_id if data.organization_id is not None else (
+        data.organization.id if data.organization else None
+    )
+    if claimed is not None and claimed != caller.organization_id:
+        raise InvalidInput("organizationId must be the organization you are logged in to", field="organizationId")
+
+
+def _values(db: DB, caller: Caller, data: LocationIn, location: Location | None) -> dict[str, object]:
+    sent = data.model_fields_set
+    values: dict[str, object] = {}
+    for field in ("name", "description", "address", "phone_number", "web_site", "locale", "app_data"):
+        if field in sent:
+            values[field] = getattr(data, field)
+    if "name" in values and not (values["name"] or "").strip():  # type: ignore[union-attr]
+        raise InvalidInput("name must not be empty", field="name")
+    if "parent" in sent or "parent_id" in sent:
+        parent_id = data.parent_id if "parent_id" in sent else (data.parent.id if data.parent else None)
+        if parent_id is not None:
+            parent = orgs.get_location(db, caller.organization_id, parent_id)
+            if location is not None and (parent.id == location.id or f"/{location.id}/" in parent.path + "/"):
+                raise InvalidInput("a location cannot be placed below itself", field="parent")
+        values["parent_id"] = parent_id
+    if "primary_contact" in sent:
+        contact_id = data.primary_contact.id if data.primary_contact else None
+        if contact_id is not None:
+            member = db.get(OrganizationAccount, contact_id)
+            if member is None or member.organization_id != caller.organization_id:
+                raise NotFound(f"organization account {contact_id} not found", field="primaryContact")
+        values["primary_contact_id"] = contact_id
+    return values
+
+
+def _place(db: DB, location: Location) -> None:
+    parent = db.get(Location, location.parent_id) if location.parent_id else None
+    location.level = parent.level + 1 if parent else 0
+    location.path = f"{parent.path if parent else ''}/{location.id}"
+
+
+@router.post("/locations")
+def create_location(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
+    caller.require("locations", "write")
+    data: LocationIn = validate(LocationIn, body)
+    _check_organization(caller, data)
+    values = _values(db, caller, data, None)
+    if not values.get("name"):
+        raise InvalidInput("name is required", field="name")
+    location = Location(organization_id=caller.organization_id, **values)
+    db.add(location)
+    db.flush()
+    _place(db, location)
+    history.record(
+        db,
+        organization_id=caller.organization_id,
+        account_id=caller.account_id,
+        action=history.CREATE,
+        entity_name="location",
+        entity_id=location.id,
+        changes={key: (None, value) for key, value in values.items() if value is not None},
+    )
+    return respond(request, location_json(location))
+
+
+@router.get("/locations/{location_id}")
+def get_location(
+    request: Request, db: DB, caller: CurrentCaller, location_id: int, fields: Annotated[str | None, Query()] = None
+) -> Response:
+    caller.require("locations")
+    location = orgs.get_location(db, caller.organization_id, location_id)
+    return respond(request, _pick(location_json(location), fields))
+
+
+@router.put("/locations/{location_id}")
+def update_location(request: Request, db: DB, caller: CurrentCaller, location_id: int, body: Body) -> Response:
+    caller.require("locations", "write")
+    location = orgs.get_location(db, caller.organization_id, location_id)
+    data: LocationIn = validate(LocationIn, body)
+    _check_organization(caller, data)
+    if data.id is not None and data.id != location_id:
+        raise InvalidInput("id in the body differs from the location in the path", field="id")
+    changes = history.diff(location, _values(db, caller, data, location))
+    if "parent_id" in changes:
+        _place(db, location)
+        _replace_descendant_paths(db, location)
+    if changes:
+        history.record(
+            db,
+            organization_id=caller.organization_id,
+            account_id=caller.account_id,
+            action=history.UPDATE,
+            entity_name="location",
+            entity_id=location.id,
+            changes=changes,
+        )
+    db.flush()
+    return respond(request, location_json(location))
+
+
+def _replace_descendant_paths(db: DB, location: Location) -> None:
+    descendants = db.scalars(
+        select(Location).where(
+            Location.organization_id == location.organization_id, Location.parent_id.is_not(None)
+        ).order_by(Location.level, Location.id)
+    )
+    by_id = {location.id: location}
+    for row in descendants:
+        if row.parent_id in by_id and row.id != location.id:
+            _place(db, row)
+            by_id[row.id] = row
+
+
+@router.delete("/locations/{location_id}")
+def delete_location(db: DB, caller: CurrentCaller, location_id: int) -> Response:
+    caller.require("locations", "write")
+    location = orgs.get_location(db, caller.organization_id, location_id)
+    history.record(
+        db,
+        organization_id=caller.organization_id,
+        account_id=caller.account_id,
+        action=history.DELETE,
+        entity_name="location",
+        entity_id=location.id,
+        changes={"name": (location.name, None)},
+    )
+    db.delete(location)
+    return empty(200)
+
+
+@router.get("/organizations/{organization_id}/locations")
+def organization_locations(
+    request: Request, db: DB, caller: CurrentCaller, organization_id: int, fields: Annotated[str | None, Query()] = None
+) -> Response:
+    caller.require("locations")
+    if organization_id != caller.organization_id:
+        raise NotFound(f"organization {organization_id} not found", field="organizationId")
+    rows = db.scalars(
+        select(Location)
+        .where(Location.organization_id == organization_id, Location.is_deleted.is_(False))
+        .order_by(Location.path, Location.id)
+    )
+    return respond(request, [_pick(location_json(row), fields) for row in rows])
+
+
+def _pick(record: dict[str, object], fields: str | None) -> dict[str, object]:
+    """The `fields` query parameter: a comma-separated list of the properties to return."""
+    if not fields:
+        return record
+    wanted = {name.strip() for name in fields.split(",") if name.strip()}
+    unknown = wanted - record.keys()
+    if unknown:
+        raise InvalidInput(f"unknown field(s) {', '.join(sorted(unknown))}", field="fields")
+    return {key: value for key, value in record.items() if key in wanted or key == "id"}

@@ -1,0 +1,181 @@
+"""What every KACE route shares: content negotiation (JSON or XML), bodies, errors, versions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+import xmltodict
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from estate.errors import DomainError, InvalidInput, PayloadTooLarge, TooManyAttempts
+
+log = logging.getLogger("estate.kace")
+
+SUCCESS = {"Result": "Success"}
+
+
+def wants_xml(request: Request) -> bool:
+    best_xml, best_json = 0.0, 0.0
+    for part in request.headers.get("accept", "").split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if media in ("application/xml", "text/xml"):
+            best_xml = max(best_xml, quality)
+        elif media in ("application/json", "*/*", "application/*"):
+            best_json = max(best_json, quality)
+    return best_xml > best_json
+
+
+def _xml_ready(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): _xml_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_xml_ready(item) for item in value]
+    return value
+
+
+def to_xml(payload: Any, root: str = "response") -> bytes:
+    if isinstance(payload, Mapping) and len(payload) != 1:
+        document = {root: _xml_ready(payload)}
+    elif isinstance(payload, Mapping):
+        document = _xml_ready(payload)
+    elif isinstance(payload, (list, tuple)):
+        document = {root: {"item": _xml_ready(payload)}}
+    else:
+        document = {root: _xml_ready(payload)}
+    return xmltodict.unparse(document, pretty=False).encode()
+
+
+def to_json(payload: Any, pretty: bool = False) -> bytes:
+    option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if pretty else 0)
+    return orjson.dumps(payload, option=option)
+
+
+def respond(request: Request, payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """Serialize a payload as the client asked (Accept), JSON by default."""
+    if wants_xml(request):
+        return Response(to_xml(payload), status_code=status, media_type="application/xml", headers=headers)
+    pretty = request.query_params.get("use_pretty_print", "").lower() == "true"
+    return Response(to_json(payload, pretty), status_code=status, media_type="application/json", headers=headers)
+
+
+def empty(status: int = 200) -> Response:
+    return Response(status_code=status)
+
+
+def error_body(message: str, field: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"errorCode": -1, "errorDescription": message}
+    if field:
+        body["field"] = field
+    return body
+
+
+async def read_body(request: Request, max_bytes: int) -> Any:
+    """The request body as plain data, from JSON or XML, refusing oversize and malformed bodies."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes")
+    raw = await request.body()
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes")
+    if not raw.strip():
+        return None
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type.endswith("xml"):
+        try:
+            document = xmltodict.parse(raw)
+        except Exception as exc:  # expat raises several types; all mean malformed XML
+            raise InvalidInput(f"malformed XML body: {exc}", field="body") from None
+        # The root element only names the document; its content is the payload.
+        return next(iter(document.values())) if len(document) == 1 else document
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"malformed JSON body: {exc}", field="body") from None
+
+
+def _location(error: Mapping[str, Any]) -> str:
+    return ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+
+
+def describe_validation(errors: list[Mapping[str, Any]]) -> tuple[str, str | None]:
+    parts = []
+    for error in errors:
+        where = _location(error)
+        message = "unknown field" if error.get("type") == "extra_forbidden" else error.get("msg", "invalid")
+        parts.append(f"{where}: {message}" if where else message)
+    first = _location(errors[0]) if errors else None
+    return "; ".join(parts), first or None
+
+
+def validate(model: type[BaseModel], data: Any, *, what: str = "body") -> Any:
+    if data is None:
+        raise InvalidInput(f"a {what} is required", field=what)
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"the {what} must be an object", field=what)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        message, field = describe_validation(exc.errors())
+        raise InvalidInput(message, field=field) from None
+
+
+def api_version(request: Request) -> int:
+    raw = request.headers.get("x-dell-api-version") or request.headers.get("x-kace-api-version")
+    if raw is None:
+        return 1
+    try:
+        version = int(raw.strip())
+    except ValueError:
+        version = 0
+    if version < 1:
+        raise InvalidInput("x-dell-api-version must be an integer of at least 1", field="x-dell-api-version")
+    return version
+
+
+def install_error_handlers(app: Any) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+        return respond(request, error_body(exc.message, exc.field), exc.status, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        message, field = describe_validation(list(exc.errors()))
+        return respond(request, error_body(message, field), 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no route {request.method} {request.url.path}"
+        return respond(request, error_body(message), exc.status_code, getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        log.info("integrity conflict on %s %s", request.method, request.url.path)
+        return respond(request, error_body("the change conflicts with existing data"), 409)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return respond(request, error_body("internal error"), 500)

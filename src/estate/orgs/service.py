@@ -1,0 +1,90 @@
+"""Organizations: creating one gives it everything a fresh appliance organization has."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from estate.auth.models import Role
+from estate.auth.permissions import DEFAULT_ROLES
+from estate.errors import Conflict, InvalidInput, NotFound
+from estate.history import service as history
+from estate.orgs.models import Location, Organization, Product
+
+DEFAULT_PRODUCT = {"short_name": "K1000", "full_name": "KACE Systems Management Appliance"}
+
+# Domains register what a new organization starts with (default queue, asset types, CMDB catalog
+# objects...). Each is called once, inside the transaction that creates the organization.
+OrganizationSeed = Callable[[Session, Organization], None]
+_seeds: list[OrganizationSeed] = []
+
+
+def register_seed(seed: OrganizationSeed) -> OrganizationSeed:
+    _seeds.append(seed)
+    return seed
+
+
+def default_product(db: Session) -> Product:
+    product = db.scalar(select(Product).where(Product.short_name == DEFAULT_PRODUCT["short_name"]))
+    if product is None:
+        product = Product(**DEFAULT_PRODUCT, description="Systems management", allow_multiple_roles=False)
+        db.add(product)
+        db.flush()
+    return product
+
+
+def _seed_default_roles(db: Session, organization: Organization) -> None:
+    product = default_product(db)
+    for name, spec in DEFAULT_ROLES.items():
+        db.add(Role(organization_id=organization.id, product_id=product.id, name=name, **spec))
+
+
+def create_organization(
+    db: Session, *, name: str, actor_account_id: int | None, values: dict[str, object] | None = None
+) -> Organization:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("name is required", field="name")
+    if db.scalar(select(Organization.id).where(func.lower(Organization.name) == name.lower())):
+        raise Conflict(f"an organization named {name!r} exists", field="name")
+    organization = Organization(name=name, **(values or {}))
+    db.add(organization)
+    db.flush()
+    _seed_default_roles(db, organization)
+    for seed in _seeds:
+        seed(db, organization)
+    db.flush()
+    history.record(
+        db,
+        organization_id=organization.id,
+        account_id=actor_account_id,
+        action=history.CREATE,
+        entity_name="organization",
+        entity_id=organization.id,
+        changes={"name": (None, name)},
+    )
+    return organization
+
+
+def get_organization(db: Session, organization_id: int) -> Organization:
+    organization = db.get(Organization, organization_id)
+    if organization is None or organization.is_deleted:
+        raise NotFound(f"organization {organization_id} not found")
+    return organization
+
+
+def find_by_name(db: Session, name: str) -> Organization | None:
+    return db.scalar(
+        select(Organization).where(
+            func.lower(Organization.name) == name.strip().lower(), Organization.is_deleted.is_(False)
+        )
+    )
+
+
+def get_location(db: Session, organization_id: int, location_id: int) -> Location:
+    location = db.get(Location, location_id)
+    if location is None or location.organization_id != organization_id or location.is_deleted:
+        raise NotFound(f"location {location_id} not found", field="locationId")
+    return location

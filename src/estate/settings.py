@@ -1,0 +1,41 @@
+"""All configuration, read once from the environment (prefix ``ESTATE_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESTATE_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/estate.db"
+    # Uploaded files (attachments) live below this folder.
+    data_dir: Path = Path("./var/data")
+
+    # Only read when the database is empty: the first account `admin` and the i-doit API key of
+    # organization Default. Without them, random values are generated and printed once.
+    admin_password: str | None = None
+    idoit_apikey: str | None = None
+
+    session_idle_minutes: int = Field(default=60, ge=1)
+    # Wrong passwords per account and source within the window before logins are refused.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_attachment_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    rpc_max_batch: int = Field(default=500, ge=1)
+
+    # Whether cookies carry the Secure flag; "auto" follows the request's scheme.
+    cookie_secure: str = "auto"
+
+    log_level: str = "info"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,134 @@
+"""Test harness: one migrated database per run (SQLite, or PostgreSQL when
+ESTATE_TEST_DATABASE_URL names a server), the real app served by uvicorn on a loopback port,
+and a fresh organization per test so that tests are isolated by the same walls as tenants."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from estate.app import create_app
+from estate.db.engine import make_engine, make_session_factory
+from estate.db.migrate import upgrade
+from estate.settings import Settings
+from tests.kace_client import KaceClient
+from tests.factories import OrgFixture, make_org
+
+
+def _postgres_database(server_url: str) -> Iterator[str]:
+    url = make_url(server_url)
+    name = f"estate_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = os.environ.get("ESTATE_TEST_DATABASE_URL")
+    if server:
+        yield from _postgres_database(server)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'estate.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=Path(tmp_path_factory.mktemp("data")),
+        max_body_bytes=256 * 1024,
+        max_attachment_bytes=512 * 1024,
+        login_max_failures=5,
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine) -> sessionmaker[Session]:  # type: ignore[no-untyped-def]
+    return make_session_factory(engine)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def base_url(settings: Settings, engine) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    app = create_app(settings, engine)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def org(sessions: sessionmaker[Session]) -> OrgFixture:
+    """A fresh organization with an administrator, a read-only administrator and a standard user."""
+    return make_org(sessions)
+
+
+@pytest.fixture
+def other_org(sessions: sessionmaker[Session]) -> OrgFixture:
+    return make_org(sessions)
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[KaceClient]:
+    with KaceClient(base_url) as kace:
+        yield kace
+
+
+@pytest.fixture
+def admin(base_url: str, org: OrgFixture) -> Iterator[KaceClient]:
+    with KaceClient(base_url) as kace:
+        kace.login(org.admin.login, org.admin.password)
+        yield kace
+
+
+@pytest.fixture
+def readonly(base_url: str, org: OrgFixture) -> Iterator[KaceClient]:
+    with KaceClient(base_url) as kace:
+        kace.login(org.readonly.login, org.readonly.password)
+        yield kace
+
+
+@pytest.fixture
+def user(base_url: str, org: OrgFixture) -> Iterator[KaceClient]:
+    with KaceClient(base_url) as kace:
+        kace.login(org.user.login, org.user.password)
+        yield kace
