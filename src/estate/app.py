@@ -10,8 +10,18 @@ from sqlalchemy import Engine
 
 from estate import __version__
 from estate.db.engine import make_engine, make_session_factory
-from estate.kace import users
-from estate.kace.ams import locations, security
+from estate.idoit import router as idoit
+from estate.kace import inventory, users
+from estate.kace.ams import (
+    accounts,
+    kkmp,
+    locations,
+    organization_accounts,
+    organizations,
+    products,
+    roles,
+    security,
+)
 from estate.kace.http import install_error_handlers
 from estate.settings import Settings, get_settings
 
@@ -35,7 +45,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     install_error_handlers(app)
-    for router in (security.router, locations.router, users.router):
+    routers = (
+        security.router,
+        accounts.router,
+        kkmp.router,
+        locations.router,
+        organization_accounts.router,
+        organizations.router,
+        products.router,
+        roles.router,
+        users.router,
+        inventory.router,
+        idoit.router,
+    )
+    for router in routers:
         app.include_router(router)
     logging.getLogger("uvicorn.access").addFilter(_RedactSecrets())
     return app

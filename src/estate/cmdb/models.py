@@ -1,0 +1,1 @@
+"""CMDB object store tables (being written)."""

@@ -1,0 +1,1 @@
+"""Inventory tables (being written)."""

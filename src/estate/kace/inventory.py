@@ -1,0 +1,5 @@
+"""Inventory API routes (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/inventory")
