@@ -65,7 +65,7 @@ def _values(db: DB, caller: Caller, data: LocationIn, location: Location | None)
     for field in ("name", "description", "address", "phone_number", "web_site", "locale", "app_data"):
         if field in sent:
             values[field] = getattr(data, field)
-    if "name" in values and not (values["name"] or "").strip():  # type: ignore[union-attr]
+    if "name" in values and not str(values["name"] or "").strip():
         raise InvalidInput("name must not be empty", field="name")
     if "parent" in sent or "parent_id" in sent:
         parent_id = data.parent_id if "parent_id" in sent else (data.parent.id if data.parent else None)

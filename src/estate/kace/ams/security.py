@@ -97,7 +97,10 @@ def verify_2factor(request: Request, db: DB, settings: AppSettings, session: Log
 
 @router.get("/logout")
 def logout(
-    request: Request, db: DB, session: LoginSession, redirect_to: Annotated[str | None, Query(alias="redirectTo")] = None
+    request: Request,
+    db: DB,
+    session: LoginSession,
+    redirect_to: Annotated[str | None, Query(alias="redirectTo")] = None,
 ) -> Response:
     sessions.logout(db, session)
     # Only paths of this server, never another host: an open redirect would help phishing.
