@@ -22,8 +22,8 @@ from estate.app import create_app
 from estate.db.engine import make_engine, make_session_factory
 from estate.db.migrate import upgrade
 from estate.settings import Settings
-from tests.kace_client import KaceClient
 from tests.factories import OrgFixture, make_org
+from tests.kace_client import KaceClient
 
 
 def _postgres_database(server_url: str) -> Iterator[str]:

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-26 09:22:54.081355
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import estate.db.base
-
 
 revision = '0001'
 down_revision = None
