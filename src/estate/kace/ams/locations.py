@@ -70,7 +70,10 @@ def _values(db: DB, caller: Caller, data: LocationIn, location: Location | None)
     if "parent" in sent or "parent_id" in sent:
         parent_id = data.parent_id if "parent_id" in sent else (data.parent.id if data.parent else None)
         if parent_id is not None:
-            parent = orgs.get_location(db, caller.organization_id, parent_id)
+            try:
+                parent = orgs.get_location(db, caller.organization_id, parent_id)
+            except NotFound:
+                raise NotFound(f"parent location {parent_id} not found", field="parent") from None
             if location is not None and (parent.id == location.id or f"/{location.id}/" in parent.path + "/"):
                 raise InvalidInput("a location cannot be placed below itself", field="parent")
         values["parent_id"] = parent_id
