@@ -203,7 +203,7 @@ def apikey_list(org: Annotated[str | None, typer.Option("--org")] = None) -> Non
     """List API keys (their first characters only)."""
     with _sessions().begin() as db:
         organization_id = _organization(db, org).id if org else None
-        names = dict(db.execute(select(Organization.id, Organization.name)).tuples())
+        names = {row.id: row.name for row in db.execute(select(Organization.id, Organization.name))}
         for key in apikeys.list_api_keys(db, organization_id):
             state = "active" if key.is_active else "revoked"
             typer.echo(f"{key.id}\t{names[key.organization_id]}\t{key.hint}…\t{state}\t{key.description or ''}")

@@ -1,0 +1,103 @@
+"""The `estate` command on a database of its own, as an administrator runs it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+ESTATE = [sys.executable, "-m", "estate.cli"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")}
+    environment["ESTATE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+    return environment
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*ESTATE, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_creates_default_organization_and_admin_once(env):
+    env = {**env, "ESTATE_ADMIN_PASSWORD": "s3cret-admin", "ESTATE_IDOIT_APIKEY": "chosen-api-key-123"}
+    port = _free_port()
+    server = subprocess.Popen(
+        [*ESTATE, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                login = httpx.post(f"{base}/ams/shared/api/security/login",
+                                   json={"userName": "admin", "password": "s3cret-admin"})
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert login.status_code == 200
+        me = httpx.get(f"{base}/api/users/me/", cookies=login.cookies,
+                       headers={"x-dell-csrf-token": login.headers["x-dell-csrf-token"]})
+        assert me.json()["loggedin"] == "admin"
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "Created organization 'Default'" in output
+    assert "s3cret-admin" not in output  # chosen secrets are not echoed
+    assert "chosen-api-key-123" not in output
+    listed = run(env, "apikey", "list")
+    assert "Default" in listed.stdout and "chos" in listed.stdout
+    assert run(env, "org", "list").stdout.count("Default") == 1
+
+
+def test_generated_secrets_are_printed_once(env):
+    from estate.bootstrap import ensure_initial_data
+    from estate.db.engine import make_engine, make_session_factory
+    from estate.db.migrate import upgrade
+    from estate.settings import Settings
+
+    engine = make_engine(env["ESTATE_DATABASE_URL"])
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    first = ensure_initial_data(sessions, Settings(database_url=env["ESTATE_DATABASE_URL"]))
+    assert first is not None and first.admin_password and first.idoit_apikey
+    assert ensure_initial_data(sessions, Settings(database_url=env["ESTATE_DATABASE_URL"])) is None
+    engine.dispose()
+
+
+def test_org_user_and_apikey_commands(env):
+    assert run(env, "migrate").returncode == 0
+    assert run(env, "org", "create", "Acme").returncode == 0
+    duplicate = run(env, "org", "create", "acme")
+    assert duplicate.returncode == 2 and "exists" in duplicate.stderr
+    created = run(env, "user", "create", "jane", "--org", "Acme", "--role", "Standard user", "--password", "pw-jane-1")
+    assert created.returncode == 0, created.stderr
+    listed = run(env, "user", "list", "--org", "Acme")
+    assert "jane" in listed.stdout
+    bad_role = run(env, "user", "create", "joe", "--org", "Acme", "--role", "Wizard", "--password", "pw")
+    assert bad_role.returncode == 2 and "role" in bad_role.stderr
+    assert run(env, "user", "passwd", "jane", "--password", "pw-jane-2").returncode == 0
+    key = run(env, "apikey", "create", "--org", "Acme").stdout.strip()
+    assert len(key) >= 16
+    assert "Acme" in run(env, "apikey", "list", "--org", "Acme").stdout
+    assert key not in run(env, "apikey", "list").stdout
+    totp = run(env, "user", "totp", "jane")
+    secret = totp.stdout.split("secret: ")[1].split()[0]
+    assert pyotp.TOTP(secret).now().isdigit()
+    assert "off" in run(env, "user", "totp", "jane", "--disable").stdout
+    assert run(env, "org", "create", "  ").returncode == 2
