@@ -7,5 +7,6 @@ from estate.db.base import Base
 from estate.history import models as history_models  # noqa: F401
 from estate.inventory import models as inventory_models  # noqa: F401
 from estate.orgs import models as orgs_models  # noqa: F401
+from estate.servicedesk import models as servicedesk_models  # noqa: F401
 
 metadata = Base.metadata
