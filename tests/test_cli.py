@@ -34,10 +34,15 @@ def _free_port() -> int:
 
 
 def test_serve_creates_default_organization_and_admin_once(env):
+    """Two server processes share the database's sessions: every call works whichever process answers."""
     env = {**env, "ESTATE_ADMIN_PASSWORD": "s3cret-admin", "ESTATE_IDOIT_APIKEY": "chosen-api-key-123"}
     port = _free_port()
     server = subprocess.Popen(
-        [*ESTATE, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*ESTATE, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -51,9 +56,10 @@ def test_serve_creates_default_organization_and_admin_once(env):
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
         assert login.status_code == 200
-        me = httpx.get(f"{base}/api/users/me/", cookies=login.cookies,
-                       headers={"x-dell-csrf-token": login.headers["x-dell-csrf-token"]})
-        assert me.json()["loggedin"] == "admin"
+        with httpx.Client(base_url=base, cookies=login.cookies,
+                          headers={"x-dell-csrf-token": login.headers["x-dell-csrf-token"]}) as kace:
+            answers = [kace.get("/api/users/me/") for _ in range(20)]
+        assert {answer.json()["loggedin"] for answer in answers} == {"admin"}
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]
