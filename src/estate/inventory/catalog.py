@@ -1,0 +1,81 @@
+"""Shared rows found or created in bulk: catalog entries (software, processes, ...) and labels.
+
+One SELECT per table and batch finds the rows that exist; the missing ones go in with one
+INSERT that skips rows a concurrent transaction inserted meanwhile (ON CONFLICT DO NOTHING on the
+unique key), and one more SELECT picks up those. No unique-violation ever reaches the request."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from estate.db.base import utcnow
+from estate.inventory.models import CatalogItem
+
+# Keeps every statement well below the bound-parameter limits of SQLite and PostgreSQL.
+CHUNK = 5000
+
+
+def identity_key(model: type[CatalogItem], values: Mapping[str, Any]) -> str:
+    """A digest of the identifying fields: one short indexed column instead of a wide unique key."""
+    parts = ("" if values.get(name) is None else str(values[name]) for name in model.IDENTITY)
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def insert_skipping_conflicts(db: Session, model: type, unique: Sequence[str]) -> Insert:
+    dialect = db.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model).on_conflict_do_nothing(index_elements=list(unique))
+
+
+def uniform_rows(model: type, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """An executemany needs the same keys in every row: absent ones get the column default."""
+    keys = set().union(*(row.keys() for row in rows)) if rows else set()
+    defaults = {}
+    for name in keys:
+        column = model.__table__.columns[name]
+        default = column.default.arg if column.default is not None and column.default.is_scalar else None
+        defaults[name] = default
+    return [{**defaults, **row} for row in rows]
+
+
+def _existing(db: Session, model: Any, organization_id: int, key_column: str, keys: Sequence[str]) -> dict[str, int]:
+    column = getattr(model, key_column)
+    found: dict[str, int] = {}
+    for part in chunks(keys):
+        statement = select(column, model.id).where(model.organization_id == organization_id, column.in_(part))
+        found.update({key: row_id for key, row_id in db.execute(statement)})
+    return found
+
+
+def find_or_create(
+    db: Session, model: Any, organization_id: int, items: Mapping[str, Mapping[str, Any]], *, key_column: str
+) -> dict[str, int]:
+    """Ids of the rows whose ``key_column`` is each key of ``items``; missing rows are created with
+    the item's values."""
+    keys = list(items)
+    ids = _existing(db, model, organization_id, key_column, keys)
+    missing = [key for key in keys if key not in ids]
+    if not missing:
+        return ids
+    now = utcnow()
+    stamps = {"created": now, "modified": now} if hasattr(model, "created") else {}
+    rows = uniform_rows(
+        model,
+        [{**items[key], **stamps, key_column: key, "organization_id": organization_id} for key in missing],
+    )
+    statement = insert_skipping_conflicts(db, model, ("organization_id", key_column))
+    for part in chunks(rows):
+        db.execute(statement, list(part))
+    ids.update(_existing(db, model, organization_id, key_column, missing))
+    return ids

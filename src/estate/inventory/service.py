@@ -1,0 +1,504 @@
+"""Inventory rules: storing what agents report, as a diff against what is stored; forcing an
+inventory run; recording agentless nodes. No HTTP here: the faces call these functions inside the
+request's transaction.
+
+Ingest semantics
+- Keys are case-insensitive and tolerant of spaces ("Ram Total" is ram_total); an unknown key is
+  an error naming it. Read-only fields an answer carries (Id, Created, Modified, Last_inventory,
+  ...) are accepted and ignored, so a record read can be sent back.
+- A machine is identified by its KUID: unknown or absent, a machine is created (with a generated
+  KUID when absent); known, that machine is updated.
+- A sub-entity key present replaces that part of the inventory (an empty list empties it); a key
+  absent leaves it as it is. Replacing is a diff: unchanged links and rows are not rewritten.
+- Without an Operating_System list, the machine's own Os_* fields name its operating system.
+- The machine belongs to the account whose login is its reported User (standard users see their own).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import false, insert, select, update
+from sqlalchemy.orm import Session
+
+from estate.accounts.models import Account, OrganizationAccount
+from estate.accounts.service import login_key
+from estate.db.base import utcnow
+from estate.errors import InvalidInput, NotFound
+from estate.inventory.catalog import find_or_create, identity_key, uniform_rows
+from estate.inventory.fields import (
+    Field,
+    fields_of,
+    normalize_key,
+    read_record,
+    require_list,
+    require_object,
+)
+from estate.inventory.models import (
+    CatalogItem,
+    Label,
+    Machine,
+    MachineDisk,
+    MachineLabel,
+    MachineLocation,
+    MachineNic,
+    MachineOperatingSystem,
+    MachineProcess,
+    MachineService,
+    MachineSoftware,
+    MachineStartupProgram,
+    Node,
+    OperatingSystem,
+    Process,
+    Service,
+    Software,
+    StartupProgram,
+)
+from estate.inventory.sync import sync_links, sync_rows
+
+STAMPS = ("created", "modified")
+MACHINE_FIELDS = fields_of(
+    Machine, exclude=("id", "organization_id", "owner_account_id", "os_id", "last_inventory", "last_sync", *STAMPS)
+)
+# Fields of a machine as answered that a client may send back; they are not the client's to set.
+MACHINE_READ_ONLY = ("id", "os_id", "last_inventory", "last_sync", "asset", *STAMPS)
+ITEM_READ_ONLY = ("id", "machine_id", *STAMPS)
+
+
+@dataclass(frozen=True)
+class CatalogKind:
+    name: str
+    model: type[CatalogItem]
+    link: type
+    item_column: str
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> dict[str, Field]:
+        return fields_of(self.model, exclude=("id", "organization_id", "identity_key", *STAMPS))
+
+
+@dataclass(frozen=True)
+class RowKind:
+    name: str
+    model: type
+
+    @property
+    def columns(self) -> dict[str, Field]:
+        return fields_of(self.model, exclude=("id", "organization_id", "machine_id"))
+
+
+CATALOGS = {
+    kind.name: kind
+    for kind in (
+        # `name` on software is its title, as in the query language.
+        CatalogKind("software", Software, MachineSoftware, "software_id", {"name": "display_name"}),
+        CatalogKind("process", Process, MachineProcess, "process_id"),
+        CatalogKind("service", Service, MachineService, "service_id"),
+        CatalogKind("startup_program", StartupProgram, MachineStartupProgram, "startup_program_id"),
+        CatalogKind("operating_system", OperatingSystem, MachineOperatingSystem, "operating_system_id"),
+    )
+}
+ROWS = {kind.name: kind for kind in (RowKind("nic", MachineNic), RowKind("disk", MachineDisk))}
+LOCATION = RowKind("machine_location", MachineLocation)
+
+# Every spelling of a sub-entity key an ingest body may use, normalized.
+SUB_ENTITY_KEYS = {
+    **dict.fromkeys(("software", "softwares"), "software"),
+    **dict.fromkeys(("process", "processes"), "process"),
+    **dict.fromkeys(("service", "services", "ntservice", "ntservices"), "service"),
+    **dict.fromkeys(("startup_program", "startup_programs", "startupprogram", "startupprograms"), "startup_program"),
+    **dict.fromkeys(("operating_system", "operating_systems", "os"), "operating_system"),
+    **dict.fromkeys(("nic", "nics", "machine_nics"), "nic"),
+    **dict.fromkeys(("disk", "disks", "machine_disks"), "disk"),
+    **dict.fromkeys(("machine_location", "location"), "machine_location"),
+    **dict.fromkeys(("label", "labels"), "label"),
+}
+
+
+def definition_name(column: str) -> str:
+    """A column as the Definitions spell it: display_name → Display_Name."""
+    return "_".join(part.capitalize() for part in column.split("_"))
+
+
+@dataclass
+class MachineInput:
+    where: str
+    values: dict[str, Any]
+    kuid: str | None = None
+    claimed_id: Any = None
+    catalogs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    labels: list[str] | None = None
+
+
+# --- reading the body ---------------------------------------------------------------------------
+
+
+def _read_catalog_item(kind: CatalogKind, raw: Any, where: str) -> dict[str, Any]:
+    record = read_record(require_object(raw, where), kind.fields, where, aliases=kind.aliases, ignored=ITEM_READ_ONLY)
+    # Identity compares values, so an empty string and an absent value are the same thing.
+    record = {key: None if value == "" else value for key, value in record.items()}
+    if not record.get(kind.model.REQUIRED):
+        required = f"{where}.{definition_name(kind.model.REQUIRED)}"
+        raise InvalidInput(f"{required} is required", field=required)
+    return record
+
+
+def _read_catalog(kind: CatalogKind, value: Any, where: str) -> dict[str, dict[str, Any]]:
+    # A machine has one operating system: clients may send it as an object rather than a list.
+    if kind.name == "operating_system" and isinstance(value, Mapping):
+        value = [value]
+    items: dict[str, dict[str, Any]] = {}
+    for index, raw in enumerate(require_list(value, where)):
+        record = _read_catalog_item(kind, raw, f"{where}[{index}]")
+        items.setdefault(identity_key(kind.model, record), record)
+    return items
+
+
+def _read_rows(kind: RowKind, value: Any, where: str) -> list[dict[str, Any]]:
+    return [
+        read_record(require_object(raw, f"{where}[{index}]"), kind.columns, f"{where}[{index}]", ignored=ITEM_READ_ONLY)
+        for index, raw in enumerate(require_list(value, where))
+    ]
+
+
+def _read_location(value: Any, where: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, list):  # a shaped answer nests it as a list of one
+        if len(value) > 1:
+            raise InvalidInput(f"{where} takes one location", field=where)
+        return _read_rows(LOCATION, value, where)
+    return [read_record(require_object(value, where), LOCATION.columns, where, ignored=ITEM_READ_ONLY)]
+
+
+def _read_labels(value: Any, where: str) -> list[str]:
+    names = []
+    for index, raw in enumerate(require_list(value, where)):
+        at = f"{where}[{index}]"
+        if isinstance(raw, Mapping):
+            raw = {normalize_key(str(key)): item for key, item in raw.items()}.get("name")
+        if not isinstance(raw, str) or not raw.strip():
+            raise InvalidInput(f"{at} must be a label name or an object with a Name", field=at)
+        if len(raw.strip()) > Label.__table__.c.name.type.length:
+            raise InvalidInput(f"{at} is too long", field=at)
+        names.append(raw.strip())
+    return names
+
+
+def _read_sub_entity(machine: MachineInput, kind: str, value: Any, where: str) -> None:
+    if kind in CATALOGS:
+        machine.catalogs[kind] = _read_catalog(CATALOGS[kind], value, where)
+    elif kind in ROWS:
+        machine.rows[kind] = _read_rows(ROWS[kind], value, where)
+    elif kind == LOCATION.name:
+        machine.rows[kind] = _read_location(value, where)
+    else:
+        machine.labels = _read_labels(value, where)
+
+
+def read_machine(data: Any, where: str) -> MachineInput:
+    data = require_object(data, where)
+    flat: dict[str, Any] = {}
+    machine = MachineInput(where=where, values={})
+    for key, value in data.items():
+        name = normalize_key(str(key))
+        if name in SUB_ENTITY_KEYS:
+            _read_sub_entity(machine, SUB_ENTITY_KEYS[name], value, f"{where}.{key}")
+        elif name == "id":
+            machine.claimed_id = value
+        else:
+            flat[key] = value
+    machine.values = read_record(flat, MACHINE_FIELDS, where, ignored=MACHINE_READ_ONLY)
+    machine.kuid = machine.values.pop("kuid", None) or None
+    return machine
+
+
+def _refuse_repeated_kuids(machines: Sequence[MachineInput]) -> None:
+    seen: dict[str, str] = {}
+    for machine in machines:
+        if machine.kuid is None:
+            continue
+        if machine.kuid in seen:
+            where = f"{machine.where}.Kuid"
+            raise InvalidInput(f"{where} repeats the KUID of {seen[machine.kuid]}", field=where)
+        seen[machine.kuid] = machine.where
+
+
+# --- storing ------------------------------------------------------------------------------------
+
+
+def take_write_lock(db: Session) -> None:
+    """On SQLite, a transaction that has only read cannot start writing once another connection
+    committed meanwhile (its snapshot is stale, and SQLite fails at once instead of waiting). The
+    request has read (its login session) before we get here, so a write starts a fresh transaction
+    and takes the write lock first; concurrent writers then queue on busy_timeout."""
+    if db.get_bind().dialect.name != "sqlite":
+        return
+    db.commit()
+    db.execute(update(Machine).where(false()).values(force_inventory=Machine.force_inventory))
+
+
+def _machine_rows(db: Session, organization_id: int, condition: Any) -> list[Mapping[str, Any]]:
+    statement = select(Machine.__table__).where(Machine.organization_id == organization_id, condition)
+    return list(db.execute(statement).mappings())
+
+
+def _reported_login(user: str) -> str:
+    """Agents report DOMAIN\\user or user@domain; the login is the user part."""
+    return login_key(user.rsplit("\\", 1)[-1].split("@", 1)[0])
+
+
+def _owners(db: Session, organization_id: int, users: set[str]) -> dict[str, int]:
+    if not users:
+        return {}
+    statement = (
+        select(Account.login_key, Account.id)
+        .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
+        .where(
+            OrganizationAccount.organization_id == organization_id,
+            Account.login_key.in_({_reported_login(user) for user in users}),
+            Account.is_deleted.is_(False),
+        )
+    )
+    return {key: account_id for key, account_id in db.execute(statement)}
+
+
+def _leading_int(text: Any) -> int | None:
+    digits = str(text or "").strip().split(".")[0]
+    return int(digits) if digits.isdigit() and len(digits) < 10 else None
+
+
+def _reported_os(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The operating system a machine's own Os_* fields describe."""
+    record = {
+        "name": values.get("os_name"),
+        "family": values.get("os_family") or None,
+        "arch": values.get("os_arch") or None,
+        "build": values.get("os_build") or None,
+        "major_version": _leading_int(values.get("os_major")),
+        "minor_version": _leading_int(values.get("os_minor")),
+        "minor2_version": _leading_int(values.get("os_minor2")),
+    }
+    return {identity_key(OperatingSystem, record): record}
+
+
+def _complete(db: Session, organization_id: int, machines: Sequence[MachineInput], stored: Sequence[Any]) -> None:
+    """Values implied by what was sent: the operating system, the owner, a fresh force flag."""
+    users = {machine.values["user"] for machine in machines if machine.values.get("user")}
+    owners = _owners(db, organization_id, users)
+    for machine, current in zip(machines, stored, strict=True):
+        merged = {**(current or {}), **machine.values}
+        if "operating_system" not in machine.catalogs and machine.values.get("os_name"):
+            machine.catalogs["operating_system"] = _reported_os(merged)
+        if "user" in machine.values:
+            user = machine.values["user"]
+            machine.values["owner_account_id"] = owners.get(_reported_login(user)) if user else None
+        # An inventory that arrives is the inventory that was asked for.
+        machine.values.setdefault("force_inventory", 0)
+
+
+def _catalog_ids(db: Session, organization_id: int, machines: Sequence[MachineInput]) -> dict[str, dict[str, int]]:
+    ids = {}
+    for name, kind in CATALOGS.items():
+        items: dict[str, dict[str, Any]] = {}
+        for machine in machines:
+            for key, record in machine.catalogs.get(name, {}).items():
+                items.setdefault(key, record)
+        if items:
+            ids[name] = find_or_create(db, kind.model, organization_id, items, key_column="identity_key")
+    return ids
+
+
+def _set_os_ids(machines: Sequence[MachineInput], catalog_ids: Mapping[str, Mapping[str, int]]) -> None:
+    for machine in machines:
+        if "operating_system" in machine.catalogs:
+            keys = list(machine.catalogs["operating_system"])
+            machine.values["os_id"] = catalog_ids["operating_system"][keys[0]] if keys else None
+
+
+def _insert_machines(db: Session, organization_id: int, machines: Sequence[MachineInput], now: datetime) -> list[int]:
+    if not machines:
+        return []
+    rows = uniform_rows(
+        Machine,
+        [
+            {
+                **machine.values,
+                "kuid": machine.kuid or str(uuid.uuid4()).upper(),
+                "organization_id": organization_id,
+                "last_inventory": now,
+                "created": now,
+                "modified": now,
+            }
+            for machine in machines
+        ],
+    )
+    statement = insert(Machine).returning(Machine.id, sort_by_parameter_order=True)
+    return [row_id for (row_id,) in db.execute(statement, rows)]
+
+
+def _sync_inventory(
+    db: Session,
+    organization_id: int,
+    machines: Sequence[MachineInput],
+    machine_ids: Sequence[int],
+    catalog_ids: Mapping[str, Mapping[str, int]],
+) -> set[int]:
+    changed: set[int] = set()
+    pairs = list(zip(machines, machine_ids, strict=True))
+    for name, kind in CATALOGS.items():
+        wanted = {
+            machine_id: {catalog_ids[name][key] for key in machine.catalogs[name]}
+            for machine, machine_id in pairs
+            if name in machine.catalogs
+        }
+        if wanted:
+            changed |= sync_links(db, kind.link, kind.item_column, organization_id, wanted)
+    for kind in (*ROWS.values(), LOCATION):
+        wanted_rows = {
+            machine_id: machine.rows[kind.name] for machine, machine_id in pairs if kind.name in machine.rows
+        }
+        if wanted_rows:
+            changed |= sync_rows(db, kind.model, list(kind.columns), organization_id, wanted_rows)
+    labelled = [(machine, machine_id) for machine, machine_id in pairs if machine.labels is not None]
+    if labelled:
+        names = {name: {"name": name} for machine, _ in labelled for name in machine.labels or []}
+        label_ids = find_or_create(db, Label, organization_id, names, key_column="name") if names else {}
+        wanted = {machine_id: {label_ids[name] for name in machine.labels or []} for machine, machine_id in labelled}
+        changed |= sync_links(db, MachineLabel, "label_id", organization_id, wanted)
+    return changed
+
+
+def _update_machine(
+    db: Session, machine: MachineInput, current: Mapping[str, Any], changed: bool, now: datetime
+) -> None:
+    values: dict[str, Any] = {name: value for name, value in machine.values.items() if current[name] != value}
+    values["last_inventory"] = now
+    if values.keys() - {"last_inventory"} or changed:
+        values["modified"] = now
+    db.execute(update(Machine).where(Machine.id == current["id"]).values(**values))
+
+
+def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], stored: Sequence[Any]) -> list[int]:
+    now = utcnow()
+    _complete(db, organization_id, machines, stored)
+    catalog_ids = _catalog_ids(db, organization_id, machines)
+    _set_os_ids(machines, catalog_ids)
+    new = [machine for machine, current in zip(machines, stored, strict=True) if current is None]
+    new_ids = iter(_insert_machines(db, organization_id, new, now))
+    machine_ids = [current["id"] if current else next(new_ids) for current in stored]
+    changed = _sync_inventory(db, organization_id, machines, machine_ids, catalog_ids)
+    for machine, current in zip(machines, stored, strict=True):
+        if current is not None:
+            _update_machine(db, machine, current, current["id"] in changed, now)
+    return machine_ids
+
+
+def ingest_machines(
+    db: Session, *, organization_id: int, machines: Sequence[Any], where: str = "Machines"
+) -> list[int]:
+    """Store a batch of reported machines in the current transaction; answers their ids in order."""
+    inputs = [read_machine(data, f"{where}[{index}]") for index, data in enumerate(machines)]
+    _refuse_repeated_kuids(inputs)
+    take_write_lock(db)
+    kuids = [machine.kuid for machine in inputs if machine.kuid]
+    known = {row["kuid"]: row for row in _machine_rows(db, organization_id, Machine.kuid.in_(kuids))} if kuids else {}
+    stored = [known.get(machine.kuid) if machine.kuid else None for machine in inputs]
+    return _store(db, organization_id, inputs, stored)
+
+
+def _claimed_id_matches(claimed: Any, machine_id: int) -> bool:
+    return str(claimed).strip() == str(machine_id)
+
+
+def update_machine(db: Session, *, organization_id: int, machine_id: int, data: Any, where: str = "Machines[0]") -> int:
+    """Store a reported inventory for one known machine. A KUID sent must be that machine's."""
+    machine = read_machine(data, where)
+    if machine.claimed_id is not None and not _claimed_id_matches(machine.claimed_id, machine_id):
+        raise InvalidInput("Id in the body differs from the machine in the path", field="Id")
+    take_write_lock(db)
+    rows = _machine_rows(db, organization_id, Machine.id == machine_id)
+    if not rows:
+        raise NotFound(f"machine {machine_id} not found", field="id")
+    if machine.kuid is not None and machine.kuid != rows[0]["kuid"]:
+        raise InvalidInput("Kuid differs from the KUID of the machine in the path", field="Kuid")
+    return _store(db, organization_id, [machine], rows)[0]
+
+
+def force_inventory(db: Session, *, organization_id: int, machine_id: int) -> None:
+    """Mark a machine so that its agent runs an inventory at its next check-in."""
+    result = db.execute(
+        update(Machine)
+        .where(Machine.organization_id == organization_id, Machine.id == machine_id)
+        .values(force_inventory=1, modified=utcnow())
+    )
+    if result.rowcount == 0:
+        raise NotFound(f"machine {machine_id} not found", field="id")
+
+
+# --- agentless nodes ----------------------------------------------------------------------------
+
+NODE_FIELDS = fields_of(Node, exclude=("id", "organization_id", *STAMPS))
+
+
+def _check_machine_references(db: Session, organization_id: int, records: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    wanted = {
+        (where, name, record[name])
+        for where, record in records
+        for name in ("machine_id", "relay_machine_id")
+        if record.get(name) is not None
+    }
+    if not wanted:
+        return
+    ids = {value for _, _, value in wanted}
+    found = set(db.scalars(select(Machine.id).where(Machine.organization_id == organization_id, Machine.id.in_(ids))))
+    for where, name, value in sorted(wanted):
+        if value not in found:
+            at = f"{where}.{definition_name(name)}"
+            raise NotFound(f"{at}: machine {value} not found", field=at)
+
+
+def _find_node(db: Session, organization_id: int, claimed: Any, record: Mapping[str, Any], where: str) -> Node | None:
+    if claimed is not None:
+        node = db.get(Node, claimed) if str(claimed).strip().isdigit() else None
+        if node is None or node.organization_id != organization_id:
+            raise NotFound(f"{where}.Id: node {claimed} not found", field=f"{where}.Id")
+        return node
+    if record.get("mac"):
+        same_mac = select(Node).where(Node.organization_id == organization_id, Node.mac == record["mac"])
+        return db.scalar(same_mac.order_by(Node.id).limit(1))
+    return None
+
+
+def record_nodes(db: Session, *, organization_id: int, nodes: Sequence[Any], where: str = "Nodes") -> list[int]:
+    """Store devices found without an agent. A node is the one with the Id sent, else the one with
+    the same MAC address, else new."""
+    records = []
+    for index, data in enumerate(nodes):
+        at = f"{where}[{index}]"
+        raw = dict(require_object(data, at))
+        claimed = next((raw.pop(key) for key in list(raw) if normalize_key(str(key)) == "id"), None)
+        records.append((at, claimed, read_record(raw, NODE_FIELDS, at, ignored=STAMPS)))
+    _check_machine_references(db, organization_id, [(at, record) for at, _, record in records])
+    now = utcnow()
+    ids = []
+    for at, claimed, record in records:
+        node = _find_node(db, organization_id, claimed, record, at)
+        if node is None:
+            node = Node(organization_id=organization_id, created=now, modified=now, **record)
+            db.add(node)
+        else:
+            changed = {name: value for name, value in record.items() if getattr(node, name) != value}
+            for name, value in changed.items():
+                setattr(node, name, value)
+            if changed:
+                node.modified = now
+        db.flush()
+        ids.append(node.id)
+    return ids

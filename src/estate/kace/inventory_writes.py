@@ -1,0 +1,80 @@
+"""The writing routes of the Inventory API: machines reported (POST, PUT), forced inventory runs,
+agentless nodes. The reading routes live in kace/inventory.py."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from estate.errors import InvalidInput
+from estate.inventory import service as inventory
+from estate.inventory.fields import normalize_key, require_list
+from estate.kace.deps import DB, Body, CurrentCaller
+from estate.kace.http import SUCCESS, respond
+
+router = APIRouter(prefix="/api/inventory", tags=["inventory"])
+
+
+def _envelope(body: Any, name: str, *, required: bool = True) -> Any:
+    """The list under ``name`` (any case) in a body such as {"Machines": [...]}; None when the body
+    has no such key and ``required`` is false."""
+    if body is None:
+        raise InvalidInput("a body is required", field="body")
+    if not isinstance(body, Mapping):
+        raise InvalidInput("the body must be an object", field="body")
+    if not any(normalize_key(str(key)) == name.lower() for key in body):
+        if required:
+            raise InvalidInput(f"{name} is required", field=name)
+        return None
+    if len(body) > 1:
+        extra = next(key for key in body if normalize_key(str(key)) != name.lower())
+        raise InvalidInput(f"{extra}: unknown field", field=str(extra))
+    return require_list(next(iter(body.values())), name)
+
+
+@router.post("/machines/")
+@router.post("/machines", include_in_schema=False)
+def ingest_machines(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
+    caller.require("inventory", "write")
+    machines = _envelope(body, "Machines")
+    ids = inventory.ingest_machines(db, organization_id=caller.organization_id, machines=machines)
+    return respond(request, ids)
+
+
+@router.put("/machines/{machine_id}/")
+@router.put("/machines/{machine_id}", include_in_schema=False)
+def update_machine(request: Request, db: DB, caller: CurrentCaller, machine_id: int, body: Body) -> Response:
+    """The body is {"Machines": [one machine]} like the POST, or that one machine alone."""
+    caller.require("inventory", "write")
+    machines = _envelope(body, "Machines", required=False)
+    if machines is None:
+        data, where = body, "Machine"
+    elif len(machines) == 1:
+        data, where = machines[0], "Machines[0]"
+    else:
+        raise InvalidInput("Machines must hold exactly the one machine of the path", field="Machines")
+    updated = inventory.update_machine(
+        db, organization_id=caller.organization_id, machine_id=machine_id, data=data, where=where
+    )
+    return respond(request, [updated])
+
+
+@router.post("/machines/{machine_id}/force/")
+@router.post("/machines/{machine_id}/force", include_in_schema=False)
+def force_inventory(request: Request, db: DB, caller: CurrentCaller, machine_id: int) -> Response:
+    caller.require("inventory", "write")
+    inventory.force_inventory(db, organization_id=caller.organization_id, machine_id=machine_id)
+    return respond(request, SUCCESS)
+
+
+@router.post("/nodes/")
+@router.post("/nodes", include_in_schema=False)
+def record_nodes(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
+    """The body mirrors the machines' one: {"Nodes": [ {Node fields}, ... ]}; answers the ids."""
+    caller.require("inventory", "write")
+    nodes = _envelope(body, "Nodes")
+    ids = inventory.record_nodes(db, organization_id=caller.organization_id, nodes=nodes)
+    return respond(request, ids)
