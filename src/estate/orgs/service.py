@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -88,3 +89,49 @@ def get_location(db: Session, organization_id: int, location_id: int) -> Locatio
     if location is None or location.organization_id != organization_id or location.is_deleted:
         raise NotFound(f"location {location_id} not found", field="locationId")
     return location
+
+
+def check_time_zone(name: str | None) -> None:
+    if name is None:
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {name!r}", field="timeZone") from None
+
+
+def rename_allowed(db: Session, organization: Organization, name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("name must not be empty", field="name")
+    clash = db.scalar(
+        select(Organization.id).where(func.lower(Organization.name) == name.lower(), Organization.id != organization.id)
+    )
+    if clash:
+        raise Conflict(f"an organization named {name!r} exists", field="name")
+    return name
+
+
+def update_organization(
+    db: Session, organization: Organization, values: dict[str, object], *, actor_account_id: int | None
+) -> dict[str, tuple[object, object]]:
+    if "name" in values:
+        values["name"] = rename_allowed(db, organization, str(values["name"] or ""))
+    if "time_zone" in values:
+        if not values["time_zone"]:
+            raise InvalidInput("timeZone must not be empty", field="timeZone")
+        check_time_zone(str(values["time_zone"]))
+    if values.get("primary_location_id") is not None:
+        get_location(db, organization.id, int(values["primary_location_id"]))  # type: ignore[call-overload]
+    changes = history.diff(organization, values)
+    if changes:
+        history.record(
+            db,
+            organization_id=organization.id,
+            account_id=actor_account_id,
+            action=history.UPDATE,
+            entity_name="organization",
+            entity_id=organization.id,
+            changes=changes,
+        )
+    return changes

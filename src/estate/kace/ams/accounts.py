@@ -1,5 +1,324 @@
-"""/ams/shared/api/... routes (being written)."""
+"""/ams/shared/api/accounts/...: the accounts (logins) that belong to the current organization.
 
-from fastapi import APIRouter
+An account is installation-wide, but for a caller only the accounts with an organization account
+in the caller's current organization exist; every other id answers 404."""
 
-router = APIRouter(prefix="/ams/shared/api")
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, ClassVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from estate.accounts import service as accounts
+from estate.accounts.models import Account, AccountRegistry, OrganizationAccount
+from estate.auth.permissions import Caller
+from estate.errors import Forbidden, InvalidInput
+from estate.kace.ams import listing
+from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity
+from estate.kace.ams.listing import Field as ListField
+from estate.kace.ams.serializers import account_json, account_registry_json, org_account_json, pick
+from estate.kace.deps import DB, Body, CurrentCaller
+from estate.kace.http import empty, respond, validate
+from estate.orgs.models import Organization
+
+router = APIRouter(prefix="/ams/shared/api", tags=["accounts"])
+
+ACCOUNT_ENTITY = Entity(
+    names=("account", "accounts"),
+    fields={
+        "id": ListField(Account.id, INT),
+        "login": ListField(Account.login),
+        "fullName": ListField(Account.full_name),
+        "email": ListField(Account.email),
+        "jobTitle": ListField(Account.job_title),
+        "workPhone": ListField(Account.work_phone),
+        "mobilePhone": ListField(Account.mobile_phone),
+        "ADDomain": ListField(Account.ad_domain),
+        "principalName": ListField(Account.principal_name),
+        "userType": ListField(Account.user_type, INT),
+        "creationMode": ListField(Account.creation_mode, INT),
+        "overrideLocationSettings": ListField(Account.override_location_settings, BOOL),
+        "passwordChangedAt": ListField(Account.password_changed_at, DATETIME),
+        "version": ListField(Account.version, DATETIME),
+    },
+    default_order=(Account.id.asc(),),
+)
+
+
+class AccountIn(BaseModel):
+    """An Account as clients send it; `password` is write-only, read-only fields are ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: int | None = None
+    login: str | None = Field(default=None, max_length=255)
+    password: str | None = None
+    full_name: str | None = Field(default=None, alias="fullName", max_length=255)
+    email: str | None = Field(default=None, max_length=255)
+    ad_domain: str | None = Field(default=None, alias="ADDomain", max_length=255)
+    im_address: str | None = Field(default=None, alias="IMAddress", max_length=255)
+    creation_mode: int | None = Field(default=None, alias="creationMode")
+    date_time_format: str | None = Field(default=None, alias="dateTimeFormat", max_length=64)
+    distinguished_name: str | None = Field(default=None, alias="distinguishedName", max_length=1024)
+    job_title: str | None = Field(default=None, alias="jobTitle", max_length=255)
+    language: str | None = Field(default=None, max_length=16)
+    mobile_phone: str | None = Field(default=None, alias="mobilePhone", max_length=64)
+    number_format: str | None = Field(default=None, alias="numberFormat", max_length=64)
+    override_location_settings: bool | None = Field(default=None, alias="overrideLocationSettings")
+    principal_name: str | None = Field(default=None, alias="principalName", max_length=255)
+    time_zone: str | None = Field(default=None, alias="timeZone", max_length=64)
+    user_type: int | None = Field(default=None, alias="userType")
+    work_phone: str | None = Field(default=None, alias="workPhone", max_length=64)
+    # Read-only: accepted so that an object read can be sent back unchanged.
+    is_deleted: bool | None = Field(default=None, alias="isDeleted")
+    password_changed_at: datetime | None = Field(default=None, alias="passwordChangedAt")
+    version: datetime | None = None
+
+    # Columns that may be written as sent; not-null ones refuse null.
+    WRITABLE: ClassVar[tuple[str, ...]] = (
+        "full_name", "email", "ad_domain", "im_address", "creation_mode", "date_time_format",
+        "distinguished_name", "job_title", "language", "mobile_phone", "number_format",
+        "override_location_settings", "principal_name", "time_zone", "user_type", "work_phone",
+    )
+    NOT_NULL: ClassVar[dict[str, str]] = {
+        "creation_mode": "creationMode",
+        "override_location_settings": "overrideLocationSettings",
+        "user_type": "userType",
+    }
+
+    def values(self) -> dict[str, Any]:
+        sent = self.model_fields_set
+        values = {name: getattr(self, name) for name in self.WRITABLE if name in sent}
+        for name, alias in self.NOT_NULL.items():
+            if name in values and values[name] is None:
+                raise InvalidInput(f"{alias} must not be null", field=f"account.{alias}")
+        return values
+
+
+class SearchIn(BaseModel):
+    """The body of the search routes: free text plus the list parameters of the query language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str | None = None
+    filtering: str | None = None
+    sorting: str | None = None
+    paging: str | None = None
+    is_enabled: bool | None = Field(default=None, alias="isEnabled")
+    role_id: int | None = Field(default=None, alias="roleId")
+    manager_id: int | None = Field(default=None, alias="managerId")
+    location_id: int | None = Field(default=None, alias="locationId")
+
+
+class RegistryIn(BaseModel):
+    """An AccountRegistry or OrgAccountRegistry entry; the owner comes from the path."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    category_name: str = Field(alias="categoryName", max_length=255)
+    key: str = Field(max_length=255)
+    value: str | None = None
+    id: int | None = None
+    account: dict[str, Any] | None = None
+    org_account: dict[str, Any] | None = Field(default=None, alias="orgAccount")
+
+
+def registry_body(body: Any, registry: str | None) -> RegistryIn:
+    """The entry from the body, or from the `registry` query parameter the reference declares."""
+    if body is None and registry:
+        try:
+            body = json.loads(registry)
+        except ValueError:
+            raise InvalidInput("registry must be a JSON object", field="registry") from None
+    return validate(RegistryIn, body, what="registry")
+
+
+def own_data_only(caller: Caller, account_id: int, what: str = "account") -> None:
+    """Roles without `data:all` (Standard user) see only their own records."""
+    if not caller.sees_all_data and account_id != caller.account_id:
+        raise Forbidden(f"your role lets you read only your own {what}")
+
+
+def readable_member(db: DB, caller: Caller, account_id: int) -> OrganizationAccount:
+    caller.require("accounts")
+    member = accounts.member_of_account(db, caller.organization_id, account_id)
+    own_data_only(caller, account_id)
+    return member
+
+
+def accounts_of_organization(caller: Caller):  # type: ignore[no-untyped-def]
+    query = (
+        select(Account)
+        .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
+        .where(OrganizationAccount.organization_id == caller.organization_id, Account.is_deleted.is_(False))
+    )
+    if not caller.sees_all_data:
+        query = query.where(Account.id == caller.account_id)
+    return query
+
+
+def text_search(query, text: str | None):  # type: ignore[no-untyped-def]
+    if text and text.strip():
+        return query.where(*listing.filter_conditions(ACCOUNT_ENTITY, f"* co {text.strip()}"))
+    return query
+
+
+@router.get("/accounts/")
+@router.get("/accounts", include_in_schema=False)
+def list_accounts(
+    request: Request,
+    db: DB,
+    caller: CurrentCaller,
+    filtering: str | None = None,
+    sorting: str | None = None,
+    paging: str | None = None,
+) -> Response:
+    caller.require("accounts")
+    rows, _ = listing.select_page(
+        db,
+        accounts_of_organization(caller),
+        ACCOUNT_ENTITY,
+        listing.ListRequest(filtering, sorting, paging),
+        default_limit=None,
+    )
+    return respond(request, [account_json(row[0]) for row in rows])
+
+
+@router.post("/accounts/search")
+def search_accounts(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
+    caller.require("accounts")
+    search: SearchIn = validate(SearchIn, body if body is not None else {})
+    if search.is_enabled is not None or search.role_id or search.manager_id or search.location_id:
+        raise InvalidInput("account search takes query, filtering, sorting and paging", field="body")
+    rows, _ = listing.select_page(
+        db,
+        text_search(accounts_of_organization(caller), search.query),
+        ACCOUNT_ENTITY,
+        listing.ListRequest(search.filtering, search.sorting, search.paging),
+        default_limit=None,
+    )
+    return respond(request, [account_json(row[0]) for row in rows])
+
+
+@router.get("/accounts/{account_id}")
+def get_account(
+    request: Request, db: DB, caller: CurrentCaller, account_id: int, registry: str | None = None
+) -> Response:
+    member = readable_member(db, caller, account_id)
+    account = db.get(Account, member.account_id)
+    assert account is not None
+    record = account_json(account)
+    # `registry=true` adds the account's registry entries, saving a second request.
+    if (registry or "").lower() in ("true", "1"):
+        entries = accounts.account_registry(db, account_id, [], [])
+        record["registry"] = [account_registry_json(entry) for entry in entries]
+    return respond(request, record)
+
+
+@router.get("/accounts/{account_id}/organizationAccounts")
+def account_memberships(
+    request: Request,
+    db: DB,
+    caller: CurrentCaller,
+    account_id: int,
+    filter: str | None = None,  # noqa: A002 - the reference's parameter name
+    properties: str | None = None,
+) -> Response:
+    readable_member(db, caller, account_id)
+    account = db.get(Account, account_id)
+    assert account is not None
+    # Memberships in organizations the caller is not part of are another organization's data.
+    caller_orgs = select(OrganizationAccount.organization_id).where(
+        OrganizationAccount.account_id == caller.account_id, OrganizationAccount.is_enabled.is_(True)
+    )
+    query = (
+        select(OrganizationAccount, Organization)
+        .join(Organization, Organization.id == OrganizationAccount.organization_id)
+        .where(
+            OrganizationAccount.account_id == account_id,
+            OrganizationAccount.organization_id.in_(caller_orgs.scalar_subquery()),
+            Organization.is_deleted.is_(False),
+        )
+        .order_by(OrganizationAccount.organization_id)
+    )
+    if filter and filter.strip():
+        query = query.where(*listing.filter_conditions(_ORGANIZATION_NAME, f"name co {filter.strip()}"))
+    records = []
+    for member, organization in db.execute(query):
+        record = org_account_json(member, account)
+        record["organization"] = {"id": organization.id, "name": organization.name}
+        records.append(pick(record, properties))
+    return respond(request, records)
+
+
+_ORGANIZATION_NAME = Entity(names=("organization",), fields={"name": ListField(Organization.name)}, default_order=())
+
+
+@router.post("/accounts/{account_id}/registry")
+def put_registry(
+    request: Request, db: DB, caller: CurrentCaller, account_id: int, body: Body, registry: str | None = None
+) -> Response:
+    caller.require("accounts", "write")
+    accounts.member_of_account(db, caller.organization_id, account_id)
+    data = registry_body(body, registry)
+    entry = accounts.put_account_registry(
+        db,
+        account_id=account_id,
+        category=data.category_name,
+        key=data.key,
+        value=data.value,
+        organization_id=caller.organization_id,
+        actor_id=caller.account_id,
+    )
+    return respond(request, account_registry_json(entry))
+
+
+@router.get("/accounts/{account_id}/registry")
+def get_registry(
+    request: Request,
+    db: DB,
+    caller: CurrentCaller,
+    account_id: int,
+    categories: str | None = None,
+    keys: str | None = None,
+) -> Response:
+    readable_member(db, caller, account_id)
+    entries = accounts.account_registry(db, account_id, listing.parse_names(categories), listing.parse_names(keys))
+    return respond(request, [account_registry_json(entry) for entry in entries])
+
+
+@router.delete("/accounts/{account_id}/registry/{category}/{registry_key}")
+def delete_registry(db: DB, caller: CurrentCaller, account_id: int, category: str, registry_key: str) -> Response:
+    caller.require("accounts", "write")
+    accounts.member_of_account(db, caller.organization_id, account_id)
+    entry = db.scalar(
+        select(AccountRegistry).where(
+            AccountRegistry.account_id == account_id,
+            AccountRegistry.category_name == category,
+            AccountRegistry.key == registry_key,
+        )
+    )
+    accounts.delete_registry_entry(db, entry, organization_id=caller.organization_id, actor_id=caller.account_id)
+    return empty(200)
+
+
+@router.get("/accounts/{manager_id}/managedAccounts")
+def managed_accounts(request: Request, db: DB, caller: CurrentCaller, manager_id: int) -> Response:
+    """The accounts whose organization account reports to the manager's, in this organization."""
+    manager = readable_member(db, caller, manager_id)
+    rows = db.scalars(
+        select(Account)
+        .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
+        .where(
+            OrganizationAccount.organization_id == caller.organization_id,
+            OrganizationAccount.manager_id == manager.id,
+            Account.is_deleted.is_(False),
+        )
+        .order_by(Account.id)
+    )
+    return respond(request, [account_json(row) for row in rows])

@@ -1,5 +1,463 @@
-"""/ams/shared/api/... routes (being written)."""
+"""/ams/shared/api/organizationAccounts/...: memberships of accounts in the current organization."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(prefix="/ams/shared/api")
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+
+from estate.accounts import service as accounts
+from estate.accounts.models import Account, OrgAccountRegistry, OrganizationAccount
+from estate.auth.models import Role, RoleMember
+from estate.auth.permissions import SEE_ALL_DATA, Caller, allows
+from estate.errors import Forbidden, InvalidInput, NotFound
+from estate.history import service as history
+from estate.kace.ams import listing
+from estate.kace.ams.accounts import AccountIn, RegistryIn, SearchIn, own_data_only, registry_body
+from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity
+from estate.kace.ams.listing import Field as ListField
+from estate.kace.ams.serializers import org_account_json, org_account_limited, org_account_registry_json, pick
+from estate.kace.deps import DB, Body, CurrentCaller
+from estate.kace.http import empty, respond, validate
+from estate.orgs import service as orgs
+
+router = APIRouter(prefix="/ams/shared/api/organizationAccounts", tags=["organizationAccounts"])
+
+ENTITY = Entity(
+    names=("organizationaccount", "organizationaccounts", "orgaccount", "organization_account"),
+    fields={
+        "id": ListField(OrganizationAccount.id, INT),
+        "isEnabled": ListField(OrganizationAccount.is_enabled, BOOL),
+        "level": ListField(OrganizationAccount.level, INT),
+        "path": ListField(OrganizationAccount.path),
+        "created": ListField(OrganizationAccount.created, DATETIME),
+        "version": ListField(OrganizationAccount.version, DATETIME),
+        "manager.id": ListField(OrganizationAccount.manager_id, INT),
+        "location.id": ListField(OrganizationAccount.location_id, INT),
+        "account.id": ListField(Account.id, INT),
+        "account.login": ListField(Account.login),
+        "account.fullName": ListField(Account.full_name),
+        "account.email": ListField(Account.email),
+        "account.jobTitle": ListField(Account.job_title),
+    },
+    default_order=(OrganizationAccount.id.asc(),),
+)
+
+
+class Reference(BaseModel):
+    """A nested object given by its id; its other properties are read-only here."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: int | None = None
+
+
+class OrgAccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    account: AccountIn | None = None
+    is_enabled: bool | None = Field(default=None, alias="isEnabled")
+    location: Reference | None = None
+    manager: Reference | None = None
+    # Read-only: accepted so that an object read can be sent back unchanged.
+    id: int | None = None
+    created: datetime | None = None
+    version: datetime | None = None
+    level: int | None = None
+    path: str | None = None
+    organization: Reference | None = None
+
+
+class IdList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[int]
+
+    @field_validator("ids", mode="before")
+    @classmethod
+    def _one_id_is_a_list(cls, value: Any) -> Any:
+        # An XML body with a single <ids> element parses as a scalar.
+        return [value] if isinstance(value, (int, str)) else value
+
+
+def members_query(caller: Caller):  # type: ignore[no-untyped-def]
+    query = (
+        select(OrganizationAccount, Account)
+        .join(Account, Account.id == OrganizationAccount.account_id)
+        .where(OrganizationAccount.organization_id == caller.organization_id, Account.is_deleted.is_(False))
+    )
+    if not caller.sees_all_data:
+        query = query.where(OrganizationAccount.account_id == caller.account_id)
+    return query
+
+
+def readable(db: DB, caller: Caller, org_account_id: int) -> tuple[OrganizationAccount, Account]:
+    caller.require("accounts")
+    member = accounts.get_membership(db, caller.organization_id, org_account_id)
+    own_data_only(caller, member.account_id, "organization account")
+    account = db.get(Account, member.account_id)
+    assert account is not None
+    return member, account
+
+
+def writable(db: DB, caller: Caller, org_account_id: int) -> OrganizationAccount:
+    caller.require("accounts", "write")
+    return accounts.get_membership(db, caller.organization_id, org_account_id)
+
+
+def _actor(db: DB, caller: Caller) -> OrganizationAccount:
+    return accounts.get_membership(db, caller.organization_id, caller.org_account_id)
+
+
+def _reference_id(reference: Reference | None) -> int | None:
+    return reference.id if reference else None
+
+
+def _apply_membership(db: DB, caller: Caller, member: OrganizationAccount, data: OrgAccountIn) -> dict[str, Any]:
+    """Location, manager and enabled flag; returns what changed, old → new."""
+    sent = data.model_fields_set
+    values: dict[str, Any] = {}
+    if "is_enabled" in sent:
+        if data.is_enabled is None:
+            raise InvalidInput("isEnabled must not be null", field="isEnabled")
+        if not data.is_enabled and member.id == caller.org_account_id:
+            raise InvalidInput("you cannot disable your own organization account", field="isEnabled")
+        values["is_enabled"] = data.is_enabled
+    if "location" in sent:
+        location_id = _reference_id(data.location)
+        if location_id is not None:
+            try:
+                orgs.get_location(db, caller.organization_id, location_id)
+            except NotFound as missing:
+                raise NotFound(missing.message, field="location") from None
+        values["location_id"] = location_id
+    changes = history.diff(member, values)
+    if "manager" in sent:
+        manager_id = _reference_id(data.manager)
+        if manager_id != member.manager_id:
+            manager = (
+                accounts.members_by_ids(db, caller.organization_id, [manager_id], "manager")[0]
+                if manager_id is not None
+                else None
+            )
+            changes["manager_id"] = (member.manager_id, manager_id)
+            accounts.set_manager(db, member, manager)
+    return changes
+
+
+def _apply_account(db: DB, caller: Caller, account: Account, data: AccountIn, *, created: bool) -> dict[str, Any]:
+    values = data.values()
+    if "time_zone" in values and values["time_zone"]:
+        orgs.check_time_zone(values["time_zone"])
+    sent = data.model_fields_set
+    touches_identity = bool(values) or "login" in sent or "password" in sent
+    if touches_identity and not created and not accounts.may_edit_identity(
+        db, account_id=account.id, actor_account_id=caller.account_id
+    ):
+        raise Forbidden(
+            "this account also belongs to organizations you do not administer; it can only be changed there",
+            field="account",
+        )
+    if "login" in sent and not created:
+        login = (data.login or "").strip()
+        if not login:
+            raise InvalidInput("login must not be empty", field="account.login")
+        clash = db.scalar(
+            select(Account.id).where(Account.login_key == accounts.login_key(login), Account.id != account.id)
+        )
+        if clash:
+            raise InvalidInput(f"an account with login {login!r} exists", field="account.login")
+        values["login"] = login
+        values["login_key"] = accounts.login_key(login)
+    changes = history.diff(account, values)
+    changes.pop("login_key", None)
+    if "password" in sent and not created:
+        accounts.set_password(account, data.password or "")
+        changes["password"] = ("***", "***")  # that it changed, never the value
+    return changes
+
+
+def _record(db: DB, caller: Caller, action: int, entity: str, entity_id: int, changes: dict[str, Any]) -> None:
+    if changes or action != history.UPDATE:
+        accounts.record_change(
+            db,
+            organization_id=caller.organization_id,
+            actor_account_id=caller.account_id,
+            action=action,
+            entity_name=entity,
+            entity_id=entity_id,
+            changes=changes,
+        )
+
+
+@router.get("")
+@router.get("/", include_in_schema=False)
+def list_members(
+    request: Request,
+    db: DB,
+    caller: CurrentCaller,
+    filtering: str | None = None,
+    offset: str | None = None,
+    paging: str | None = None,
+    shaping: str | None = None,
+    sorting: str | None = None,
+) -> Response:
+    caller.require("accounts")
+    level = listing.parse_shaping(shaping, ENTITY.names)
+    rows, count = listing.select_page(
+        db, members_query(caller), ENTITY, listing.ListRequest(filtering, sorting, paging, offset), count=True
+    )
+    shape = org_account_limited if level == "limited" else org_account_json
+    return respond(request, listing.paging_response([shape(member, account) for member, account in rows], count))
+
+
+@router.delete("")
+@router.delete("/", include_in_schema=False)
+def delete_members(
+    db: DB,
+    caller: CurrentCaller,
+    ids: Annotated[list[str] | None, Query()] = None,
+    move_employees_to: Annotated[int | None, Query(alias="moveEmployeesTo")] = None,
+) -> Response:
+    caller.require("accounts", "write")
+    accounts.delete_memberships(
+        db,
+        organization_id=caller.organization_id,
+        ids=listing.parse_ids(ids),
+        move_employees_to=move_employees_to,
+        actor=_actor(db, caller),
+    )
+    return empty(200)
+
+
+@router.post("/")
+@router.post("", include_in_schema=False)
+def create_member(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
+    caller.require("accounts", "write")
+    data: OrgAccountIn = validate(OrgAccountIn, body)
+    if data.account is None:
+        raise InvalidInput("account is required", field="account")
+    if data.organization and data.organization.id not in (None, caller.organization_id):
+        raise InvalidInput("organization must be the organization you are logged in to", field="organization")
+    if data.account.id is None:
+        account, member = _create_account(db, caller, data.account)
+    else:
+        account = accounts.linkable_account(db, account_id=data.account.id, actor_account_id=caller.account_id)
+        member = accounts.add_membership(db, account=account, organization_id=caller.organization_id)
+        changes = _apply_account(db, caller, account, data.account, created=False)
+        _record(db, caller, history.UPDATE, "account", account.id, changes)
+    changes = _apply_membership(db, caller, member, data)
+    changes["account_id"] = (None, account.id)
+    _record(db, caller, history.CREATE, accounts.ORG_ACCOUNT, member.id, changes)
+    db.flush()
+    return respond(request, org_account_json(member, account))
+
+
+def _create_account(db: DB, caller: Caller, data: AccountIn) -> tuple[Account, OrganizationAccount]:
+    if not (data.login or "").strip():
+        raise InvalidInput("account.login is required", field="account.login")
+    values = data.values()
+    if values.get("time_zone"):
+        orgs.check_time_zone(values["time_zone"])
+    if "password" in data.model_fields_set and not data.password:
+        raise InvalidInput("password must not be empty", field="account.password")
+    return accounts.create_account(
+        db,
+        login=data.login or "",
+        password=data.password,
+        actor_account_id=caller.account_id,
+        organization_id=caller.organization_id,
+        values=values,
+    )
+
+
+def _set_enabled(db: DB, caller: Caller, ids: list[str] | None, enabled: bool) -> Response:
+    caller.require("accounts", "write")
+    chosen, actor = listing.parse_ids(ids), _actor(db, caller)
+    accounts.set_enabled(db, organization_id=caller.organization_id, ids=chosen, enabled=enabled, actor=actor)
+    return empty(200)
+
+
+@router.post("/disable")
+def disable_members(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None, Query()] = None) -> Response:
+    return _set_enabled(db, caller, ids, False)
+
+
+@router.post("/enable")
+def enable_members(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None, Query()] = None) -> Response:
+    return _set_enabled(db, caller, ids, True)
+
+
+@router.post("/search")
+def search_members(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
+    caller.require("accounts")
+    search: SearchIn = validate(SearchIn, body if body is not None else {})
+    query = members_query(caller)
+    if search.query and search.query.strip():
+        text = search.query.strip()
+        query = query.where(*listing.filter_conditions(_TEXT_FIELDS, f"* co {text}"))
+    if search.is_enabled is not None:
+        query = query.where(OrganizationAccount.is_enabled.is_(search.is_enabled))
+    if search.manager_id is not None:
+        query = query.where(OrganizationAccount.manager_id == search.manager_id)
+    if search.location_id is not None:
+        query = query.where(OrganizationAccount.location_id == search.location_id)
+    if search.role_id is not None:
+        holders = select(RoleMember.org_account_id).where(
+            RoleMember.organization_id == caller.organization_id, RoleMember.role_id == search.role_id
+        )
+        query = query.where(OrganizationAccount.id.in_(holders.scalar_subquery()))
+    rows, _ = listing.select_page(
+        db, query, ENTITY, listing.ListRequest(search.filtering, search.sorting, search.paging), default_limit=None
+    )
+    return respond(request, [org_account_json(member, account) for member, account in rows])
+
+
+_TEXT_FIELDS = Entity(
+    names=ENTITY.names,
+    fields={name: ENTITY.fields[name] for name in ("account.login", "account.fullName", "account.email")},
+    default_order=(),
+)
+
+
+@router.delete("/{org_account_id}")
+def delete_member(
+    db: DB,
+    caller: CurrentCaller,
+    org_account_id: int,
+    move_employees_to: Annotated[int | None, Query(alias="moveEmployeesTo")] = None,
+) -> Response:
+    writable(db, caller, org_account_id)
+    accounts.delete_memberships(
+        db,
+        organization_id=caller.organization_id,
+        ids=[org_account_id],
+        move_employees_to=move_employees_to,
+        actor=_actor(db, caller),
+    )
+    return empty(200)
+
+
+@router.get("/{org_account_id}")
+def get_member(
+    request: Request, db: DB, caller: CurrentCaller, org_account_id: int, properties: str | None = None
+) -> Response:
+    member, account = readable(db, caller, org_account_id)
+    return respond(request, pick(org_account_json(member, account), properties))
+
+
+@router.put("/{org_account_id}")
+def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_id: int, body: Body) -> Response:
+    member = writable(db, caller, org_account_id)
+    data: OrgAccountIn = validate(OrgAccountIn, body)
+    if data.id is not None and data.id != org_account_id:
+        raise InvalidInput("id in the body differs from the organization account in the path", field="id")
+    account = db.get(Account, member.account_id)
+    assert account is not None
+    if data.account is not None:
+        if data.account.id is not None and data.account.id != account.id:
+            raise InvalidInput("account.id cannot change; create another organization account", field="account.id")
+        changes = _apply_account(db, caller, account, data.account, created=False)
+        _record(db, caller, history.UPDATE, "account", account.id, changes)
+    _record(db, caller, history.UPDATE, accounts.ORG_ACCOUNT, member.id, _apply_membership(db, caller, member, data))
+    db.flush()
+    return respond(request, org_account_json(member, account))
+
+
+@router.put("/{org_account_id}/addEmployees")
+def add_employees(db: DB, caller: CurrentCaller, org_account_id: int, body: Body) -> Response:
+    manager = writable(db, caller, org_account_id)
+    data: IdList = validate(IdList, body)
+    if not data.ids:
+        raise InvalidInput("ids must name at least one organization account", field="ids")
+    employees = accounts.members_by_ids(db, caller.organization_id, data.ids)
+    for employee in employees:
+        if employee.manager_id == manager.id:
+            continue
+        old = employee.manager_id
+        # set_manager refuses cycles; the request's transaction then leaves every employee as it was.
+        accounts.set_manager(db, employee, manager)
+        _record(db, caller, history.UPDATE, accounts.ORG_ACCOUNT, employee.id, {"manager_id": (old, manager.id)})
+    return empty(200)
+
+
+@router.post("/{org_account_id}/hasRole")
+def has_role(
+    request: Request,
+    db: DB,
+    caller: CurrentCaller,
+    org_account_id: int,
+    role_name: Annotated[str | None, Query(alias="roleName")] = None,
+    product_id: Annotated[int | None, Query(alias="productId")] = None,
+    include_inherited: Annotated[int | None, Query(alias="includeInherited")] = None,
+) -> Response:
+    member, _ = readable(db, caller, org_account_id)
+    roles = select(Role).where(Role.organization_id == caller.organization_id)
+    if product_id is not None:
+        roles = roles.where(Role.product_id == product_id)
+    held = list(
+        db.scalars(roles.join(RoleMember, RoleMember.role_id == Role.id).where(RoleMember.org_account_id == member.id))
+    )
+    if not role_name:
+        return respond(request, bool(held))
+    if any(role.name.lower() == role_name.lower() for role in held):
+        return respond(request, True)
+    target = db.scalar(roles.where(Role.name == role_name))
+    if not include_inherited or target is None:
+        return respond(request, False)
+    return respond(request, _implied(frozenset(g for role in held for g in role.permissions), target.permissions))
+
+
+def _implied(held: frozenset[str], wanted: list[str]) -> bool:
+    """A role is held by inheritance when the roles held grant everything it grants."""
+    for grant in wanted:
+        if grant == SEE_ALL_DATA:
+            if SEE_ALL_DATA not in held:
+                return False
+            continue
+        area, _, action = grant.partition(":")
+        if not allows(held, area, action):
+            return False
+    return True
+
+
+@router.post("/{org_account_id}/registry")
+def put_registry(request: Request, db: DB, caller: CurrentCaller, org_account_id: int, body: Body) -> Response:
+    member = writable(db, caller, org_account_id)
+    data: RegistryIn = registry_body(body, None)
+    entry = accounts.put_member_registry(
+        db, member=member, category=data.category_name, key=data.key, value=data.value, actor_id=caller.account_id
+    )
+    return respond(request, org_account_registry_json(entry))
+
+
+@router.get("/{org_account_id}/registry")
+def get_registry(
+    request: Request,
+    db: DB,
+    caller: CurrentCaller,
+    org_account_id: int,
+    categories: str | None = None,
+    keys: str | None = None,
+) -> Response:
+    member, _ = readable(db, caller, org_account_id)
+    entries = accounts.member_registry(db, member, listing.parse_names(categories), listing.parse_names(keys))
+    return respond(request, [org_account_registry_json(entry) for entry in entries])
+
+
+@router.delete("/{org_account_id}/registry/{category}/{registry_key}")
+def delete_registry(db: DB, caller: CurrentCaller, org_account_id: int, category: str, registry_key: str) -> Response:
+    member = writable(db, caller, org_account_id)
+    entry = db.scalar(
+        select(OrgAccountRegistry).where(
+            OrgAccountRegistry.organization_id == caller.organization_id,
+            OrgAccountRegistry.org_account_id == member.id,
+            OrgAccountRegistry.category_name == category,
+            OrgAccountRegistry.key == registry_key,
+        )
+    )
+    accounts.delete_registry_entry(db, entry, organization_id=caller.organization_id, actor_id=caller.account_id)
+    return empty(200)

@@ -1,5 +1,274 @@
-"""/ams/shared/api/... routes (being written)."""
+"""/ams/shared/api/roles/... and /ams/shared/api/{roleId}/add|removeOrganizationAccounts.
 
-from fastapi import APIRouter
+Roles belong to one organization and one product. The three default roles carry the meaning the
+reference's "Authorization" section gives them, so they keep their names and grants."""
 
-router = APIRouter(prefix="/ams/shared/api")
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from estate.accounts import service as accounts
+from estate.accounts.models import Account, OrganizationAccount
+from estate.auth.models import Role, RoleMember
+from estate.auth.permissions import DEFAULT_ROLES, Caller, validate_grants
+from estate.errors import Conflict, InvalidInput, NotFound
+from estate.history import service as history
+from estate.kace.ams import listing
+from estate.kace.ams.serializers import org_account_json, role_json
+from estate.kace.deps import DB, Body, CurrentCaller
+from estate.kace.http import empty, respond, validate
+from estate.orgs import service as orgs
+from estate.orgs.models import Organization, Product
+
+router = APIRouter(prefix="/ams/shared/api", tags=["roles"])
+
+
+class Reference(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: int | None = None
+
+
+class RoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(default=None, max_length=1024)
+    product_role_id: str | None = Field(default=None, alias="productRoleId", max_length=64)
+    permissions: list[str] | None = None
+    product: Reference | None = None
+    # Read-only: accepted so that an object read can be sent back unchanged.
+    id: int | None = None
+    created: datetime | None = None
+    version: datetime | None = None
+    organization: Reference | None = None
+    is_default_admin_role: bool | None = Field(default=None, alias="isDefaultAdminRole")
+    is_default_appliance_admin_role: bool | None = Field(default=None, alias="isDefaultApplianceAdminRole")
+    is_default_user_role: bool | None = Field(default=None, alias="isDefaultUserRole")
+
+
+def is_default(role: Role) -> bool:
+    return role.is_default_admin_role or role.is_default_appliance_admin_role or role.is_default_user_role or (
+        role.name in DEFAULT_ROLES
+    )
+
+
+def get_role(db: DB, caller: Caller, role_id: int, field: str = "roleId") -> Role:
+    role = db.get(Role, role_id)
+    if role is None or role.organization_id != caller.organization_id:
+        raise NotFound(f"role {role_id} not found", field=field)
+    return role
+
+
+def _in_current(caller: Caller, organization_id: int | None) -> None:
+    if organization_id is not None and organization_id != caller.organization_id:
+        raise NotFound(f"organization {organization_id} not found", field="organizationId")
+
+
+def _product(db: DB, product_id: int | None, field: str) -> Product | None:
+    if product_id is None:
+        return None
+    product = db.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"product {product_id} not found", field=field)
+    return product
+
+
+def _answer(request: Request, db: DB, role: Role) -> Response:
+    organization = db.get(Organization, role.organization_id)
+    product = db.get(Product, role.product_id) if role.product_id else None
+    return respond(request, role_json(role, organization, product))
+
+
+def _check_name(db: DB, caller: Caller, name: str | None, role_id: int | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("name is required", field="name")
+    clash = select(Role.id).where(Role.organization_id == caller.organization_id, func.lower(Role.name) == name.lower())
+    if role_id is not None:
+        clash = clash.where(Role.id != role_id)
+    if db.scalar(clash):
+        raise Conflict(f"a role named {name!r} exists in this organization", field="name")
+    return name
+
+
+def _record(db: DB, caller: Caller, action: int, role: Role, changes: dict[str, Any]) -> None:
+    accounts.record_change(
+        db,
+        organization_id=caller.organization_id,
+        actor_account_id=caller.account_id,
+        action=action,
+        entity_name="role",
+        entity_id=role.id,
+        changes=changes,
+    )
+
+
+@router.post("/roles")
+def create_role(
+    request: Request,
+    db: DB,
+    caller: CurrentCaller,
+    body: Body,
+    organization_id: Annotated[int | None, Query(alias="organizationId")] = None,
+    product_id: Annotated[int | None, Query(alias="productId")] = None,
+) -> Response:
+    caller.require("roles", "write")
+    _in_current(caller, organization_id)
+    data: RoleIn = validate(RoleIn, body)
+    chosen = product_id if product_id is not None else (data.product.id if data.product else None)
+    product = _product(db, chosen, "productId") or orgs.default_product(db)
+    role = Role(
+        organization_id=caller.organization_id,
+        product_id=product.id,
+        name=_check_name(db, caller, data.name, None),
+        description=data.description,
+        product_role_id=data.product_role_id,
+        permissions=validate_grants(data.permissions or []),
+    )
+    db.add(role)
+    db.flush()
+    _record(
+        db,
+        caller,
+        history.CREATE,
+        role,
+        {
+            "name": (None, role.name),
+            "permissions": (None, ",".join(role.permissions)),
+            "product_id": (None, product.id),
+        },
+    )
+    return _answer(request, db, role)
+
+
+@router.get("/roles")
+def find_roles(
+    request: Request,
+    db: DB,
+    caller: CurrentCaller,
+    name: str | None = None,
+    organization_id: Annotated[int | None, Query(alias="organizationId")] = None,
+    product_id: Annotated[int | None, Query(alias="productId")] = None,
+) -> Response:
+    """With `name`, the one role of that name (the reference answers a Role); without, every role."""
+    caller.require("roles")
+    _in_current(caller, organization_id)
+    query = select(Role, Product).outerjoin(Product, Product.id == Role.product_id).where(
+        Role.organization_id == caller.organization_id
+    )
+    if product_id is not None:
+        query = query.where(Role.product_id == product_id)
+    organization = db.get(Organization, caller.organization_id)
+    if name is not None:
+        row = db.execute(query.where(func.lower(Role.name) == name.strip().lower())).first()
+        if row is None:
+            raise NotFound(f"no role named {name!r}", field="name")
+        return respond(request, role_json(row[0], organization, row[1]))
+    rows = db.execute(query.order_by(Role.id))
+    return respond(request, [role_json(role, organization, product) for role, product in rows])
+
+
+@router.delete("/roles")
+def delete_roles(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None, Query()] = None) -> Response:
+    caller.require("roles", "write")
+    roles = [get_role(db, caller, role_id, "ids") for role_id in listing.parse_ids(ids)]
+    for role in roles:
+        if is_default(role):
+            raise InvalidInput(f"the default role {role.name!r} cannot be deleted", field="ids")
+    for role in roles:
+        _record(db, caller, history.DELETE, role, {"name": (role.name, None)})
+        db.delete(role)
+    return empty(200)
+
+
+@router.get("/roles/{role_id}")
+def read_role(request: Request, db: DB, caller: CurrentCaller, role_id: int) -> Response:
+    caller.require("roles")
+    return _answer(request, db, get_role(db, caller, role_id))
+
+
+@router.put("/roles/{role_id}")
+def update_role(request: Request, db: DB, caller: CurrentCaller, role_id: int, body: Body) -> Response:
+    caller.require("roles", "write")
+    role = get_role(db, caller, role_id)
+    data: RoleIn = validate(RoleIn, body)
+    if data.id is not None and data.id != role_id:
+        raise InvalidInput("id in the body differs from the role in the path", field="id")
+    _in_current(caller, data.organization.id if data.organization else None)
+    sent = data.model_fields_set
+    values: dict[str, Any] = {}
+    if "name" in sent:
+        values["name"] = _check_name(db, caller, data.name, role.id)
+        if is_default(role) and values["name"] != role.name:
+            raise InvalidInput(f"the default role {role.name!r} cannot be renamed", field="name")
+    if "description" in sent:
+        values["description"] = data.description
+    if "product_role_id" in sent:
+        values["product_role_id"] = data.product_role_id
+    if "permissions" in sent:
+        grants = validate_grants(data.permissions or [])
+        if is_default(role) and grants != sorted(role.permissions):
+            raise InvalidInput(f"the grants of the default role {role.name!r} are fixed", field="permissions")
+        values["permissions"] = grants
+    if "product" in sent and data.product and data.product.id is not None:
+        values["product_id"] = _product(db, data.product.id, "product").id  # type: ignore[union-attr]
+    changes = history.diff(role, values)
+    if "permissions" in changes:
+        old, new = changes["permissions"]
+        changes["permissions"] = (",".join(old or []), ",".join(new or []))
+    if changes:
+        _record(db, caller, history.UPDATE, role, changes)
+    db.flush()
+    return _answer(request, db, role)
+
+
+@router.get("/roles/{role_id}/organizationAccounts")
+def role_members(request: Request, db: DB, caller: CurrentCaller, role_id: int) -> Response:
+    caller.require("roles")
+    caller.require("accounts")
+    role = get_role(db, caller, role_id)
+    query = (
+        select(OrganizationAccount, Account)
+        .join(Account, Account.id == OrganizationAccount.account_id)
+        .join(RoleMember, RoleMember.org_account_id == OrganizationAccount.id)
+        .where(RoleMember.role_id == role.id, OrganizationAccount.organization_id == caller.organization_id)
+        .order_by(OrganizationAccount.id)
+    )
+    if not caller.sees_all_data:
+        query = query.where(OrganizationAccount.account_id == caller.account_id)
+    return respond(request, [org_account_json(member, account) for member, account in db.execute(query)])
+
+
+def _change_members(db: DB, caller: Caller, role_id: int, ids: list[str] | None, add: bool) -> Response:
+    caller.require("roles", "write")
+    role = get_role(db, caller, role_id)
+    chosen = listing.parse_ids(ids)
+    product = db.get(Product, role.product_id) if role.product_id else None
+    accounts.set_role_members(
+        db,
+        role=role,
+        ids=chosen,
+        add=add,
+        actor=accounts.get_membership(db, caller.organization_id, caller.org_account_id),
+        multiple_roles=bool(product and product.allow_multiple_roles),
+    )
+    # Nobody would be left to administer the organization: refused, and the transaction undone.
+    if accounts.count_enabled_administrators(db, caller.organization_id) == 0:
+        raise Conflict("the organization must keep at least one enabled administrator", field="ids")
+    return empty(200)
+
+
+@router.post("/{role_id}/addOrganizationAccounts")
+def add_members(db: DB, caller: CurrentCaller, role_id: int, ids: Annotated[list[str] | None, Query()] = None):
+    return _change_members(db, caller, role_id, ids, True)
+
+
+@router.post("/{role_id}/removeOrganizationAccounts")
+def remove_members(db: DB, caller: CurrentCaller, role_id: int, ids: Annotated[list[str] | None, Query()] = None):
+    return _change_members(db, caller, role_id, ids, False)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from estate.accounts.models import Account, AccountRegistry, OrganizationAccount, OrgAccountRegistry
+from estate.accounts.models import Account, AccountRegistry, OrgAccountRegistry, OrganizationAccount
 from estate.auth.models import Role
+from estate.errors import InvalidInput
 from estate.history.models import History, HistoryDetail
 from estate.orgs.models import Location, Organization, Product
 
@@ -172,3 +173,25 @@ def history_json(entry: History, details: list[HistoryDetail]) -> dict[str, Any]
             for detail in details
         ],
     }
+
+
+def pick(record: dict[str, Any], properties: str | None, field: str = "properties") -> dict[str, Any]:
+    """A comma-separated list of the properties to return; the id always comes along."""
+    if not properties:
+        return record
+    wanted = {name.strip() for name in properties.split(",") if name.strip()}
+    unknown = wanted - record.keys()
+    if unknown:
+        raise InvalidInput(f"unknown propert(ies) {', '.join(sorted(unknown))}", field=field)
+    return {key: value for key, value in record.items() if key in wanted or key == "id"}
+
+
+def organization_limited(organization: Organization, *, with_time_zone: bool = False) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": organization.id, "name": organization.name}
+    if with_time_zone:
+        record["timeZone"] = organization.time_zone
+    return record
+
+
+def org_account_limited(member: OrganizationAccount, account: Account) -> dict[str, Any]:
+    return {"id": member.id, "account": {"id": account.id, "login": account.login, "fullName": account.full_name}}
