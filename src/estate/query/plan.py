@@ -1,0 +1,237 @@
+"""Query terms checked against a declaration → a plan of SQLAlchemy conditions, orderings and shapes.
+
+Every name a client sends is looked up in the declaration here; an unknown one is a 400 naming it,
+never a silently wider result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from estate.errors import InvalidInput
+from estate.query.conditions import (
+    NEGATIVE,
+    Condition,
+    any_field_matches,
+    field_condition,
+    negate,
+    wildcard_operator,
+)
+from estate.query.declare import Entity, Field, Level, SubEntity, normalize
+from estate.query.parse import FilterTerm, QueryTerms, ShapeTerm, SortTerm
+
+LEVELS = {
+    "none": Level.NONE,
+    "limited": Level.LIMITED,
+    "standard": Level.STANDARD,
+    # The reference's own service desk example shapes `hd_ticket regular`.
+    "regular": Level.STANDARD,
+    "extended": Level.EXTENDED,
+    "all": Level.ALL,
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The walls of a query: the organization, and for callers who see only their own data, the
+    predicate choosing it (None when the caller sees every user's data). Both are required, so a
+    route cannot forget either."""
+
+    organization_id: int
+    visible: ColumnElement[bool] | None
+
+
+@dataclass(frozen=True)
+class SubFilter:
+    """Base rows must have (or, negated, must not have) a related row meeting `condition`."""
+
+    sub: SubEntity
+    target: Entity
+    condition: Condition
+    negated: bool
+
+    def exists(self, base: Entity) -> Condition:
+        found = self.sub.path.exists(base.id_column, self.target, self.condition)
+        return ~found if self.negated else found
+
+    def semi_join(self, base: Entity) -> Condition:
+        return base.id_column.in_(self.sub.path.base_ids(self.target, self.condition))
+
+
+@dataclass(frozen=True)
+class SubShape:
+    sub: SubEntity
+    target: Entity
+    fields: tuple[Field, ...]
+    order_by: tuple[ColumnElement[Any], ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    entity: Entity
+    conditions: tuple[Condition, ...]  # scope, base filters, wildcard filters
+    sub_filters: tuple[SubFilter, ...]
+    order_by: tuple[ColumnElement[Any], ...]
+    fields: tuple[Field, ...]
+    shapes: tuple[SubShape, ...]
+    limit: int | None
+    offset: int
+    use_count: bool
+    count_only: bool
+
+    @property
+    def has_positive_sub_filters(self) -> bool:
+        return any(not item.negated for item in self.sub_filters)
+
+    def where(self, *, semi_join: bool) -> list[Condition]:
+        """All conditions; positive sub-entity filters either as correlated EXISTS (cheap when many
+        base rows match and the page fills early) or as semi-joins driven by the related rows (cheap
+        when few match)."""
+        clauses = list(self.conditions)
+        for item in self.sub_filters:
+            use_semi = semi_join and not item.negated
+            clauses.append(item.semi_join(self.entity) if use_semi else item.exists(self.entity))
+        return clauses
+
+
+def _unknown_entity(name: str, base: Entity, parameter: str) -> InvalidInput:
+    known = ", ".join([base.name, *(sub.name for sub in base.subentities)])
+    return InvalidInput(f"unknown entity {name!r} in {parameter}; {base.name} knows {known}", field=parameter)
+
+
+def _resolve_entity(base: Entity, name: str | None, parameter: str) -> tuple[SubEntity | None, Entity]:
+    if name is None or normalize(name) in base.keys:
+        return None, base
+    sub = base.subentity(name)
+    if sub is None:
+        raise _unknown_entity(name, base, parameter)
+    return sub, sub.entity()
+
+
+def _resolve_field(entity: Entity, name: str, parameter: str, shown: str) -> Field:
+    field = entity.field(name)
+    if field is None:
+        raise InvalidInput(f"unknown field {name!r} of {entity.name} in {parameter} {shown!r}", field=parameter)
+    return field
+
+
+def _org(entity: Entity, scope: Scope) -> Condition:
+    return entity.organization_column == scope.organization_id
+
+
+def _wildcard(base: Entity, term: FilterTerm, scope: Scope) -> Condition:
+    positive = wildcard_operator(term.operator, term.text)
+    matches = [any_field_matches(base.wildcard_fields, positive, term.value, term.text)]
+    for sub in base.subentities:
+        if sub.in_wildcard:
+            target = sub.entity()
+            related = any_field_matches(target.wildcard_fields, positive, term.value, term.text)
+            matches.append(sub.path.exists(base.id_column, target, and_(_org(target, scope), related)))
+    anything = or_(*matches)
+    return negate(anything) if term.operator in NEGATIVE else anything
+
+
+def _filters(base: Entity, terms: QueryTerms, scope: Scope) -> tuple[list[Condition], list[SubFilter]]:
+    conditions: list[Condition] = []
+    sub_filters: list[SubFilter] = []
+    for term in terms.filters:
+        sub, target = _resolve_entity(base, term.entity, "filtering")
+        if term.field == "*":
+            if sub is not None:
+                raise InvalidInput(f"the wildcard '*' applies to the base entity only, in {term.text!r}",
+                                   field="filtering")
+            conditions.append(_wildcard(base, term, scope))
+            continue
+        field = _resolve_field(target, term.field, "filtering", term.text)
+        if sub is None:
+            conditions.append(field_condition(field, term.operator, term.value, term.text))
+            continue
+        # `ex`/`nex` on a sub-entity ask whether related rows exist at all.
+        negated = term.operator == "nex"
+        operator = "ex" if negated else term.operator
+        condition = and_(_org(target, scope), field_condition(field, operator, term.value, term.text))
+        sub_filters.append(SubFilter(sub=sub, target=target, condition=condition, negated=negated))
+    return conditions, sub_filters
+
+
+def _filter_options(base: Entity, terms: QueryTerms) -> list[Condition]:
+    if not terms.filter_options:
+        return []
+    option = base.filter_options.get(terms.filter_options.lower())
+    if option is None:
+        known = ", ".join(sorted(base.filter_options)) or "none"
+        raise InvalidInput(
+            f"unknown filterOptions {terms.filter_options!r} for {base.name}; known: {known}", field="filterOptions"
+        )
+    return [option()]
+
+
+def _ordering(field: Field, descending: bool) -> ColumnElement[Any]:
+    return field.column.desc() if descending else field.column.asc()
+
+
+def _levels(base: Entity, shaping: tuple[ShapeTerm, ...]) -> dict[str, Level]:
+    """Normalized entity name → level, for the base entity and each shaped sub-entity."""
+    levels: dict[str, Level] = {}
+    for term in shaping:
+        sub, _ = _resolve_entity(base, term.entity, "shaping")
+        key = sub.name if sub else base.name
+        levels[key] = LEVELS[term.level]
+    if levels.get(base.name) == Level.NONE:
+        raise InvalidInput(f"the base entity {base.name} cannot be shaped none", field="shaping")
+    return levels
+
+
+def _sorts(base: Entity, sorts: tuple[SortTerm, ...]) -> tuple[list[ColumnElement[Any]], dict[str, list[Any]]]:
+    base_order: list[ColumnElement[Any]] = []
+    sub_orders: dict[str, list[Any]] = {}
+    for term in sorts:
+        sub, target = _resolve_entity(base, term.entity, "sorting")
+        field = _resolve_field(target, term.field, "sorting", term.field)
+        if sub is None:
+            base_order.append(_ordering(field, term.descending))
+        else:
+            sub_orders.setdefault(sub.name, []).append(_ordering(field, term.descending))
+    return base_order, sub_orders
+
+
+def _shapes(base: Entity, levels: dict[str, Level], sub_orders: dict[str, list[Any]]) -> tuple[SubShape, ...]:
+    shapes = []
+    for sub in base.subentities:
+        # A sub-entity sorted on but not shaped comes at the standard level, as the reference says.
+        level = levels.get(sub.name, Level.STANDARD if sub.name in sub_orders else Level.NONE)
+        if level == Level.NONE:
+            continue
+        target = sub.entity()
+        order = (*sub_orders.get(sub.name, ()), target.id_column.asc())
+        shapes.append(SubShape(sub=sub, target=target, fields=target.fields_at(level), order_by=order))
+    return tuple(shapes)
+
+
+def plan_query(
+    entity: Entity,
+    terms: QueryTerms,
+    *,
+    scope: Scope,
+    extra: tuple[Condition, ...] = (),
+) -> Plan:
+    conditions, sub_filters = _filters(entity, terms, scope)
+    walls = [_org(entity, scope)] + ([scope.visible] if scope.visible is not None else [])
+    levels = _levels(entity, terms.shaping)
+    base_order, sub_orders = _sorts(entity, terms.sorts)
+    # Ties are broken by id so that pages do not overlap or skip rows.
+    base_order.append(entity.id_column.asc())
+    return Plan(
+        entity=entity,
+        conditions=(*walls, *extra, *conditions, *_filter_options(entity, terms)),
+        sub_filters=tuple(sub_filters),
+        order_by=tuple(base_order),
+        fields=entity.fields_at(levels.get(entity.name, Level.STANDARD)),
+        shapes=_shapes(entity, levels, sub_orders),
+        limit=terms.limit,
+        offset=terms.offset,
+        use_count=terms.use_count,
+        count_only=terms.count_only,
+    )

@@ -1,0 +1,68 @@
+"""Writing values the way the answers of an entity write them (see declare.Style)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from estate.query.declare import Field, Kind, Style
+
+Renderer = Callable[[Any], Any]
+
+# The appliance's MySQL answers a date that was never set as its zero date.
+ZERO_DATE = "0000-00-00 00:00:00"
+STAMP = "%Y-%m-%d %H:%M:%S"
+
+
+def _text(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _number_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _bool_text(value: Any) -> str:
+    return "" if value is None else ("1" if value else "0")
+
+
+def _stamp_text(value: datetime | None) -> str:
+    return ZERO_DATE if value is None else value.strftime(STAMP)
+
+
+def _stamp(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime(STAMP)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_TEXT_STYLE: dict[Kind, Renderer] = {
+    Kind.TEXT: _text,
+    Kind.INT: _number_text,
+    Kind.NUMBER: _number_text,
+    Kind.BOOL: _bool_text,
+    Kind.DATETIME: _stamp_text,
+}
+_NATIVE_STYLE: dict[Kind, Renderer] = {
+    Kind.TEXT: _same,
+    Kind.INT: _same,
+    Kind.NUMBER: _same,
+    Kind.BOOL: _same,
+    Kind.DATETIME: _stamp,
+}
+
+
+def renderers(fields: Sequence[Field], style: Style) -> list[tuple[str, Renderer]]:
+    table = _TEXT_STYLE if style is Style.TEXT else _NATIVE_STYLE
+    return [(field.name, table[field.kind]) for field in fields]
+
+
+def record(values: Sequence[Any], plan: list[tuple[str, Renderer]]) -> dict[str, Any]:
+    return {name: render(value) for (name, render), value in zip(plan, values, strict=True)}
