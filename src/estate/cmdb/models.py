@@ -1,1 +1,125 @@
-"""CMDB object store tables (being written)."""
+"""The CMDB object store: objects, their category entries, dialog lists, the logbook, reports and
+the i-doit RPC login sessions. The full-text search index is created by the migration per
+dialect (SQLite FTS5 / PostgreSQL tsvector) and maintained by estate.cmdb.search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from estate.db.base import Base, OrgScoped, UTCDateTime, utcnow
+
+
+class CmdbObject(OrgScoped, Base):
+    """One configuration item. The KACE face's assets are meant to be these same rows: an asset
+    is an object whose type maps to an asset type (see docs/decisions/0301)."""
+
+    __tablename__ = "cmdb_objects"
+    __table_args__ = (
+        Index("ix_cmdb_objects_org_type_status", "organization_id", "type_const", "status"),
+        Index("ix_cmdb_objects_org_title", "organization_id", "title"),
+        Index("ix_cmdb_objects_org_sysid", "organization_id", "sysid"),
+        Index("ix_cmdb_objects_org_updated", "organization_id", "updated"),
+    )
+
+    # One id sequence for every object of every organization, as i-doit's isys_obj__id.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type_const: Mapped[str] = mapped_column(String(100), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    sysid: Mapped[str] = mapped_column(String(255), nullable=False)
+    status: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    cmdb_status: Mapped[int] = mapped_column(Integer, nullable=False, default=6)
+    # Constant of a catalog static object (C__OBJ__ROOT_LOCATION ...), else null.
+    const: Mapped[str | None] = mapped_column(String(100))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class CategoryEntry(OrgScoped, Base):
+    """One entry of a category of an object; its attribute values are one JSON document."""
+
+    __tablename__ = "cmdb_category_entries"
+    __table_args__ = (
+        Index("ix_cmdb_category_entries_object_category", "object_id", "category_const", "status"),
+        Index("ix_cmdb_category_entries_org_category", "organization_id", "category_const"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_id: Mapped[int] = mapped_column(Integer, ForeignKey("cmdb_objects.id", ondelete="CASCADE"), nullable=False)
+    category_const: Mapped[str] = mapped_column(String(100), nullable=False)
+    status: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DialogEntry(OrgScoped, Base):
+    """A value of a dialog list (manufacturers, models, contact roles ...), per organization."""
+
+    __tablename__ = "cmdb_dialog_entries"
+    __table_args__ = (Index("ix_cmdb_dialog_entries_org_dialog_title", "organization_id", "dialog", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dialog: Mapped[str] = mapped_column(String(100), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    const: Mapped[str | None] = mapped_column(String(100))
+    # For dependent lists: the entry of the parent list (a model's manufacturer).
+    parent_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("cmdb_dialog_entries.id", ondelete="CASCADE"), index=True
+    )
+
+
+class LogbookEntry(OrgScoped, Base):
+    """Every write to the CMDB: who, when, which object and category, old → new."""
+
+    __tablename__ = "cmdb_logbook"
+    __table_args__ = (
+        Index("ix_cmdb_logbook_org_object", "organization_id", "object_id"),
+        Index("ix_cmdb_logbook_org_created", "organization_id", "created"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: the logbook outlives purged objects.
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    object_title: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    object_status: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    category_const: Mapped[str | None] = mapped_column(String(100))
+    entry_id: Mapped[int | None] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(100), nullable=False)
+    username: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    account_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Report(OrgScoped, Base):
+    """A stored report; ``kind`` names the built-in query that produces its rows."""
+
+    __tablename__ = "cmdb_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    category: Mapped[str] = mapped_column(String(255), nullable=False, default="Global")
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class RpcSession(OrgScoped, Base):
+    """An ``idoit.login`` session (X-RPC-Auth-Session); only its SHA-256 is stored."""
+
+    __tablename__ = "idoit_rpc_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    account_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)

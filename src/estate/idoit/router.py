@@ -1,5 +1,52 @@
-"""The i-doit JSON-RPC endpoint (being written)."""
+"""The i-doit JSON-RPC endpoint: POST /src/jsonrpc.php (also below /i-doit). Every answer is
+HTTP 200 with a JSON-RPC body (or an empty body for notifications): the dispatcher catches
+everything, so the KACE face's error handlers never answer for this path."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from estate.idoit import methods  # noqa: F401 - registers every method
+from estate.idoit.dispatcher import INVALID_REQUEST, Dispatcher, Reply, error_object
 
 router = APIRouter()
+PATHS = ("/src/jsonrpc.php", "/i-doit/src/jsonrpc.php")
+
+
+def _dispatcher(request: Request) -> Dispatcher:
+    dispatcher = getattr(request.app.state, "idoit_dispatcher", None)
+    if dispatcher is None:
+        dispatcher = Dispatcher(request.app.state.sessions, request.app.state.settings)
+        request.app.state.idoit_dispatcher = dispatcher
+    return dispatcher
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+async def jsonrpc(request: Request) -> Response:
+    dispatcher = _dispatcher(request)
+    try:
+        body = await _read_limited(request, dispatcher.settings.max_body_bytes)
+    except Exception:  # a client that hangs up mid-body gets an error object, not the app's handlers
+        body = None
+    if body is None:
+        reply = dispatcher.reply(error_object(INVALID_REQUEST, "Invalid request: the body is too large or unreadable"))
+    else:
+        reply = await run_in_threadpool(dispatcher.handle, body, request.headers)
+    return _response(reply)
+
+
+def _response(reply: Reply) -> Response:
+    return Response(content=reply.body, status_code=200, media_type="application/json", headers=reply.headers)
+
+
+for _path in PATHS:
+    router.add_api_route(_path, jsonrpc, methods=["POST"], include_in_schema=False)

@@ -1,0 +1,284 @@
+"""CMDB objects: creation (SYSID per type), title changes, the record-state lifecycle, lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, select
+from sqlalchemy.orm import Session
+
+from estate.cmdb import logbook, search
+from estate.cmdb.catalog import (
+    ARCHIVED,
+    CATALOG,
+    DELETED,
+    IN_OPERATION,
+    MASS_CHANGE_TEMPLATE,
+    NORMAL,
+    TEMPLATE,
+    ObjectType,
+)
+from estate.cmdb.logbook import Actor
+from estate.cmdb.models import CategoryEntry, CmdbObject
+from estate.db.base import utcnow
+from estate.errors import Conflict, InvalidInput, NotFound
+
+GLOBAL = "C__CATG__GLOBAL"
+PERSON_MASTER = "C__CATS__PERSON_MASTER"
+
+# Lifecycle: target state → states it may be reached from (purge is allowed from any state).
+TRANSITIONS: dict[int, frozenset[int]] = {
+    ARCHIVED: frozenset({NORMAL, DELETED}),
+    DELETED: frozenset({NORMAL, ARCHIVED}),
+    NORMAL: frozenset({ARCHIVED, DELETED, TEMPLATE, MASS_CHANGE_TEMPLATE}),
+    TEMPLATE: frozenset({NORMAL, MASS_CHANGE_TEMPLATE}),
+    MASS_CHANGE_TEMPLATE: frozenset({NORMAL, TEMPLATE}),
+}
+EVENTS = {
+    ARCHIVED: logbook.OBJECT_ARCHIVED,
+    DELETED: logbook.OBJECT_DELETED,
+    NORMAL: logbook.OBJECT_RECYCLED,
+    TEMPLATE: logbook.OBJECT_CHANGED,
+    MASS_CHANGE_TEMPLATE: logbook.OBJECT_CHANGED,
+}
+
+
+class StateChangeRefused(Conflict):
+    """A lifecycle step the object's current state does not allow."""
+
+
+def object_type_of(value: object, field_name: str = "type") -> ObjectType:
+    object_type = CATALOG.object_type(value)
+    if object_type is None:
+        raise InvalidInput(f"unknown object type {value!r}", field=field_name)
+    return object_type
+
+
+def get(db: Session, organization_id: int, object_id: int) -> CmdbObject:
+    obj = db.get(CmdbObject, object_id)
+    if obj is None or obj.organization_id != organization_id:
+        raise NotFound(f"Object {object_id} not found", field="id")
+    return obj
+
+
+def find(db: Session, organization_id: int, object_id: int) -> CmdbObject | None:
+    obj = db.get(CmdbObject, object_id)
+    return obj if obj is not None and obj.organization_id == organization_id else None
+
+
+def _check_sysid_free(db: Session, organization_id: int, sysid: str, own_id: int | None = None) -> None:
+    query = select(CmdbObject.id).where(CmdbObject.organization_id == organization_id, CmdbObject.sysid == sysid)
+    found = db.scalar(query.limit(1))
+    if found is not None and found != own_id:
+        raise Conflict(f"SYSID {sysid!r} is already used by object {found}", field="sysid")
+
+
+def global_text(obj: CmdbObject, values: dict[str, Any]) -> str:
+    return search.document_text([obj.title, obj.sysid, values.get("description")])
+
+
+def create(
+    db: Session,
+    actor: Actor,
+    *,
+    object_type: ObjectType,
+    title: str,
+    sysid: str | None = None,
+    status: int = NORMAL,
+    cmdb_status: int = IN_OPERATION,
+    const: str | None = None,
+    global_values: dict[str, Any] | None = None,
+) -> CmdbObject:
+    title = title.strip()
+    if not title:
+        raise InvalidInput("title must not be empty", field="title")
+    if sysid:
+        _check_sysid_free(db, actor.organization_id, sysid)
+    obj = CmdbObject(
+        organization_id=actor.organization_id,
+        type_const=object_type.const,
+        title=title[:255],
+        # A placeholder until the id is known; replaced right after the insert.
+        sysid=sysid or "",
+        status=status,
+        cmdb_status=cmdb_status,
+        const=const,
+        created_by=actor.username,
+    )
+    db.add(obj)
+    db.flush()
+    if not sysid:
+        obj.sysid = f"{object_type.sysid_prefix}{obj.id:06d}"
+    values = dict(global_values or {})
+    entry = CategoryEntry(organization_id=obj.organization_id, object_id=obj.id, category_const=GLOBAL, values=values)
+    db.add(entry)
+    db.flush()
+    search.index_entry(db, organization_id=obj.organization_id, entry_id=entry.id, body=global_text(obj, values))
+    logbook.record(db, actor, obj, logbook.OBJECT_CREATED, changes={"title": {"from": None, "to": obj.title}})
+    return obj
+
+
+def touch(obj: CmdbObject, actor: Actor) -> None:
+    obj.updated = utcnow()
+    obj.updated_by = actor.username
+
+
+def reindex_global(db: Session, obj: CmdbObject) -> None:
+    entry = db.scalar(
+        select(CategoryEntry).where(CategoryEntry.object_id == obj.id, CategoryEntry.category_const == GLOBAL)
+    )
+    if entry is not None:
+        search.index_entry(
+            db, organization_id=obj.organization_id, entry_id=entry.id, body=global_text(obj, entry.values)
+        )
+
+
+def update(db: Session, actor: Actor, obj: CmdbObject, changes: dict[str, Any]) -> None:
+    """Change the object's own columns (title, sysid, cmdb_status, type const)."""
+    before = {"title": obj.title, "sysid": obj.sysid, "cmdb_status": obj.cmdb_status, "type": obj.type_const}
+    if "title" in changes:
+        title = str(changes["title"]).strip()
+        if not title:
+            raise InvalidInput("title must not be empty", field="title")
+        obj.title = title[:255]
+    if "sysid" in changes and changes["sysid"]:
+        _check_sysid_free(db, obj.organization_id, str(changes["sysid"]), obj.id)
+        obj.sysid = str(changes["sysid"])[:255]
+    if "cmdb_status" in changes:
+        obj.cmdb_status = changes["cmdb_status"]
+    if "type" in changes:
+        obj.type_const = changes["type"]
+    after = {"title": obj.title, "sysid": obj.sysid, "cmdb_status": obj.cmdb_status, "type": obj.type_const}
+    diff = logbook.changes_between(before, after)
+    if not diff:
+        return
+    touch(obj, actor)
+    if "title" in diff or "sysid" in diff:
+        reindex_global(db, obj)
+    logbook.record(db, actor, obj, logbook.OBJECT_CHANGED, category_const=GLOBAL, changes=diff)
+
+
+def change_state(db: Session, actor: Actor, obj: CmdbObject, target: int) -> int:
+    allowed = TRANSITIONS[target]
+    if obj.status not in allowed:
+        current = CATALOG.record_states[obj.status].titles["en"]
+        wanted = CATALOG.record_states[target].titles["en"]
+        raise StateChangeRefused(
+            f"Object {obj.id} is {current.lower()} and cannot become {wanted.lower()}", field="status"
+        )
+    previous = obj.status
+    obj.status = target
+    touch(obj, actor)
+    logbook.record(db, actor, obj, EVENTS[target], changes={"status": {"from": previous, "to": target}})
+    return previous
+
+
+def purge(db: Session, actor: Actor, obj: CmdbObject) -> None:
+    entry_ids = list(db.scalars(select(CategoryEntry.id).where(CategoryEntry.object_id == obj.id)))
+    search.remove_entries(db, entry_ids)
+    logbook.record(db, actor, obj, logbook.OBJECT_PURGED, changes={"status": {"from": obj.status, "to": 5}})
+    db.execute(delete(CategoryEntry).where(CategoryEntry.object_id == obj.id))
+    db.delete(obj)
+    db.flush()
+
+
+@dataclass
+class ObjectFilter:
+    ids: list[int] | None = None
+    type_const: str | None = None
+    type_consts: list[str] | None = None
+    title: str | None = None
+    sysid: str | None = None
+    status: int | None = None
+    cmdb_status: int | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+
+
+ORDER_COLUMNS = {
+    "id": CmdbObject.id,
+    "title": CmdbObject.title,
+    "type": CmdbObject.type_const,
+    "type_title": CmdbObject.type_const,
+    "sysid": CmdbObject.sysid,
+    "created": CmdbObject.created,
+    "updated": CmdbObject.updated,
+    "status": CmdbObject.status,
+}
+
+
+def _person_filter(query: Select, organization_id: int, key: str, value: str) -> Select:
+    entry = select(CategoryEntry.object_id).where(
+        CategoryEntry.organization_id == organization_id,
+        CategoryEntry.category_const == PERSON_MASTER,
+        CategoryEntry.values[key].as_string() == value,
+    )
+    return query.where(CmdbObject.id.in_(entry))
+
+
+def list_objects(
+    db: Session,
+    organization_id: int,
+    filters: ObjectFilter,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    order_by: str = "id",
+    descending: bool = False,
+) -> list[CmdbObject]:
+    query = select(CmdbObject).where(CmdbObject.organization_id == organization_id)
+    if filters.ids is not None:
+        query = query.where(CmdbObject.id.in_(filters.ids))
+    if filters.type_const is not None:
+        query = query.where(CmdbObject.type_const == filters.type_const)
+    if filters.type_consts is not None:
+        query = query.where(CmdbObject.type_const.in_(filters.type_consts))
+    if filters.title is not None:
+        query = query.where(CmdbObject.title == filters.title)
+    if filters.sysid is not None:
+        query = query.where(CmdbObject.sysid == filters.sysid)
+    if filters.status is not None:
+        query = query.where(CmdbObject.status == filters.status)
+    if filters.cmdb_status is not None:
+        query = query.where(CmdbObject.cmdb_status == filters.cmdb_status)
+    for key, value in (("first_name", filters.first_name), ("last_name", filters.last_name), ("mail", filters.email)):
+        if value is not None:
+            query = _person_filter(query, organization_id, key, value)
+    column = ORDER_COLUMNS[order_by]
+    query = query.order_by(column.desc() if descending else column.asc(), CmdbObject.id)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.scalars(query))
+
+
+def static_object(db: Session, organization_id: int, const: str) -> CmdbObject | None:
+    return db.scalar(select(CmdbObject).where(CmdbObject.organization_id == organization_id, CmdbObject.const == const))
+
+
+def count_by_type(db: Session, organization_id: int) -> dict[str, int]:
+    rows = db.execute(
+        select(CmdbObject.type_const, func.count())
+        .where(CmdbObject.organization_id == organization_id)
+        .group_by(CmdbObject.type_const)
+    )
+    return {const: count for const, count in rows}
+
+
+def children_in_location(db: Session, organization_id: int, parent_id: int) -> list[CmdbObject]:
+    """Objects whose location (C__CATG__LOCATION.parent) is ``parent_id``: one level of the tree."""
+    located = select(CategoryEntry.object_id).where(
+        and_(
+            CategoryEntry.organization_id == organization_id,
+            CategoryEntry.category_const == "C__CATG__LOCATION",
+            CategoryEntry.status == NORMAL,
+            CategoryEntry.values["parent"].as_integer() == parent_id,
+        )
+    )
+    query = select(CmdbObject).where(
+        CmdbObject.organization_id == organization_id, CmdbObject.id.in_(located), CmdbObject.status == NORMAL
+    )
+    return list(db.scalars(query.order_by(CmdbObject.title, CmdbObject.id)))

@@ -1,0 +1,82 @@
+"""The full-text index of category entries: one document per entry (its text values), in an
+SQLite FTS5 table or a PostgreSQL tsvector column with a GIN index. Queries always go through the
+index, and every document carries its organization so the wall holds inside the index too."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_HITS = 200
+
+
+def _is_sqlite(db: Session) -> bool:
+    return db.get_bind().dialect.name == "sqlite"
+
+
+def _org_token(organization_id: int) -> str:
+    return f"o{organization_id}"
+
+
+def document_text(values: Iterable[object]) -> str:
+    return " ".join(str(v) for v in values if v not in (None, "") and not isinstance(v, dict | list))
+
+
+def index_entry(db: Session, *, organization_id: int, entry_id: int, body: str) -> None:
+    remove_entries(db, [entry_id])
+    if not body.strip():
+        return
+    if _is_sqlite(db):
+        db.execute(
+            text("INSERT INTO cmdb_search (rowid, org, body) VALUES (:id, :org, :body)"),
+            {"id": entry_id, "org": _org_token(organization_id), "body": body},
+        )
+    else:
+        db.execute(
+            text("INSERT INTO cmdb_search (entry_id, organization_id, body) VALUES (:id, :org, :body)"),
+            {"id": entry_id, "org": organization_id, "body": body},
+        )
+
+
+def remove_entries(db: Session, entry_ids: list[int]) -> None:
+    if not entry_ids:
+        return
+    column = "rowid" if _is_sqlite(db) else "entry_id"
+    for start in range(0, len(entry_ids), 500):
+        chunk = entry_ids[start : start + 500]
+        params = {f"p{i}": value for i, value in enumerate(chunk)}
+        placeholders = ", ".join(f":p{i}" for i in range(len(chunk)))
+        db.execute(text(f"DELETE FROM cmdb_search WHERE {column} IN ({placeholders})"), params)  # noqa: S608
+
+
+def terms_of(query: str) -> list[str]:
+    return [word.lower() for word in _WORD.findall(query)][:10]
+
+
+def matching_entries(db: Session, *, organization_id: int, query: str, limit: int = MAX_HITS) -> list[int]:
+    """Ids of the entries whose text holds every word of the query (the last word as a prefix)."""
+    terms = terms_of(query)
+    if not terms:
+        return []
+    if _is_sqlite(db):
+        words = " ".join(f'"{t}"' for t in terms[:-1])
+        match = f'org : "{_org_token(organization_id)}" AND body : ({words} "{terms[-1]}"*)'
+        rows = db.execute(
+            text("SELECT rowid FROM cmdb_search WHERE cmdb_search MATCH :match ORDER BY rank LIMIT :limit"),
+            {"match": match, "limit": limit},
+        )
+    else:
+        tsquery = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
+        rows = db.execute(
+            text(
+                "SELECT entry_id FROM cmdb_search WHERE document @@ to_tsquery('simple', :q)"
+                " AND organization_id = :org"
+                " ORDER BY ts_rank(document, to_tsquery('simple', :q)) DESC LIMIT :limit"
+            ),
+            {"q": tsquery, "org": organization_id, "limit": limit},
+        )
+    return [row[0] for row in rows]

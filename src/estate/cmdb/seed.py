@@ -1,0 +1,41 @@
+"""What a fresh organization holds, as a fresh i-doit does: the static objects (Root location,
+Global v4 and Global v6 nets), the default dialog values (contact roles ...) and the standard
+reports. CMDB states, record states and object types are catalog data shared by every organization."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from estate.cmdb import dialogs, objects
+from estate.cmdb.catalog import CATALOG
+from estate.cmdb.logbook import Actor
+from estate.cmdb.models import Report
+from estate.orgs.models import Organization
+from estate.orgs.service import register_seed
+
+SYSTEM = "system"
+
+
+@register_seed
+def seed_cmdb(db: Session, organization: Organization) -> None:
+    actor = Actor(organization_id=organization.id, account_id=None, username=SYSTEM)
+    for static in CATALOG.static_objects:
+        objects.create(
+            db,
+            actor,
+            object_type=CATALOG.object_types[static.type_const],
+            title=static.title,
+            sysid=static.sysid,
+            const=static.const,
+        )
+    dialogs.seed_defaults(db, organization.id)
+    for report in CATALOG.standard_reports:
+        db.add(
+            Report(
+                organization_id=organization.id,
+                kind=report.kind,
+                category=report.category,
+                title=report.title,
+                description=report.description,
+            )
+        )

@@ -1,0 +1,236 @@
+"""Attribute values: checking what a client writes against the catalog, and shaping what a read
+returns (dialogs as {id, title, const, title_lang}, object links as object summaries). Reads load
+every referenced dialog entry and object of a page in two queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from estate.cmdb import dialogs
+from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, OBJECT, OBJECT_TYPE, Attribute, Category
+from estate.cmdb.models import CmdbObject, DialogEntry
+from estate.errors import InvalidInput
+
+NUMBER_TYPES = {"int", "float", "double"}
+
+
+def _field(attribute: Attribute) -> str:
+    return f"data.{attribute.key}"
+
+
+def _number(attribute: Attribute, value: Any) -> int | float:
+    try:
+        if attribute.data_type == "int":
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return int(str(value).strip())
+        return float(str(value).strip().replace(",", "."))
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{attribute.key} must be a number", field=_field(attribute)) from None
+
+
+def _date(attribute: Attribute, value: Any) -> str:
+    raw = str(value).strip()
+    try:
+        if attribute.data_type == "date":
+            return date.fromisoformat(raw[:10]).isoformat()
+        return datetime.fromisoformat(raw).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise InvalidInput(f"{attribute.key} must be a date (YYYY-MM-DD)", field=_field(attribute)) from None
+
+
+def _plain(attribute: Attribute, value: Any) -> Any:
+    if isinstance(value, dict | list):
+        raise InvalidInput(f"{attribute.key} takes a single value", field=_field(attribute))
+    if attribute.data_type in NUMBER_TYPES:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return _number(attribute, value)
+    if attribute.data_type in ("date", "date_time"):
+        return _date(attribute, value) if str(value).strip() else None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _object_id(db: Session, organization_id: int, attribute: Attribute, value: Any) -> int:
+    if isinstance(value, dict) and "id" in value:
+        value = value["id"]
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+        raise InvalidInput(f"{attribute.key} takes an object id", field=_field(attribute))
+    found = db.scalar(
+        select(CmdbObject.id).where(CmdbObject.id == int(value), CmdbObject.organization_id == organization_id)
+    )
+    if found is None:
+        raise InvalidInput(f"{attribute.key}: object {value} not found", field=_field(attribute))
+    return found
+
+
+def _dialog_id(db: Session, organization_id: int, attribute: Attribute, value: Any, parent_id: int | None) -> int:
+    assert attribute.dialog is not None
+    if isinstance(value, dict):
+        value = value.get("id", value.get("title"))
+    if isinstance(value, bool) or value is None:
+        raise InvalidInput(f"{attribute.key} takes a dialog id or title", field=_field(attribute))
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        entry = db.get(DialogEntry, int(value))
+        if entry is not None and entry.organization_id == organization_id and entry.dialog == attribute.dialog:
+            return entry.id
+        if isinstance(value, int):
+            raise InvalidInput(f"{attribute.key}: dialog entry {value} not found", field=_field(attribute))
+    if not isinstance(value, str):
+        raise InvalidInput(f"{attribute.key} takes a dialog id or title", field=_field(attribute))
+    return dialogs.find_or_create(db, organization_id, attribute.dialog, value, parent_id).id
+
+
+def _parent_value(category: Category, attribute: Attribute, values: dict[str, Any]) -> int | None:
+    if attribute.parent_dialog is None:
+        return None
+    for other in category.attributes.values():
+        if other.dialog == attribute.parent_dialog:
+            parent = values.get(other.key)
+            return parent if isinstance(parent, int) else None
+    return None
+
+
+def coerce(
+    db: Session, organization_id: int, category: Category, data: dict[str, Any], current: dict[str, Any]
+) -> dict[str, Any]:
+    """The stored values after applying ``data`` to ``current``; unknown attributes are refused."""
+    unknown = sorted(key for key in data if key not in category.attributes)
+    if unknown:
+        raise InvalidInput(f"category {category.const} has no attribute {unknown[0]!r}", field=f"data.{unknown[0]}")
+    values = dict(current)
+    # Parents first, so that a dependent value (a model) lands under the manufacturer given with it.
+    ordered = sorted(data, key=lambda key: category.attributes[key].parent_dialog is not None)
+    for key in ordered:
+        attribute, value = category.attributes[key], data[key]
+        if value is None:
+            values.pop(key, None)
+        elif attribute.kind == DIALOG:
+            parent_id = _parent_value(category, attribute, values)
+            values[key] = _dialog_id(db, organization_id, attribute, value, parent_id)
+        elif attribute.kind == OBJECT:
+            items = value if isinstance(value, list) else [value]
+            ids = [_object_id(db, organization_id, attribute, item) for item in items]
+            values[key] = ids if isinstance(value, list) else ids[0]
+        elif attribute.kind == OBJECT_TYPE:
+            object_type = CATALOG.object_type(value)
+            if object_type is None:
+                raise InvalidInput(f"unknown object type {value!r}", field=_field(attribute))
+            values[key] = object_type.const
+        elif attribute.kind == CMDB_STATUS:
+            state = CATALOG.cmdb_state(value)
+            if state is None:
+                raise InvalidInput(f"unknown CMDB status {value!r}", field=_field(attribute))
+            values[key] = state.id
+        else:
+            values[key] = _plain(attribute, value)
+    return values
+
+
+@dataclass
+class References:
+    """Dialog entries and objects referred to by a set of entries, loaded once."""
+
+    dialog_entries: dict[int, DialogEntry]
+    objects: dict[int, CmdbObject]
+
+
+def _ids(value: Any) -> list[int]:
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, int)]
+    return [value] if isinstance(value, int) else []
+
+
+def load_references(db: Session, organization_id: int, rows: Iterable[tuple[Category, dict[str, Any]]]) -> References:
+    dialog_ids: set[int] = set()
+    object_ids: set[int] = set()
+    for category, values in rows:
+        for key, value in values.items():
+            attribute = category.attributes.get(key)
+            if attribute is None:
+                continue
+            if attribute.kind == DIALOG:
+                dialog_ids.update(_ids(value))
+            elif attribute.kind == OBJECT:
+                object_ids.update(_ids(value))
+    objects: dict[int, CmdbObject] = {}
+    if object_ids:
+        query = select(CmdbObject).where(
+            CmdbObject.organization_id == organization_id, CmdbObject.id.in_(sorted(object_ids))
+        )
+        objects = {row.id: row for row in db.scalars(query)}
+    return References(dialogs.by_ids(db, organization_id, dialog_ids), objects)
+
+
+def dialog_shape(entry: DialogEntry | None, language: str) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    title = CATALOG.translate(entry.title, language)
+    return {"id": str(entry.id), "title": title, "const": entry.const, "title_lang": title}
+
+
+def object_summary(row: CmdbObject | None, language: str) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    object_type = CATALOG.object_types.get(row.type_const)
+    return {
+        "id": str(row.id),
+        "title": row.title,
+        "sysid": row.sysid,
+        "type": row.type_const,
+        "type_title": object_type.titles[language] if object_type else row.type_const,
+    }
+
+
+def render(attribute: Attribute, value: Any, refs: References, language: str) -> Any:
+    if attribute.kind == DIALOG:
+        return dialog_shape(refs.dialog_entries.get(value), language) if isinstance(value, int) else None
+    if attribute.kind == OBJECT:
+        if isinstance(value, list):
+            return [s for s in (object_summary(refs.objects.get(v), language) for v in value) if s]
+        return object_summary(refs.objects.get(value), language) if isinstance(value, int) else None
+    if attribute.kind == OBJECT_TYPE:
+        object_type = CATALOG.object_types.get(value) if isinstance(value, str) else None
+        if object_type is None:
+            return None
+        title = object_type.titles[language]
+        return {"id": str(object_type.id), "title": title, "const": object_type.const, "title_lang": title}
+    if attribute.kind == CMDB_STATUS:
+        state = CATALOG.cmdb_states.get(value) if isinstance(value, int) else None
+        if state is None:
+            return None
+        title = state.titles[language]
+        return {"id": str(state.id), "title": title, "const": state.const, "title_lang": title}
+    if value is None:
+        return "" if attribute.data_type in ("text", "text_area") else None
+    # i-doit answers plain values as strings, numbers included.
+    if isinstance(value, float) and value.is_integer() and attribute.data_type != "int":
+        return f"{value:.2f}"
+    return str(value)
+
+
+def searchable_text(category: Category, values: dict[str, Any], refs: References | None = None) -> list[str]:
+    """Text values of an entry for the search index (dialog titles included when known)."""
+    parts: list[str] = []
+    for key, value in values.items():
+        attribute = category.attributes.get(key)
+        if attribute is None or value in (None, ""):
+            continue
+        if attribute.kind == DIALOG and refs is not None and isinstance(value, int):
+            entry = refs.dialog_entries.get(value)
+            if entry is not None:
+                parts.append(entry.title)
+        elif attribute.kind not in (DIALOG, OBJECT, OBJECT_TYPE, CMDB_STATUS) and attribute.data_type in (
+            "text",
+            "text_area",
+        ):
+            parts.append(str(value))
+    return parts

@@ -1,0 +1,125 @@
+"""Who calls: the API key selects the organization; X-RPC-Auth-Username/Password or an
+X-RPC-Auth-Session (from idoit.login) make the call act as an account of that organization."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from estate.accounts import service as accounts
+from estate.accounts.models import Account
+from estate.auth import apikeys
+from estate.auth import sessions as login_sessions
+from estate.auth.permissions import allows
+from estate.auth.secrets import digest, new_token, verify_password
+from estate.cmdb.models import RpcSession
+from estate.db.base import utcnow
+from estate.errors import TooManyAttempts
+from estate.idoit.registry import RpcError
+from estate.orgs.models import Organization
+from estate.settings import Settings
+
+AUTH_ERROR = -32604
+API_USER = "api"
+USERNAME_HEADER = "x-rpc-auth-username"
+PASSWORD_HEADER = "x-rpc-auth-password"  # noqa: S105 - a header name, not a secret
+SESSION_HEADER = "x-rpc-auth-session"
+_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Identity:
+    organization_id: int
+    organization_name: str
+    account: Account | None
+    grants: frozenset[str] | None  # None: the API key alone, which may do everything
+    session_token: str | None = None
+
+    @property
+    def username(self) -> str:
+        return self.account.login if self.account else API_USER
+
+    def may(self, action: str) -> bool:
+        return self.grants is None or allows(self.grants, "cmdb", action)
+
+
+def _refused(message: str) -> RpcError:
+    return RpcError(AUTH_ERROR, message, {"error": message})
+
+
+def organization_for(db: Session, apikey: object) -> Organization:
+    if not isinstance(apikey, str) or not apikey:
+        raise _refused("Missing parameter 'apikey'")
+    organization_id = apikeys.organization_for_key(db, apikey)
+    organization = db.get(Organization, organization_id) if organization_id is not None else None
+    if organization is None or organization.is_deleted or not organization.is_enabled:
+        raise _refused("Invalid API key")
+    return organization
+
+
+def _member_grants(db: Session, organization: Organization, account: Account) -> frozenset[str]:
+    member = accounts.membership_of(db, organization.id, account.id)
+    if member is None or not member.is_enabled or account.is_deleted or not account.api_enabled:
+        raise _refused("This user may not use this tenant")
+    return accounts.grants_of(db, member.id)
+
+
+def _by_password(db: Session, settings: Settings, organization: Organization, login: str, password: str) -> Identity:
+    key, source = accounts.login_key(login), "idoit-rpc"
+    try:
+        login_sessions.check_rate_limit(db, settings, key, source)
+    except TooManyAttempts as exc:
+        raise _refused(exc.message) from None
+    account = accounts.find_account(db, login)
+    if account is None or not verify_password(account.password_hash, password):
+        login_sessions.record_failure(db, key, source)
+        raise _refused("Authentication failed: invalid user name or password")
+    grants = _member_grants(db, organization, account)
+    return Identity(organization.id, organization.name, account, grants)
+
+
+def _by_session(db: Session, settings: Settings, organization: Organization, token: str) -> Identity:
+    session = db.scalar(select(RpcSession).where(RpcSession.token_hash == digest(token)))
+    now = utcnow()
+    if session is None or session.organization_id != organization.id:
+        raise _refused("Invalid or expired X-RPC-Auth-Session")
+    if session.last_seen < now - timedelta(minutes=settings.session_idle_minutes):
+        db.delete(session)
+        raise _refused("Invalid or expired X-RPC-Auth-Session")
+    if now - session.last_seen > _TOUCH_INTERVAL:
+        session.last_seen = now
+    account = db.get(Account, session.account_id)
+    assert account is not None
+    return Identity(organization.id, organization.name, account, _member_grants(db, organization, account), token)
+
+
+def identify(db: Session, settings: Settings, apikey: object, headers: Mapping[str, str]) -> Identity:
+    organization = organization_for(db, apikey)
+    if token := headers.get(SESSION_HEADER):
+        return _by_session(db, settings, organization, token)
+    login, password = headers.get(USERNAME_HEADER), headers.get(PASSWORD_HEADER)
+    if login or password:
+        return _by_password(db, settings, organization, login or "", password or "")
+    return Identity(organization.id, organization.name, None, None)
+
+
+def open_session(db: Session, identity: Identity) -> str:
+    if identity.account is None:
+        raise _refused("idoit.login needs X-RPC-Auth-Username and X-RPC-Auth-Password")
+    if identity.session_token:
+        return identity.session_token
+    token = new_token(24)
+    db.add(
+        RpcSession(organization_id=identity.organization_id, account_id=identity.account.id, token_hash=digest(token))
+    )
+    db.flush()
+    return token
+
+
+def close_session(db: Session, identity: Identity) -> None:
+    if identity.session_token:
+        db.execute(delete(RpcSession).where(RpcSession.token_hash == digest(identity.session_token)))

@@ -1,0 +1,263 @@
+"""JSON-RPC 2.0 as i-doit speaks it: single calls and batches, notifications, ids echoed with
+their JSON type, every error an error object (answered with HTTP 200, ``data`` always present).
+
+A request (single or batch) runs in one database session; each call runs in its own savepoint,
+so a failing call leaves no half-written change and does not undo its neighbours."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from estate.cmdb.logbook import Actor
+from estate.errors import DomainError, InvalidInput, NotAuthenticated
+from estate.idoit import auth
+from estate.idoit.registry import INVALID_PARAMS, SYSTEM_ERROR, Context, Method, RpcError, lookup
+from estate.settings import Settings
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INTERNAL_ERROR = -32603
+MISSING_PARAMS = -32604
+LANGUAGES = ("en", "de")
+
+log = logging.getLogger(__name__)
+_NO_ID = object()
+
+
+@dataclass
+class Reply:
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_object(code: int, message: str, data: dict[str, Any] | None = None, id_: Any = None) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "error": {"code": code, "message": message, "data": data}, "id": id_}
+
+
+def _valid_id(value: Any) -> bool:
+    return value is None or (isinstance(value, int | str) and not isinstance(value, bool))
+
+
+@dataclass
+class Call:
+    """One element of a request, checked for its envelope before anything runs."""
+
+    raw: Any
+    id: Any = _NO_ID
+    error: dict[str, Any] | None = None
+    method: Method | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_notification(self) -> bool:
+        return self.id is _NO_ID
+
+    @property
+    def answer_id(self) -> Any:
+        return None if self.id is _NO_ID else self.id
+
+
+def _check_envelope(raw: Any, in_batch: bool) -> Call:
+    if not isinstance(raw, dict):
+        code = MISSING_PARAMS if in_batch else INVALID_REQUEST
+        return Call(raw, id=None, error=error_object(code, "Invalid request: a call must be a JSON object"))
+    call = Call(raw, id=raw.get("id", _NO_ID))
+    if call.id is not _NO_ID and not _valid_id(call.id):
+        call.id = None
+        call.error = error_object(INTERNAL_ERROR, "Invalid request: id must be a string, an integer or null")
+        return call
+    if raw.get("version") != "2.0" and raw.get("jsonrpc") != "2.0":
+        call.error = _fail(call, INVALID_REQUEST, 'Invalid request: version must be "2.0"', {"parameter": "version"})
+        return call
+    name = raw.get("method")
+    if not isinstance(name, str) or not name:
+        call.error = _fail(call, INVALID_REQUEST, "Invalid request: method must be a string", {"parameter": "method"})
+        return call
+    call.method = lookup(name)
+    if call.method is None:
+        call.error = _fail(call, METHOD_NOT_FOUND, f"Method not found: {name}", {"method": name})
+        return call
+    params = raw.get("params", _NO_ID)
+    if params is _NO_ID or params is None:
+        call.error = _fail(call, MISSING_PARAMS, "Missing parameter 'params'", {"parameter": "params"})
+    elif not isinstance(params, dict):
+        call.error = _fail(call, MISSING_PARAMS, "Parameter 'params' must be an object", {"parameter": "params"})
+    else:
+        # Optional parameters sent as explicit null count as absent.
+        call.params = {key: value for key, value in params.items() if value is not None}
+    return call
+
+
+def _fail(call: Call, code: int, message: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    return error_object(code, message, data, call.answer_id)
+
+
+def _check_batch(calls: list[Call]) -> None:
+    """Ids repeat nowhere in a batch, and a batch speaks for one tenant."""
+    seen: set[tuple[type, Any]] = set()
+    keys = {c.params.get("apikey") for c in calls if c.error is None}
+    for call in calls:
+        if call.error is not None or call.is_notification or call.id is None:
+            continue
+        marker = (type(call.id), call.id)
+        if marker in seen:
+            call.error = error_object(INTERNAL_ERROR, f"Invalid request: id {call.id!r} repeats in the batch")
+        seen.add(marker)
+    if len(keys) > 1:
+        for call in calls:
+            if call.error is None:
+                call.error = _fail(
+                    call, INVALID_PARAMS, "Invalid parameters: a batch must use one API key", {"parameter": "apikey"}
+                )
+
+
+def _validation_error(exc: ValidationError) -> RpcError:
+    first = exc.errors()[0]
+    parameter = ".".join(str(part) for part in first.get("loc", ())) or "params"
+    message = f"Invalid parameters: {parameter}: {first.get('msg', 'invalid value')}"
+    return RpcError(INVALID_PARAMS, message, {"parameter": parameter, "error": first.get("msg")})
+
+
+def _domain_error(exc: DomainError) -> RpcError:
+    if isinstance(exc, InvalidInput):
+        parameter = exc.field or "params"
+        return RpcError(
+            INVALID_PARAMS, f"Invalid parameters: {exc.message}", {"parameter": parameter, "error": exc.message}
+        )
+    if isinstance(exc, NotAuthenticated):
+        return RpcError(MISSING_PARAMS, exc.message, {"error": exc.message})
+    return RpcError(SYSTEM_ERROR, f"i-doit system error: {exc.message}", {"error": exc.message})
+
+
+class Dispatcher:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self.sessions = sessions
+        self.settings = settings
+
+    def handle(self, body: bytes, headers: Mapping[str, str]) -> Reply:
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return self.reply(error_object(PARSE_ERROR, "Parse error: the body is not valid JSON"))
+        if isinstance(payload, list):
+            return self._batch(payload, headers)
+        call = _check_envelope(payload, in_batch=False)
+        reply_headers: dict[str, str] = {}
+        answers = self._run([call], headers, reply_headers)
+        return self.reply(answers[0] if answers else None, reply_headers)
+
+    def _batch(self, payload: list[Any], headers: Mapping[str, str]) -> Reply:
+        if not payload:
+            return self.reply(error_object(INVALID_REQUEST, "Invalid request: empty batch"))
+        if len(payload) > self.settings.rpc_max_batch:
+            message = f"Invalid request: a batch may hold at most {self.settings.rpc_max_batch} calls"
+            return self.reply(error_object(INVALID_REQUEST, message, {"limit": self.settings.rpc_max_batch}))
+        calls = [_check_envelope(raw, in_batch=True) for raw in payload]
+        _check_batch(calls)
+        reply_headers: dict[str, str] = {}
+        answers = self._run(calls, headers, reply_headers)
+        return self.reply(answers if answers else None, reply_headers)
+
+    def reply(self, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+        return Reply(b"" if payload is None else orjson.dumps(payload), headers or {})
+
+    def _run(self, calls: list[Call], headers: Mapping[str, str], reply_headers: dict[str, str]) -> list[Any]:
+        answers: list[Any] = []
+        db = self.sessions()
+        try:
+            identities: dict[Any, auth.Identity] = {}
+            for call in calls:
+                answer = call.error or self._execute(db, call, headers, identities, reply_headers)
+                if not call.is_notification:
+                    answers.append(answer)
+            db.commit()
+        except Exception:
+            db.rollback()
+            log.exception("JSON-RPC request failed")
+            return [
+                error_object(INTERNAL_ERROR, "Internal error", None, c.answer_id)
+                for c in calls
+                if not c.is_notification
+            ]
+        finally:
+            db.close()
+        return answers
+
+    def _identity(self, db: Session, call: Call, headers: Mapping[str, str], cache: dict) -> auth.Identity:
+        apikey = call.params.get("apikey")
+        if apikey not in cache or not isinstance(apikey, str):
+            cache[apikey] = auth.identify(db, self.settings, apikey, headers)
+        return cache[apikey]
+
+    def _execute(
+        self, db: Session, call: Call, headers: Mapping[str, str], identities: dict, reply_headers: dict[str, str]
+    ) -> dict[str, Any]:
+        assert call.method is not None
+        savepoint = db.begin_nested()
+        try:
+            identity = self._identity(db, call, headers, identities)
+            if call.method.writes and not identity.may("write") or not identity.may("read"):
+                raise RpcError(
+                    SYSTEM_ERROR, "i-doit system error: you are not allowed to do this", {"error": "permission denied"}
+                )
+            params = call.method.params.model_validate(call.params)
+            context = self._context(db, identity, call.params)
+            result = call.method.handler(context, params)
+            savepoint.commit()
+            self._session_headers(identity, context, reply_headers)
+            return {"jsonrpc": "2.0", "result": result, "id": call.answer_id}
+        except Exception as exc:  # every failure becomes an error object; nothing escapes to the app
+            if savepoint.is_active:
+                savepoint.rollback()
+            return self._error_answer(exc, call)
+
+    def _error_answer(self, exc: Exception, call: Call) -> dict[str, Any]:
+        if isinstance(exc, RpcError):
+            error = exc
+        elif isinstance(exc, ValidationError):
+            error = _validation_error(exc)
+        elif isinstance(exc, DomainError):
+            error = _domain_error(exc)
+        elif isinstance(exc, IntegrityError):
+            error = RpcError(
+                SYSTEM_ERROR, "i-doit system error: the change conflicts with existing data", {"error": "conflict"}
+            )
+        else:
+            log.exception("JSON-RPC method %s failed", call.method.name if call.method else "?")
+            error = RpcError(INTERNAL_ERROR, "Internal error", None)
+        return error_object(error.code, error.message, error.data, call.answer_id)
+
+    def _context(self, db: Session, identity: auth.Identity, params: dict[str, Any]) -> Context:
+        language = params.get("language")
+        account = identity.account
+        return Context(
+            db=db,
+            organization_id=identity.organization_id,
+            actor=Actor(identity.organization_id, account.id if account else None, identity.username),
+            language=language if language in LANGUAGES else "en",
+            login={
+                "userid": str(account.id) if account else "0",
+                "name": (account.full_name or account.login) if account else "Api System",
+                "mail": (account.email or "") if account else "",
+                "username": identity.username,
+                "tenant": identity.organization_name,
+                "tenant_id": identity.organization_id,
+                "identity": identity,
+            },
+            session_token=identity.session_token,
+            settings=self.settings,
+        )
+
+    def _session_headers(self, identity: auth.Identity, context: Context, reply_headers: dict[str, str]) -> None:
+        token = context.new_session_token or identity.session_token
+        if token:
+            reply_headers["X-RPC-Auth-Session"] = token

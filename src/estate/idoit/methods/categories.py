@@ -1,0 +1,169 @@
+"""cmdb.category.*: save, create, read, update and the entry lifecycle, with the legacy parameter
+names clients still send (objID, catgID/catsID, cateID, data.category_id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, StrictInt
+
+from estate.cmdb import entries
+from estate.cmdb.catalog import ARCHIVED, DELETED, NORMAL, Category
+from estate.cmdb.models import CategoryEntry, CmdbObject
+from estate.idoit.methods.objects import get_object
+from estate.idoit.registry import SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
+
+READABLE_STATES = (NORMAL, ARCHIVED, DELETED)
+
+
+class CategoryParams(Params):
+    object: int | None = Field(default=None, gt=0)
+    objID: int | None = Field(default=None, gt=0)  # noqa: N815 - the API's own name
+    category: str | None = None
+    catgID: StrictInt | str | None = None  # noqa: N815
+    catsID: StrictInt | str | None = None  # noqa: N815
+    entry: int | None = Field(default=None, gt=0)
+    cateID: int | None = Field(default=None, gt=0)  # noqa: N815
+    id: int | None = Field(default=None, gt=0)
+
+    def object_id(self) -> int:
+        found = self.object or self.objID
+        if found is None:
+            raise invalid("object", "object (or objID) is required")
+        return found
+
+    def resolve_category(self) -> Category:
+        if self.category is not None:
+            return entries.category_of(self.category)
+        if self.catgID is not None:
+            return _by_id_or_const("g", self.catgID, "catgID")
+        if self.catsID is not None:
+            return _by_id_or_const("s", self.catsID, "catsID")
+        raise invalid("category", "category is required")
+
+    def entry_id(self) -> int | None:
+        return self.entry or self.cateID or self.id
+
+
+def _by_id_or_const(scope: str, value: int | str, parameter: str) -> Category:
+    if isinstance(value, str) and not value.isdigit():
+        return entries.category_of(value, parameter)
+    return entries.category_by_id(scope, value, parameter)
+
+
+def _system_error(exc: Exception) -> RpcError:
+    message = getattr(exc, "message", str(exc))
+    return RpcError(SYSTEM_ERROR, f"i-doit system error: {message}", {"error": message})
+
+
+def _target(ctx: Context, params: CategoryParams) -> tuple[CmdbObject, Category]:
+    category = params.resolve_category()
+    return get_object(ctx, params.object_id()), category
+
+
+def _entry(ctx: Context, obj: CmdbObject, category: Category, entry_id: int | None) -> CategoryEntry:
+    if entry_id is None:
+        raise invalid("entry", "entry is required")
+    return entries.get_entry(ctx.db, obj, category, entry_id)
+
+
+class SaveParams(CategoryParams):
+    data: dict[str, Any]
+
+
+@rpc("cmdb.category.save", SaveParams, writes=True)
+def category_save(ctx: Context, params: SaveParams) -> dict[str, Any]:
+    obj, category = _target(ctx, params)
+    entry = entries.save(ctx.db, ctx.actor, obj, category, params.data, params.entry_id())
+    return {"success": True, "message": "Category entry successfully saved", "entry": entry.id}
+
+
+@rpc("cmdb.category.create", SaveParams, writes=True)
+def category_create(ctx: Context, params: SaveParams) -> dict[str, Any]:
+    obj, category = _target(ctx, params)
+    data = {k: v for k, v in params.data.items() if k != "category_id"}
+    entry = entries.save(ctx.db, ctx.actor, obj, category, data)
+    return {"id": entry.id, "entry": entry.id, "message": "Category entry successfully created.", "success": True}
+
+
+@rpc("cmdb.category.update", SaveParams, writes=True)
+def category_update(ctx: Context, params: SaveParams) -> dict[str, Any]:
+    obj, category = _target(ctx, params)
+    data = dict(params.data)
+    raw_entry = data.pop("category_id", None) or params.entry_id()
+    if raw_entry is not None and (isinstance(raw_entry, bool) or not str(raw_entry).isdigit()):
+        raise invalid("data.category_id", "category_id must be an entry id")
+    entries.update_existing(ctx.db, ctx.actor, obj, category, data, int(raw_entry) if raw_entry else None)
+    return {"success": True, "message": "Category entry successfully saved"}
+
+
+class ReadParams(CategoryParams):
+    status: StrictInt | None = None
+
+
+@rpc("cmdb.category.read", ReadParams, aliases=("cmdb.category",))
+def category_read(ctx: Context, params: ReadParams) -> list[dict[str, Any]]:
+    obj, category = _target(ctx, params)
+    status = NORMAL if params.status is None else params.status
+    if status not in READABLE_STATES:
+        raise invalid("status", "status must be 2 (normal), 3 (archived) or 4 (deleted)")
+    rows = entries.read_many(ctx.db, ctx.organization_id, [obj], [category], status=status, language=ctx.language)
+    found = rows[obj.id][category.const]
+    wanted = params.entry_id()
+    return [row for row in found if wanted is None or row["id"] == str(wanted)]
+
+
+def _change(ctx: Context, params: CategoryParams, target: int, verb: str) -> dict[str, Any]:
+    obj, category = _target(ctx, params)
+    entry = _entry(ctx, obj, category, params.entry_id())
+    try:
+        previous = entries.change_state(ctx.db, ctx.actor, obj, category, entry, target)
+    except entries.EntryStateRefused as exc:
+        raise _system_error(exc) from None
+    return {"success": True, "message": f"Entry {entry.id} has been successfully {verb} from {previous} to {target}."}
+
+
+@rpc("cmdb.category.archive", CategoryParams, writes=True)
+def category_archive(ctx: Context, params: CategoryParams) -> dict[str, Any]:
+    return _change(ctx, params, ARCHIVED, "archived")
+
+
+@rpc("cmdb.category.recycle", CategoryParams, writes=True)
+def category_recycle(ctx: Context, params: CategoryParams) -> dict[str, Any]:
+    return _change(ctx, params, NORMAL, "recycled")
+
+
+@rpc("cmdb.category.purge", CategoryParams, writes=True)
+def category_purge(ctx: Context, params: CategoryParams) -> dict[str, Any]:
+    obj, category = _target(ctx, params)
+    entry = _entry(ctx, obj, category, params.entry_id())
+    entry_id = entry.id
+    try:
+        previous = entries.purge(ctx.db, ctx.actor, obj, category, entry)
+    except entries.EntryStateRefused as exc:
+        raise _system_error(exc) from None
+    return {"success": True, "message": f"Entry {entry_id} has been successfully purged from {previous} to 5."}
+
+
+@rpc("cmdb.category.quickpurge", CategoryParams, writes=True)
+def category_quickpurge(ctx: Context, params: CategoryParams) -> dict[str, Any]:
+    obj, category = _target(ctx, params)
+    entry = _entry(ctx, obj, category, params.entry_id())
+    entry_id = entry.id
+    try:
+        entries.purge(ctx.db, ctx.actor, obj, category, entry)
+    except entries.EntryStateRefused as exc:
+        raise _system_error(exc) from None
+    return {"success": True, "message": f"Category entry '{entry_id}' successfully purged"}
+
+
+@rpc("cmdb.category.delete", CategoryParams, writes=True)
+def category_delete(ctx: Context, params: CategoryParams) -> dict[str, Any]:
+    obj, category = _target(ctx, params)
+    entry = _entry(ctx, obj, category, params.entry_id())
+    entry_id = entry.id
+    try:
+        done = entries.step_down(ctx.db, ctx.actor, obj, category, entry)
+    except entries.EntryStateRefused as exc:
+        raise _system_error(exc) from None
+    return {"success": True, "message": f"Category entry '{entry_id}' successfully {done}"}

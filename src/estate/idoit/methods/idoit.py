@@ -1,0 +1,177 @@
+"""The idoit namespace: version, constants, login/logout, search, add-ons and license."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import Field, StrictStr
+from sqlalchemy import func, select
+
+from estate import __version__
+from estate.cmdb import search, values
+from estate.cmdb.catalog import CATALOG, DIALOG, Category
+from estate.cmdb.models import CategoryEntry, CmdbObject
+from estate.idoit import auth
+from estate.idoit.registry import Context, Params, rpc
+
+API_VERSION = "1.14.1"
+PRODUCT_VERSION = "25"
+
+
+def _login(ctx: Context) -> dict[str, Any]:
+    login = ctx.login
+    return {
+        "userid": login["userid"],
+        "name": login["name"],
+        "mail": login["mail"],
+        "username": login["username"],
+        "mandator": login["tenant"],
+        "tenant": login["tenant"],
+        "language": ctx.language,
+    }
+
+
+@rpc("idoit.version")
+def version(ctx: Context, params: Params) -> dict[str, Any]:
+    return {"login": _login(ctx), "version": PRODUCT_VERSION, "step": "", "type": "PRO", "estate": __version__}
+
+
+@rpc("idoit.constants")
+def constants(ctx: Context, params: Params) -> dict[str, Any]:
+    language = ctx.language
+    categories: dict[str, dict[str, str]] = {"g": {}, "s": {}}
+    for category in CATALOG.categories.values():
+        categories[category.scope][category.const] = CATALOG.translate(category.title, language)
+    return {
+        "objectTypes": {t.const: t.titles[language] for t in CATALOG.object_types.values()},
+        "categories": categories,
+        "recordStates": {s.const: s.titles[language] for s in CATALOG.record_states.values()},
+        "relationTypes": {r.const: r.titles[language] for r in CATALOG.relation_types},
+        "staticObjects": {s.const: s.title for s in CATALOG.static_objects},
+    }
+
+
+@rpc("idoit.login", writes=False)
+def login(ctx: Context, params: Params) -> dict[str, Any]:
+    identity: auth.Identity = ctx.login["identity"]
+    token = auth.open_session(ctx.db, identity)
+    ctx.new_session_token = token
+    return {
+        "result": True,
+        "userid": ctx.login["userid"],
+        "name": ctx.login["name"],
+        "mail": ctx.login["mail"],
+        "username": ctx.login["username"],
+        "session-id": token,
+        "client-id": str(ctx.login["tenant_id"]),
+        "client-name": ctx.login["tenant"],
+    }
+
+
+@rpc("idoit.logout")
+def logout(ctx: Context, params: Params) -> dict[str, Any]:
+    auth.close_session(ctx.db, ctx.login["identity"])
+    return {"message": "Logout successfull", "result": True}
+
+
+@rpc("idoit.addons", aliases=("idoit.addons.read",))
+def addons(ctx: Context, params: Params) -> dict[str, Any]:
+    author = {"name": "synetics GmbH"}
+    listed = [
+        {"title": "Api", "key": "api", "version": API_VERSION, "author": author},
+        {"title": "PRO", "key": "pro", "version": PRODUCT_VERSION, "author": author},
+    ]
+    return {
+        "success": True,
+        "result": [{**addon, "licensed": True, "active": True, "installed": True} for addon in listed],
+    }
+
+
+@rpc("idoit.license", aliases=("idoit.license.read",))
+def license_(ctx: Context, params: Params) -> dict[str, Any]:
+    in_use = ctx.db.scalar(
+        select(func.count()).select_from(CmdbObject).where(CmdbObject.organization_id == ctx.organization_id)
+    )
+    return {
+        "objectCapacity": {"total": 0, "inUse": in_use or 0},
+        "addons": {"api": {"licensed": True, "label": "API"}},
+        "licenses": [],
+    }
+
+
+# --- idoit.search ---------------------------------------------------------------------------------
+
+
+class SearchParams(Params):
+    q: StrictStr = Field(min_length=1, max_length=255)
+    mode: StrictStr | None = None  # normal, deep or auto; every mode searches the same index
+
+
+def _hits(category: Category, obj: CmdbObject, entry: CategoryEntry, refs: values.References):
+    """(attribute, text) pairs of one entry that a search may show."""
+    if category.const == "C__CATG__GLOBAL":
+        yield category.attributes["title"], obj.title
+        yield category.attributes["sysid"], obj.sysid
+    for key, value in entry.values.items():
+        attribute = category.attributes.get(key)
+        if attribute is None:
+            continue
+        if attribute.kind == DIALOG and isinstance(value, int):
+            dialog_entry = refs.dialog_entries.get(value)
+            if dialog_entry is not None:
+                yield attribute, dialog_entry.title
+        elif isinstance(value, str):
+            yield attribute, value
+
+
+def _matches(text: str, terms: list[str]) -> bool:
+    # The index matched the whole entry; an attribute is shown when it holds one of the words.
+    words = search.terms_of(text)
+    return any(word.startswith(term) for term in terms for word in words)
+
+
+@rpc("idoit.search", SearchParams)
+def search_(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
+    terms = search.terms_of(params.q)
+    ids = search.matching_entries(ctx.db, organization_id=ctx.organization_id, query=params.q)
+    if not ids:
+        return []
+    rows = ctx.db.execute(
+        select(CategoryEntry, CmdbObject)
+        .join(CmdbObject, CmdbObject.id == CategoryEntry.object_id)
+        .where(CategoryEntry.organization_id == ctx.organization_id, CategoryEntry.id.in_(ids))
+    ).all()
+    order = {entry_id: rank for rank, entry_id in enumerate(ids)}
+    rows.sort(key=lambda row: order[row[0].id])
+    refs = values.load_references(
+        ctx.db, ctx.organization_id, [(CATALOG.categories[e.category_const], e.values) for e, _ in rows]
+    )
+    results = []
+    for entry, obj in rows:
+        category = CATALOG.categories[entry.category_const]
+        object_type = CATALOG.object_types.get(obj.type_const)
+        type_title = object_type.titles[ctx.language] if object_type else obj.type_const
+        state = CATALOG.record_states.get(obj.status)
+        for attribute, text in _hits(category, obj, entry, refs):
+            if not _matches(text, terms):
+                continue
+            scope_key = "catgID" if category.scope == "g" else "catsID"
+            results.append(
+                {
+                    "documentId": str(obj.id),
+                    "key": " > ".join(
+                        (
+                            type_title,
+                            CATALOG.translate(category.title, ctx.language),
+                            CATALOG.translate(attribute.title, ctx.language),
+                        )
+                    ),
+                    "value": text,
+                    "type": "cmdb",
+                    "link": f"/?objID={obj.id}&{scope_key}={category.id}&cateID={entry.id}&highlight={quote(params.q)}",
+                    "score": str(max(100 - order[entry.id], 1)),
+                    "status": state.titles[ctx.language] if state else str(obj.status),
+                }
+            )
+    return results

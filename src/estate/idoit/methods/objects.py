@@ -1,0 +1,415 @@
+"""cmdb.object.* and cmdb.objects.read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, StrictInt, field_validator
+
+from estate.cmdb import entries, objects
+from estate.cmdb.catalog import (
+    ARCHIVED,
+    BIRTH,
+    CATALOG,
+    DELETED,
+    IN_OPERATION,
+    MASS_CHANGE_TEMPLATE,
+    NORMAL,
+    PURGED,
+    TEMPLATE,
+)
+from estate.cmdb.models import CmdbObject
+from estate.idoit.registry import SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
+
+ObjectId = Field(gt=0)
+
+
+def fmt(moment: Any) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else None
+
+
+def image_of(obj: CmdbObject) -> str:
+    return f"images/objecttypes/{obj.type_const.removeprefix('C__OBJTYPE__').lower()}.png"
+
+
+def object_shape(obj: CmdbObject, language: str, *, type_key: str) -> dict[str, Any]:
+    """The summary of cmdb.object.read (type_key "objecttype") and cmdb.objects.read ("type")."""
+    object_type = CATALOG.object_types.get(obj.type_const)
+    state = CATALOG.cmdb_states.get(obj.cmdb_status)
+    shaped: dict[str, Any] = {
+        "id": obj.id,
+        "title": obj.title,
+        "sysid": obj.sysid,
+        type_key: object_type.id if object_type else 0,
+        "type_title": object_type.titles[language] if object_type else obj.type_const,
+    }
+    if type_key == "objecttype":
+        shaped["type_icon"] = object_type.icon if object_type else ""
+    else:
+        group = CATALOG.groups.get(object_type.group_id) if object_type else None
+        shaped["type_group_title"] = group.titles[language] if group else None
+    shaped.update(
+        {
+            "status": obj.status,
+            "cmdb_status": obj.cmdb_status,
+            "cmdb_status_title": state.titles[language] if state else "",
+            "created": fmt(obj.created),
+        }
+    )
+    if obj.updated:
+        shaped["updated"] = fmt(obj.updated)
+    shaped["image"] = image_of(obj)
+    return shaped
+
+
+def record_state_param(value: Any, parameter: str) -> int:
+    state = CATALOG.record_state(value)
+    if state is None:
+        raise invalid(parameter, f"unknown record status {value!r}")
+    return state.id
+
+
+def cmdb_state_param(value: Any, parameter: str = "cmdb_status") -> int:
+    state = CATALOG.cmdb_state(value)
+    if state is None:
+        raise invalid(parameter, f"unknown CMDB status {value!r}")
+    return state.id
+
+
+def get_object(ctx: Context, object_id: int) -> CmdbObject:
+    obj = objects.find(ctx.db, ctx.organization_id, object_id)
+    if obj is None:
+        raise RpcError(SYSTEM_ERROR, f"i-doit system error: Object {object_id} not found", {"error": "not found"})
+    return obj
+
+
+# --- cmdb.object.create ---------------------------------------------------------------------------
+
+
+class ObjectCreate(Params):
+    type: StrictInt | str
+    title: str = Field(min_length=1, max_length=255)
+    sysid: str | None = Field(default=None, max_length=255)
+    status: StrictInt | str | None = None
+    cmdb_status: StrictInt | str | None = None
+    category: StrictInt | str | None = None
+    purpose: StrictInt | str | None = None
+    description: str | None = None
+    categories: dict[str, list[dict[str, Any]] | dict[str, Any]] | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("title must not be empty")
+        return value
+
+
+def _created_state(params: ObjectCreate) -> int:
+    if params.status is None:
+        return NORMAL
+    state = record_state_param(params.status, "status")
+    if state not in (BIRTH, NORMAL, ARCHIVED, DELETED, TEMPLATE, MASS_CHANGE_TEMPLATE):
+        raise invalid("status", f"an object cannot be created with status {params.status!r}")
+    return state
+
+
+@rpc("cmdb.object.create", ObjectCreate, writes=True)
+def object_create(ctx: Context, params: ObjectCreate) -> dict[str, Any]:
+    object_type = CATALOG.object_type(params.type)
+    if object_type is None:
+        raise invalid("type", f"unknown object type {params.type!r}")
+    status = _created_state(params)
+    cmdb_status = cmdb_state_param(params.cmdb_status) if params.cmdb_status is not None else IN_OPERATION
+    planned = {const: rows if isinstance(rows, list) else [rows] for const, rows in (params.categories or {}).items()}
+    categories = {const: entries.category_of(const, f"categories.{const}") for const in planned}
+    global_data = {
+        k: v
+        for k, v in {"category": params.category, "purpose": params.purpose, "description": params.description}.items()
+        if v is not None
+    }
+    obj = objects.create(
+        ctx.db,
+        ctx.actor,
+        object_type=object_type,
+        title=params.title,
+        sysid=params.sysid,
+        status=status,
+        cmdb_status=cmdb_status,
+    )
+    if global_data:
+        entries.save(ctx.db, ctx.actor, obj, CATALOG.categories[objects.GLOBAL], global_data)
+    created: dict[str, list[int]] = {}
+    for const, rows in planned.items():
+        created[const] = [entries.save(ctx.db, ctx.actor, obj, categories[const], row).id for row in rows]
+    answer: dict[str, Any] = {"id": obj.id, "message": "Object was successfully created", "success": True}
+    if created:
+        answer["categories"] = created
+    return answer
+
+
+# --- cmdb.object.read / update --------------------------------------------------------------------
+
+
+class ObjectRef(Params):
+    id: int = ObjectId
+
+
+@rpc("cmdb.object.read", ObjectRef)
+def object_read(ctx: Context, params: ObjectRef) -> Any:
+    obj = objects.find(ctx.db, ctx.organization_id, params.id)
+    if obj is None:
+        return []
+    return object_shape(obj, ctx.language, type_key="objecttype")
+
+
+class ObjectUpdate(Params):
+    id: int = ObjectId
+    title: str | None = Field(default=None, max_length=255)
+    sysid: str | None = Field(default=None, max_length=255)
+    cmdb_status: StrictInt | str | None = None
+
+
+@rpc("cmdb.object.update", ObjectUpdate, writes=True)
+def object_update(ctx: Context, params: ObjectUpdate) -> dict[str, Any]:
+    if params.title is None and params.sysid is None and params.cmdb_status is None:
+        raise invalid("title", "title is required")
+    obj = get_object(ctx, params.id)
+    changes: dict[str, Any] = {}
+    if params.title is not None:
+        changes["title"] = params.title
+    if params.sysid is not None:
+        changes["sysid"] = params.sysid
+    if params.cmdb_status is not None:
+        changes["cmdb_status"] = cmdb_state_param(params.cmdb_status)
+    objects.update(ctx.db, ctx.actor, obj, changes)
+    return {"message": "Object title was successfully updated", "success": True}
+
+
+# --- lifecycle ------------------------------------------------------------------------------------
+
+
+class ObjectStep(Params):
+    object: int = ObjectId
+
+
+def _step(ctx: Context, object_id: int, target: int, done: str) -> dict[str, Any]:
+    obj = get_object(ctx, object_id)
+    if target == PURGED:
+        objects.purge(ctx.db, ctx.actor, obj)
+    else:
+        try:
+            objects.change_state(ctx.db, ctx.actor, obj, target)
+        except objects.StateChangeRefused as exc:
+            raise RpcError(SYSTEM_ERROR, f"i-doit system error: {exc.message}", {"error": exc.message}) from None
+    return {"success": True, "message": f"Object {object_id} has been {done}."}
+
+
+@rpc("cmdb.object.archive", ObjectStep, writes=True)
+def object_archive(ctx: Context, params: ObjectStep) -> dict[str, Any]:
+    return _step(ctx, params.object, ARCHIVED, "archived")
+
+
+@rpc("cmdb.object.recycle", ObjectStep, writes=True)
+def object_recycle(ctx: Context, params: ObjectStep) -> dict[str, Any]:
+    return _step(ctx, params.object, NORMAL, "recycled")
+
+
+@rpc("cmdb.object.purge", ObjectStep, writes=True)
+def object_purge(ctx: Context, params: ObjectStep) -> dict[str, Any]:
+    return _step(ctx, params.object, PURGED, "purged")
+
+
+@rpc("cmdb.object.markAsTemplate", ObjectStep, writes=True)
+def object_mark_template(ctx: Context, params: ObjectStep) -> dict[str, Any]:
+    return _step(ctx, params.object, TEMPLATE, "marked as template")
+
+
+@rpc("cmdb.object.markAsMassChangeTemplate", ObjectStep, writes=True)
+def object_mark_mass_change_template(ctx: Context, params: ObjectStep) -> dict[str, Any]:
+    return _step(ctx, params.object, MASS_CHANGE_TEMPLATE, "marked as mass change template")
+
+
+class ObjectDelete(Params):
+    id: int | None = Field(default=None, gt=0)
+    object: int | None = Field(default=None, gt=0)
+    status: str = "C__RECORD_STATUS__DELETED"
+
+
+DELETE_TARGETS = {ARCHIVED: "archived", DELETED: "deleted", PURGED: "purged"}
+
+
+@rpc("cmdb.object.delete", ObjectDelete, writes=True)
+def object_delete(ctx: Context, params: ObjectDelete) -> dict[str, Any]:
+    object_id = params.id or params.object
+    if object_id is None:
+        raise invalid("id", "id is required")
+    target = record_state_param(params.status, "status")
+    if target not in DELETE_TARGETS:
+        raise invalid("status", "status must be C__RECORD_STATUS__ARCHIVED, __DELETED or __PURGE")
+    return _step(ctx, object_id, target, DELETE_TARGETS[target])
+
+
+# --- cmdb.objects.read ----------------------------------------------------------------------------
+
+ORDER_ALIASES = {
+    "isys_obj_type__id": "type",
+    "isys_obj__isys_obj_type__id": "type",
+    "type": "type",
+    "isys_obj__title": "title",
+    "title": "title",
+    "isys_obj_type__title": "type_title",
+    "type_title": "type_title",
+    "isys_obj__sysid": "sysid",
+    "sysid": "sysid",
+    "isys_cats_person_list__first_name": "title",
+    "first_name": "title",
+    "isys_cats_person_list__last_name": "title",
+    "last_name": "title",
+    "isys_cats_person_list__mail_address": "title",
+    "email": "title",
+    "isys_obj__id": "id",
+    "id": "id",
+    "created": "created",
+    "updated": "updated",
+    "status": "status",
+}
+FILTER_KEYS = {
+    "ids",
+    "id",
+    "type",
+    "title",
+    "type_title",
+    "sysid",
+    "first_name",
+    "last_name",
+    "email",
+    "type_group",
+    "status",
+    "cmdb_status",
+    "cmdb_status_title",
+}
+
+
+class ObjectsRead(Params):
+    filter: dict[str, Any] | None = None
+    limit: StrictInt | str | None = None
+    order_by: str | None = None
+    sort: str | None = None
+    categories: bool | list[str] | None = None
+
+
+def parse_limit(value: int | str | None) -> tuple[int, int | None]:
+    """``1000`` or ``"offset,count"`` → (offset, count)."""
+    if value is None:
+        return 0, None
+    if isinstance(value, int):
+        if value < 0:
+            raise invalid("limit", "limit must not be negative")
+        return 0, value
+    parts = [part.strip() for part in value.split(",")]
+    if not all(part.isdigit() for part in parts) or len(parts) > 2:
+        raise invalid("limit", 'limit must be a number or "offset,count"')
+    return (0, int(parts[0])) if len(parts) == 1 else (int(parts[0]), int(parts[1]))
+
+
+def _type_consts_by_title(title: str) -> list[str]:
+    wanted = title.strip().lower()
+    return [
+        t.const for t in CATALOG.object_types.values() if wanted in (t.titles["en"].lower(), t.titles["de"].lower())
+    ]
+
+
+def _type_group_consts(value: Any) -> list[str]:
+    group = next((g for g in CATALOG.groups.values() if value in (g.const, g.id, str(g.id))), None)
+    if group is None:
+        raise invalid("filter.type_group", f"unknown object type group {value!r}")
+    return [t.const for t in CATALOG.object_types.values() if t.group_id == group.id]
+
+
+def _ids(value: Any) -> list[int]:
+    items = value if isinstance(value, list) else [value]
+    try:
+        return [int(item) for item in items if not isinstance(item, bool)]
+    except (TypeError, ValueError):
+        raise invalid("filter.ids", "ids must be a list of object ids") from None
+
+
+def _object_type_const(value: Any) -> str:
+    object_type = CATALOG.object_type(value)
+    if object_type is None:
+        raise invalid("filter.type", f"unknown object type {value!r}")
+    return object_type.const
+
+
+def build_filter(raw: dict[str, Any]) -> objects.ObjectFilter:
+    unknown = sorted(set(raw) - FILTER_KEYS)
+    if unknown:
+        raise invalid(f"filter.{unknown[0]}", f"unknown filter {unknown[0]!r}")
+    found = objects.ObjectFilter()
+    if "ids" in raw or "id" in raw:
+        found.ids = _ids(raw.get("ids", raw.get("id")))
+    consts: set[str] | None = None
+    if "type" in raw:
+        consts = {
+            _object_type_const(item) for item in (raw["type"] if isinstance(raw["type"], list) else [raw["type"]])
+        }
+    if "type_title" in raw:
+        titled = set(_type_consts_by_title(str(raw["type_title"])))
+        consts = titled if consts is None else consts & titled
+    if "type_group" in raw:
+        group_consts = set(_type_group_consts(raw["type_group"]))
+        consts = group_consts if consts is None else consts & group_consts
+    if consts is not None:
+        found.type_consts = sorted(consts)
+    for key in ("title", "sysid", "first_name", "last_name", "email"):
+        if key in raw:
+            setattr(found, key, str(raw[key]))
+    if "status" in raw:
+        found.status = record_state_param(raw["status"], "filter.status")
+    if "cmdb_status" in raw:
+        found.cmdb_status = cmdb_state_param(raw["cmdb_status"], "filter.cmdb_status")
+    if "cmdb_status_title" in raw:
+        title = str(raw["cmdb_status_title"]).lower()
+        state = next((s for s in CATALOG.cmdb_states.values() if title in (t.lower() for t in s.titles.values())), None)
+        if state is None:
+            raise invalid("filter.cmdb_status_title", f"unknown CMDB status {raw['cmdb_status_title']!r}")
+        found.cmdb_status = state.id
+    return found
+
+
+def _wanted_categories(ctx: Context, value: bool | list[str] | None, objs: list[CmdbObject]) -> list:
+    if not value:
+        return []
+    if value is True:
+        consts = {c for obj in objs for c in CATALOG.object_types[obj.type_const].categories}
+        return [CATALOG.categories[c] for c in sorted(consts)]
+    return [entries.category_of(const, "categories") for const in value]
+
+
+@rpc("cmdb.objects.read", ObjectsRead, aliases=("cmdb.objects",))
+def objects_read(ctx: Context, params: ObjectsRead) -> list[dict[str, Any]]:
+    filters = build_filter(params.filter or {})
+    offset, count = parse_limit(params.limit)
+    order = ORDER_ALIASES.get(params.order_by or "id")
+    if order is None:
+        raise invalid("order_by", f"cannot order by {params.order_by!r}")
+    sort = (params.sort or "ASC").upper()
+    if sort not in ("ASC", "DESC"):
+        raise invalid("sort", "sort must be ASC or DESC")
+    if filters.ids == [] or filters.type_consts == []:
+        return []
+    found = objects.list_objects(
+        ctx.db, ctx.organization_id, filters, offset=offset, limit=count, order_by=order, descending=sort == "DESC"
+    )
+    shaped = [object_shape(obj, ctx.language, type_key="type") for obj in found]
+    categories = _wanted_categories(ctx, params.categories, found)
+    if categories:
+        data = entries.read_many(ctx.db, ctx.organization_id, found, categories, language=ctx.language)
+        for row, obj in zip(shaped, found, strict=True):
+            row["categories"] = {
+                const: rows
+                for const, rows in data[obj.id].items()
+                if params.categories is not True or const in CATALOG.object_types[obj.type_const].categories
+            }
+    return shaped

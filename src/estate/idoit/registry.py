@@ -1,0 +1,83 @@
+"""The registry of JSON-RPC methods by name, each with a pydantic model for its parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
+
+from estate.cmdb.logbook import Actor
+
+INVALID_PARAMS = -32602
+SYSTEM_ERROR = -32099
+
+
+class RpcError(Exception):
+    """An error answered as a JSON-RPC error object."""
+
+    def __init__(self, code: int, message: str, data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class Params(BaseModel):
+    """Base of every method's parameters: unknown keys (apikey, language ...) are ignored, as i-doit does."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+@dataclass
+class Context:
+    """One call: its database session, organization, actor and language."""
+
+    db: Session
+    organization_id: int
+    actor: Actor
+    language: str
+    login: dict[str, Any]  # who is calling, for idoit.version / idoit.login
+    session_token: str | None = None  # the X-RPC-Auth-Session the response carries
+    new_session_token: str | None = None
+    settings: Any = None
+
+
+Handler = Callable[[Context, Any], Any]
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    params: type[Params]
+    handler: Handler
+    writes: bool
+
+
+METHODS: dict[str, Method] = {}
+
+
+def rpc(name: str, params: type[Params] = Params, *, writes: bool = False, aliases: tuple[str, ...] = ()):
+    """Register a method; ``aliases`` are other names clients use for it (``cmdb.objects`` = ``.read``)."""
+
+    def register(handler: Handler) -> Handler:
+        method = Method(name=name, params=params, handler=handler, writes=writes)
+        for key in (name, *aliases):
+            METHODS[key] = method
+        return handler
+
+    return register
+
+
+def lookup(name: str) -> Method | None:
+    method = METHODS.get(name)
+    if method is None and name.count(".") == 1:
+        # A namespace without a verb means its read (cmdb.objects → cmdb.objects.read).
+        method = METHODS.get(f"{name}.read")
+    return method
+
+
+def invalid(parameter: str, message: str) -> RpcError:
+    return RpcError(INVALID_PARAMS, f"Invalid parameters: {message}", {"parameter": parameter, "error": message})
