@@ -62,7 +62,6 @@ FIELDS = (
     ("cc_list", "CC_LIST", "cc_list", "text", "CC", "none", "usercreate"),
     ("due_date", "DUE_DATE", "due_date", "date", "Due", "none", "uservisible"),
     ("machine", "MACHINE_ID", "machine_id", "machine", "Machine", "none", "usercreate"),
-    ("asset", "ASSET_ID", "asset_id", "asset", "Asset", "none", "usercreate"),
     ("submitter", "SUBMITTER_ID", "submitter_id", "user", "Submitter", "none", "uservisible"),
     ("resolution", "RESOLUTION", "resolution", "text", "Resolution", "none", "uservisible"),
     ("sat_survey", "SAT_SURVEY", "sat_survey", "text",

@@ -1,0 +1,421 @@
+"""Query-engine declarations of the service desk: what `/api/service_desk` lists may be filtered,
+sorted and shaped by, named as the reference's Definitions name them (hd_ticket, hd_queue, ...).
+
+Sub-entities the appliance answers with more than id and name at the `limited` level (a ticket's
+submitter, priority, status, impact) declare those fields at Level.LIMITED."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Exists, Float, FromClause, Integer, Select, and_, cast, exists, select
+from sqlalchemy.sql.elements import ColumnClause
+
+from estate.accounts.models import Account, OrganizationAccount
+from estate.inventory.models import Machine
+from estate.query import ChildRows, Entity, Field, Kind, LinkTable, ParentRow, Style, SubEntity
+from estate.query.declare import BASE_ID
+from estate.query.declare import Level as L  # noqa: N817 - the levels read as a column of the tables below
+from estate.servicedesk.models import (
+    CUSTOM_FIELDS,
+    Attachment,
+    Category,
+    Impact,
+    Priority,
+    Queue,
+    QueueField,
+    RelatedTicket,
+    Status,
+    Ticket,
+    TicketChange,
+    TicketTemplate,
+    WorkItem,
+)
+
+
+@dataclass(frozen=True)
+class OrgParentRow:
+    """Many-to-one into rows that are not the base's own (accounts, machines): the join also
+    requires the related row to be of the base row's organization."""
+
+    base_table: FromClause
+    base_id: ColumnClause[int]
+    foreign_key: ColumnClause[int]
+    base_organization: ColumnClause[int]
+
+    def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Exists:
+        return exists().where(
+            target.id_column == self.foreign_key, target.organization_column == self.base_organization, condition
+        )
+
+    def base_ids(self, target: Entity, condition: ColumnElement[bool]) -> Select[Any]:
+        matching = select(target.id_column).where(condition)
+        return select(self.base_id).where(self.foreign_key.in_(matching))
+
+    def load(self, target: Entity, columns: list[ColumnElement[Any]], base_ids: list[int]) -> Select[Any]:
+        joined = self.base_table.join(
+            target.table,
+            and_(self.foreign_key == target.id_column, self.base_organization == target.organization_column),
+        )
+        return select(self.base_id.label(BASE_ID), *columns).select_from(joined).where(self.base_id.in_(base_ids))
+
+
+def flag(column: Any) -> Any:
+    """Booleans answer as 0/1, as the appliance's integer flags do."""
+    return cast(column, Integer)
+
+
+# ----------------------------------------------------------------------------------------- people
+
+_members = (
+    select(
+        Account.id.label("id"),
+        OrganizationAccount.organization_id.label("organization_id"),
+        Account.login.label("user_name"),
+        Account.email.label("email"),
+        Account.full_name.label("full_name"),
+        Account.job_title.label("job_title"),
+        Account.work_phone.label("work_phone"),
+        Account.mobile_phone.label("mobile_phone"),
+        OrganizationAccount.location_id.label("location_id"),
+    )
+    .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
+    .subquery("hd_users")
+)
+
+USER = Entity(
+    name="user",
+    plural="Users",
+    table=_members,
+    id_field="id",
+    name_field="user_name",
+    organization_column=_members.c.organization_id,
+    style=Style.NATIVE,
+    fields=(
+        Field("id", _members.c.id, Kind.INT, L.LIMITED),
+        Field("user_name", _members.c.user_name, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("email", _members.c.email, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("full_name", _members.c.full_name, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("job_title", _members.c.job_title, Kind.TEXT, L.STANDARD),
+        Field("work_phone", _members.c.work_phone, Kind.TEXT, L.STANDARD),
+        Field("mobile_phone", _members.c.mobile_phone, Kind.TEXT, L.STANDARD),
+        Field("location_id", _members.c.location_id, Kind.INT, L.ALL),
+    ),
+)
+
+
+def _user_of(name: str, foreign_key: ColumnClause[int], table: Any, base_id: Any, base_org: Any,
+             *, in_wildcard: bool = False) -> SubEntity:
+    path = OrgParentRow(table.__table__, base_id, foreign_key, base_org)
+    return SubEntity(name, lambda: USER, path, in_wildcard=in_wildcard)
+
+
+MACHINE = Entity(
+    name="machine",
+    plural="Machines",
+    table=Machine.__table__,
+    id_field="id",
+    name_field="name",
+    organization_column=Machine.organization_id,
+    style=Style.NATIVE,
+    fields=(
+        Field("id", Machine.id, Kind.INT, L.LIMITED),
+        Field("name", Machine.name, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("user", Machine.user, Kind.TEXT, L.STANDARD),
+    ),
+)
+
+# ---------------------------------------------------------------------------------- queue lists
+
+
+def _list_entity(
+    name: str, plural: str, model: Any, limited: tuple[Field, ...], more: tuple[Field, ...] = ()
+) -> Entity:
+    return Entity(
+        name=name,
+        plural=plural,
+        table=model.__table__,
+        id_field="id",
+        name_field="name",
+        organization_column=model.organization_id,
+        style=Style.NATIVE,
+        fields=(
+            Field("id", model.id, Kind.INT, L.LIMITED),
+            Field("name", model.name, Kind.TEXT, L.LIMITED, wildcard=True),
+            *limited,
+            *more,
+            Field("hd_queue_id", model.hd_queue_id, Kind.INT, L.ALL),
+        ),
+    )
+
+
+STATUS = _list_entity(
+    "hd_status", "Statuses", Status,
+    (Field("ordinal", Status.ordinal, Kind.INT, L.LIMITED), Field("state", Status.state, Kind.TEXT, L.LIMITED)),
+)
+PRIORITY = _list_entity(
+    "hd_priority", "Priorities", Priority,
+    (
+        Field("ordinal", Priority.ordinal, Kind.INT, L.LIMITED),
+        Field("color", Priority.color, Kind.TEXT, L.LIMITED),
+        Field("is_sla_enabled", flag(Priority.is_sla_enabled), Kind.INT, L.LIMITED),
+    ),
+    (
+        Field("escalation_minutes", Priority.escalation_minutes, Kind.INT),
+        Field("resolution_due_date_minutes", Priority.resolution_due_date_minutes, Kind.INT),
+        Field("sla_notification_recurrence_minutes", Priority.sla_notification_recurrence_minutes, Kind.INT),
+        Field("use_business_hours_for_escalation", flag(Priority.use_business_hours_for_escalation), Kind.INT),
+        Field("use_business_hours_for_sla", flag(Priority.use_business_hours_for_sla), Kind.INT),
+    ),
+)
+IMPACT = _list_entity("hd_impact", "Impacts", Impact, (Field("ordinal", Impact.ordinal, Kind.INT, L.LIMITED),))
+CATEGORY = _list_entity(
+    "hd_category", "Categories", Category, (),
+    (
+        Field("ordinal", Category.ordinal, Kind.INT),
+        Field("cc_list", Category.cc_list, Kind.TEXT),
+        Field("default_owner_id", Category.default_owner_id, Kind.INT),
+        Field("user_settable", flag(Category.user_settable), Kind.INT),
+    ),
+)
+QUEUE_FIELD = Entity(
+    name="hd_queue_field",
+    plural="Fields",
+    table=QueueField.__table__,
+    id_field="id",
+    name_field="name",
+    organization_column=QueueField.organization_id,
+    style=Style.NATIVE,
+    fields=(
+        Field("id", QueueField.id, Kind.INT, L.LIMITED),
+        Field("hd_queue_id", QueueField.hd_queue_id, Kind.INT),
+        Field("name", QueueField.name, Kind.TEXT, L.LIMITED),
+        Field("hd_ticket_field_name", QueueField.hd_ticket_field_name, Kind.TEXT),
+        Field("jsonKey", QueueField.json_key, Kind.TEXT),
+        Field("ordinal", QueueField.ordinal, Kind.INT),
+        Field("required_state", QueueField.required_state, Kind.TEXT),
+        Field("field_label", QueueField.field_label, Kind.TEXT),
+        Field("visible", QueueField.visible, Kind.TEXT),
+    ),
+)
+
+
+def _queue_list(name: str, target: Entity, key: ColumnClause[int]) -> SubEntity:
+    return SubEntity(name, lambda: target, ChildRows(key))
+
+
+QUEUE = Entity(
+    name="hd_queue",
+    plural="Queues",
+    table=Queue.__table__,
+    id_field="id",
+    name_field="name",
+    organization_column=Queue.organization_id,
+    style=Style.NATIVE,
+    aliases=("queue",),
+    fields=(
+        Field("id", Queue.id, Kind.INT, L.LIMITED),
+        Field("name", Queue.name, Kind.TEXT, L.LIMITED, wildcard=True),
+        *(
+            Field(column, flag(getattr(Queue, column)), Kind.INT)
+            for column in (
+                "allow_all_approvers", "allow_all_users", "allow_delete", "allow_manager_comment_via_userui",
+                "allow_owners_edit_all_comment", "allow_owners_via_adminui", "allow_parent_close",
+                "allow_users_edit_own_comment", "auto_add_cclist_on_comment", "conflict_warning_enabled",
+                "create_users_on_email", "owners_only_comments", "show_new_ticket_attachments",
+                "show_new_ticket_comments",
+            )
+        ),
+        Field("alt_email_addr", Queue.alt_email_addr, Kind.TEXT, L.EXTENDED),
+        Field("email_user", Queue.email_user, Kind.TEXT, L.EXTENDED),
+        Field("archive_interval", Queue.archive_interval, Kind.TEXT, L.EXTENDED),
+        Field("purge_interval", Queue.purge_interval, Kind.TEXT, L.EXTENDED),
+        Field("pop_server", Queue.pop_server, Kind.TEXT, L.ALL),
+        Field("pop_username", Queue.pop_username, Kind.TEXT, L.ALL),
+        Field("pop_ssl", flag(Queue.pop_ssl), Kind.INT, L.ALL),
+        Field("smtp_server", Queue.smtp_server, Kind.TEXT, L.ALL),
+        Field("smtp_port", Queue.smtp_port, Kind.INT, L.ALL),
+        Field("smtp_username", Queue.smtp_username, Kind.TEXT, L.ALL),
+        Field("default_category_id", Queue.default_category_id, Kind.INT, L.ALL),
+        Field("default_impact_id", Queue.default_impact_id, Kind.INT, L.ALL),
+        Field("default_priority_id", Queue.default_priority_id, Kind.INT, L.ALL),
+        Field("default_status_id", Queue.default_status_id, Kind.INT, L.ALL),
+    ),
+    subentities=(
+        _queue_list("categories", CATEGORY, Category.hd_queue_id),
+        _queue_list("priorities", PRIORITY, Priority.hd_queue_id),
+        _queue_list("impacts", IMPACT, Impact.hd_queue_id),
+        _queue_list("statuses", STATUS, Status.hd_queue_id),
+        _queue_list("fields", QUEUE_FIELD, QueueField.hd_queue_id),
+    ),
+)
+
+PATTERN = Entity(
+    name="hd_ticket_template",
+    plural="Patterns",
+    table=TicketTemplate.__table__,
+    id_field="id",
+    name_field="name",
+    organization_column=TicketTemplate.organization_id,
+    style=Style.NATIVE,
+    aliases=("pattern",),
+    fields=(
+        Field("id", TicketTemplate.id, Kind.INT, L.LIMITED),
+        Field("name", TicketTemplate.name, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("hd_queue_id", TicketTemplate.hd_queue_id, Kind.INT),
+        Field("description", TicketTemplate.description, Kind.TEXT, wildcard=True),
+        Field("ordinal", TicketTemplate.ordinal, Kind.INT),
+        Field("available_for_create", flag(TicketTemplate.available_for_create), Kind.INT),
+        Field("created", TicketTemplate.created, Kind.DATETIME, L.EXTENDED),
+        Field("modified", TicketTemplate.version, Kind.DATETIME, L.EXTENDED),
+    ),
+    filter_options={"forcreate": lambda: TicketTemplate.available_for_create.is_(True)},
+)
+
+# ---------------------------------------------------------------------------------------- tickets
+
+_related = RelatedTicket.__table__
+
+
+def _ticket_fields() -> tuple[Field, ...]:
+    return (
+        Field("id", Ticket.id, Kind.INT, L.LIMITED),
+        Field("title", Ticket.title, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("summary", Ticket.summary, Kind.TEXT, wildcard=True),
+        Field("modified", Ticket.version, Kind.DATETIME),
+        Field("created", Ticket.created, Kind.DATETIME),
+        Field("hd_queue_id", Ticket.hd_queue_id, Kind.INT),
+        Field("cc_list", Ticket.cc_list, Kind.TEXT, wildcard=True),
+        Field("due_date", Ticket.due_date, Kind.DATETIME),
+        Field("is_manual_due_date", flag(Ticket.is_manual_due_date), Kind.INT),
+        Field("resolution", Ticket.resolution, Kind.TEXT, wildcard=True),
+        Field("time_opened", Ticket.time_opened, Kind.DATETIME, L.EXTENDED),
+        Field("time_closed", Ticket.time_closed, Kind.DATETIME, L.EXTENDED),
+        Field("time_stalled", Ticket.time_stalled, Kind.DATETIME, L.EXTENDED),
+        Field("escalated", Ticket.escalated, Kind.DATETIME, L.EXTENDED),
+        Field("sat_survey", Ticket.sat_survey, Kind.TEXT, L.EXTENDED),
+        Field("approval", Ticket.approval, Kind.TEXT, L.EXTENDED),
+        Field("approval_note", Ticket.approval_note, Kind.TEXT, L.EXTENDED),
+        *(Field(name, getattr(Ticket, name), Kind.TEXT, L.EXTENDED) for name in CUSTOM_FIELDS),
+        Field("hd_status_id", Ticket.hd_status_id, Kind.INT, L.ALL),
+        Field("hd_priority_id", Ticket.hd_priority_id, Kind.INT, L.ALL),
+        Field("hd_impact_id", Ticket.hd_impact_id, Kind.INT, L.ALL),
+        Field("hd_category_id", Ticket.hd_category_id, Kind.INT, L.ALL),
+        Field("owner_id", Ticket.owner_id, Kind.INT, L.ALL),
+        Field("submitter_id", Ticket.submitter_id, Kind.INT, L.ALL),
+        Field("approver_id", Ticket.approver_id, Kind.INT, L.ALL),
+        Field("machine_id", Ticket.machine_id, Kind.INT, L.ALL),
+        Field("asset_id", Ticket.asset_id, Kind.INT, L.ALL),
+        Field("parent_id", Ticket.parent_id, Kind.INT, L.ALL),
+        Field("is_parent", flag(Ticket.is_parent), Kind.INT, L.ALL),
+        Field("hd_ticket_template_id", Ticket.hd_ticket_template_id, Kind.INT, L.ALL),
+        Field("escalation_due", Ticket.escalation_due, Kind.DATETIME, L.ALL),
+    )
+
+
+def _ticket_list(name: str, model: Any, foreign_key: ColumnClause[int], alias: str) -> SubEntity:
+    target = {Status: STATUS, Priority: PRIORITY, Impact: IMPACT, Category: CATEGORY, Queue: QUEUE}[model]
+    return SubEntity(name, lambda: target, ParentRow(Ticket.__table__, Ticket.id, foreign_key), aliases=(alias,))
+
+
+TICKET: Entity = Entity(
+    name="hd_ticket",
+    plural="Tickets",
+    table=Ticket.__table__,
+    id_field="id",
+    name_field="title",
+    organization_column=Ticket.organization_id,
+    style=Style.NATIVE,
+    aliases=("ticket",),
+    fields=_ticket_fields(),
+    subentities=(
+        _user_of("owner", Ticket.owner_id, Ticket, Ticket.id, Ticket.organization_id, in_wildcard=True),
+        _user_of("submitter", Ticket.submitter_id, Ticket, Ticket.id, Ticket.organization_id, in_wildcard=True),
+        _user_of("approver", Ticket.approver_id, Ticket, Ticket.id, Ticket.organization_id),
+        _ticket_list("queue", Queue, Ticket.hd_queue_id, "hd_queue"),
+        _ticket_list("category", Category, Ticket.hd_category_id, "hd_category"),
+        _ticket_list("priority", Priority, Ticket.hd_priority_id, "hd_priority"),
+        _ticket_list("status", Status, Ticket.hd_status_id, "hd_status"),
+        _ticket_list("impact", Impact, Ticket.hd_impact_id, "hd_impact"),
+        SubEntity("machine", lambda: MACHINE,
+                  OrgParentRow(Ticket.__table__, Ticket.id, Ticket.machine_id, Ticket.organization_id)),
+        SubEntity("related_tickets", lambda: TICKET,
+                  LinkTable(_related, _related.c.hd_ticket_id, _related.c.related_ticket_id)),
+        SubEntity("referring_tickets", lambda: TICKET,
+                  LinkTable(_related, _related.c.related_ticket_id, _related.c.hd_ticket_id)),
+    ),
+)
+
+# ------------------------------------------------------------------------------ changes and work
+
+ATTACHMENT = Entity(
+    name="attachment",
+    plural="Attachments",
+    table=Attachment.__table__,
+    id_field="id",
+    name_field="file_name",
+    organization_column=Attachment.organization_id,
+    style=Style.NATIVE,
+    fields=(
+        Field("id", Attachment.id, Kind.INT, L.LIMITED),
+        Field("file_name", Attachment.file_name, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("file_size", Attachment.file_size, Kind.INT),
+        Field("content_type", Attachment.content_type, Kind.TEXT),
+        Field("sha256", Attachment.sha256, Kind.TEXT),
+        Field("created", Attachment.created, Kind.DATETIME),
+        Field("hd_ticket_change_id", Attachment.hd_ticket_change_id, Kind.INT, L.ALL),
+        Field("hd_ticket_id", Attachment.hd_ticket_id, Kind.INT, L.ALL),
+    ),
+)
+
+CHANGE = Entity(
+    name="hd_ticket_change",
+    plural="Changes",
+    table=TicketChange.__table__,
+    id_field="id",
+    name_field="description",
+    organization_column=TicketChange.organization_id,
+    style=Style.NATIVE,
+    aliases=("change",),
+    fields=(
+        Field("id", TicketChange.id, Kind.INT, L.LIMITED),
+        Field("hd_ticket_id", TicketChange.hd_ticket_id, Kind.INT),
+        Field("user_id", TicketChange.user_id, Kind.INT),
+        Field("timestamp", TicketChange.timestamp, Kind.DATETIME),
+        Field("comment", TicketChange.comment, Kind.TEXT, wildcard=True),
+        Field("description", TicketChange.description, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("owners_only", flag(TicketChange.owners_only), Kind.INT),
+        Field("resolution_changed", flag(TicketChange.resolution_changed), Kind.INT, L.EXTENDED),
+        Field("system_comment", flag(TicketChange.system_comment), Kind.INT, L.EXTENDED),
+    ),
+    subentities=(
+        SubEntity("attachments", lambda: ATTACHMENT, ChildRows(Attachment.hd_ticket_change_id)),
+        _user_of("user", TicketChange.user_id, TicketChange, TicketChange.id, TicketChange.organization_id),
+    ),
+)
+
+WORK = Entity(
+    name="hd_work",
+    plural="Work",
+    table=WorkItem.__table__,
+    id_field="id",
+    name_field="note",
+    organization_column=WorkItem.organization_id,
+    style=Style.NATIVE,
+    aliases=("work",),
+    fields=(
+        Field("id", WorkItem.id, Kind.INT, L.LIMITED),
+        Field("hd_ticket_id", WorkItem.hd_ticket_id, Kind.INT),
+        Field("user_id", WorkItem.user_id, Kind.INT),
+        Field("note", WorkItem.note, Kind.TEXT, L.LIMITED, wildcard=True),
+        Field("start", WorkItem.start, Kind.DATETIME),
+        Field("stop", WorkItem.stop, Kind.DATETIME),
+        Field("hours_worked", cast(WorkItem.hours_worked, Float), Kind.NUMBER),
+        Field("adjustment_hours", cast(WorkItem.adjustment_hours, Float), Kind.NUMBER),
+        Field("voided_by", WorkItem.voided_by, Kind.INT),
+        Field("voided_at", WorkItem.voided_at, Kind.DATETIME),
+        Field("created", WorkItem.created, Kind.DATETIME, L.EXTENDED),
+    ),
+    subentities=(_user_of("user", WorkItem.user_id, WorkItem, WorkItem.id, WorkItem.organization_id),),
+)
