@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 
 from estate.accounts import service as accounts
@@ -50,6 +50,12 @@ class RoleIn(BaseModel):
     is_default_admin_role: bool | None = Field(default=None, alias="isDefaultAdminRole")
     is_default_appliance_admin_role: bool | None = Field(default=None, alias="isDefaultApplianceAdminRole")
     is_default_user_role: bool | None = Field(default=None, alias="isDefaultUserRole")
+
+    @field_validator("permissions", mode="before")
+    @classmethod
+    def _one_grant_is_a_list(cls, value: Any) -> Any:
+        # An XML body with a single <permissions> element parses as text, not as a list.
+        return [value] if isinstance(value, str) else value
 
 
 def is_default(role: Role) -> bool:
