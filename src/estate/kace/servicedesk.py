@@ -292,7 +292,7 @@ def _date(raw: Any, name: str) -> datetime | None:
     if not isinstance(raw, str):
         raise InvalidInput(f"{name} must be a date such as 2026-01-31 17:00:00", field=name)
     try:
-        return parse_datetime(raw)
+        return parse_datetime(raw).start
     except ValueError:
         raise InvalidInput(f"{name} must be a date such as 2026-01-31 17:00:00, not {raw!r}", field=name) from None
 
