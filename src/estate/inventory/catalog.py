@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, Select, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ CHUNK = 5000
 
 def identity_key(model: type[CatalogItem], values: Mapping[str, Any]) -> str:
     """A digest of the identifying fields: one short indexed column instead of a wide unique key."""
-    parts = ("" if values.get(name) is None else str(values[name]) for name in model.IDENTITY)
+    parts = ["" if values.get(name) is None else str(values[name]) for name in model.IDENTITY]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
 
 
@@ -32,10 +33,10 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def insert_skipping_conflicts(db: Session, model: type, unique: Sequence[str]) -> Insert:
+def insert_skipping_conflicts(db: Session, model: Any, unique: Sequence[str]) -> Insert:
     dialect = db.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model).on_conflict_do_nothing(index_elements=list(unique))
+    return module.insert(model.__table__).on_conflict_do_nothing(index_elements=list(unique))
 
 
 def uniform_rows(model: type, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -49,12 +50,21 @@ def uniform_rows(model: type, rows: Sequence[Mapping[str, Any]]) -> list[dict[st
     return [{**defaults, **row} for row in rows]
 
 
+@cache
+def _lookup(table: Table, key_column: str) -> Select[Any]:
+    """Built once: statements are rebuilt and re-keyed for the cache on every call otherwise."""
+    column = table.c[key_column]
+    return select(column, table.c.id).where(
+        table.c.organization_id == bindparam("organization_id"), column.in_(bindparam("keys", expanding=True))
+    )
+
+
 def _existing(db: Session, model: Any, organization_id: int, key_column: str, keys: Sequence[str]) -> dict[str, int]:
-    column = getattr(model, key_column)
+    statement = _lookup(model.__table__, key_column)
+    connection = db.connection()
     found: dict[str, int] = {}
     for part in chunks(keys):
-        statement = select(column, model.id).where(model.organization_id == organization_id, column.in_(part))
-        found.update({key: row_id for key, row_id in db.execute(statement)})
+        found.update(connection.execute(statement, {"organization_id": organization_id, "keys": list(part)}).all())
     return found
 
 
@@ -65,7 +75,8 @@ def find_or_create(
     the item's values."""
     keys = list(items)
     ids = _existing(db, model, organization_id, key_column, keys)
-    missing = [key for key in keys if key not in ids]
+    # Sorted, so that concurrent transactions take the unique-index locks in the same order.
+    missing = sorted(key for key in keys if key not in ids)
     if not missing:
         return ids
     now = utcnow()
@@ -76,6 +87,6 @@ def find_or_create(
     )
     statement = insert_skipping_conflicts(db, model, ("organization_id", key_column))
     for part in chunks(rows):
-        db.execute(statement, list(part))
+        db.connection().execute(statement, list(part))
     ids.update(_existing(db, model, organization_id, key_column, missing))
     return ids

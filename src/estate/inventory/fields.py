@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Float, Integer, String
@@ -19,6 +20,7 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
+@lru_cache(maxsize=2048)  # a handful of distinct keys arrive hundreds of times per report
 def normalize_key(key: str) -> str:
     """"Ram Total", "ram_total" and "RAM_TOTAL" all name the column ram_total."""
     return _SEPARATORS.sub("_", key.strip()).lower()
@@ -31,8 +33,10 @@ class Field:
     max_length: int | None = None
 
 
-def fields_of(model: type[DeclarativeBase], *, exclude: Iterable[str]) -> dict[str, Field]:
-    """The writable fields of a table, read from its columns, keyed by column name."""
+@cache
+def fields_of(model: type[DeclarativeBase], *, exclude: tuple[str, ...]) -> dict[str, Field]:
+    """The writable fields of a table, read from its columns, keyed by column name. Callers must
+    not change the answer: it is shared."""
     skipped = set(exclude)
     fields = {}
     for column in model.__table__.columns:
@@ -98,7 +102,7 @@ def coerce(value: Any, field: Field, where: str) -> Any:
 
 
 def require_object(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise InvalidInput(f"{where} must be an object", field=where)
     return value
 
@@ -109,24 +113,53 @@ def require_list(value: Any, where: str) -> list[Any]:
     return value
 
 
-def read_record(
-    data: Mapping[str, Any],
-    fields: Mapping[str, Field],
-    where: str,
-    *,
-    aliases: Mapping[str, str] | None = None,
-    ignored: Iterable[str] = (),
-) -> dict[str, Any]:
-    """A flat record: every key must name a field (or an ignored read-only one); values coerced."""
-    skipped = set(ignored)
-    values: dict[str, Any] = {}
-    for key, value in data.items():
+_IGNORED = Field("", "ignored")
+
+
+class RecordReader:
+    """Reads flat records into column values: every key must name a field (or an ignored read-only
+    one); values are coerced to the column's kind. Agents send the same few keys on hundreds of
+    items per report, so what each spelling resolves to is remembered."""
+
+    _MEMORY = 512
+
+    def __init__(
+        self,
+        fields: Mapping[str, Field],
+        *,
+        aliases: Mapping[str, str] | None = None,
+        ignored: Iterable[str] = (),
+        empty_is_none: bool = False,
+    ) -> None:
+        self.fields = fields
+        # Catalog identity compares values: there an empty string and an absent value are the same.
+        self.empty_is_none = empty_is_none
+        self.aliases = dict(aliases or {})
+        self.ignored = frozenset(ignored)
+        self._resolved: dict[str, Field] = {}
+
+    def _resolve(self, key: Any, where: str) -> Field:
         name = normalize_key(str(key))
-        name = aliases.get(name, name) if aliases else name
-        if name in skipped:
-            continue
-        field = fields.get(name)
+        name = self.aliases.get(name, name)
+        field = _IGNORED if name in self.ignored else self.fields.get(name)
         if field is None:
             raise InvalidInput(f"{where}.{key}: unknown field", field=f"{where}.{key}")
-        values[name] = coerce(value, field, f"{where}.{key}")
-    return values
+        if len(self._resolved) < self._MEMORY:
+            self._resolved[key] = field
+        return field
+
+    def read(self, data: Mapping[str, Any], where: str) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            field = self._resolved.get(key) or self._resolve(key, where)
+            if field is _IGNORED:
+                continue
+            if type(value) is str and field.kind == "str":  # the common case, without the checks below
+                text = value.strip()
+                if field.max_length is not None and len(text) > field.max_length:
+                    raise InvalidInput(f"{where}.{key} must be at most {field.max_length} characters",
+                                       field=f"{where}.{key}")
+                values[field.column] = None if self.empty_is_none and not text else text
+            else:
+                values[field.column] = coerce(value, field, f"{where}.{key}")
+        return values

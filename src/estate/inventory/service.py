@@ -32,9 +32,9 @@ from estate.errors import InvalidInput, NotFound
 from estate.inventory.catalog import find_or_create, identity_key, uniform_rows
 from estate.inventory.fields import (
     Field,
+    RecordReader,
     fields_of,
     normalize_key,
-    read_record,
     require_list,
     require_object,
 )
@@ -67,29 +67,35 @@ MACHINE_FIELDS = fields_of(
 # Fields of a machine as answered that a client may send back; they are not the client's to set.
 MACHINE_READ_ONLY = ("id", "os_id", "last_inventory", "last_sync", "asset", *STAMPS)
 ITEM_READ_ONLY = ("id", "machine_id", *STAMPS)
+MACHINE_READER = RecordReader(MACHINE_FIELDS, ignored=MACHINE_READ_ONLY)
+# Ingest writes through Core on the table: the ORM's bookkeeping buys nothing for rows it never loads.
+MACHINES = Machine.__table__
 
 
-@dataclass(frozen=True)
+@dataclass
 class CatalogKind:
     name: str
     model: type[CatalogItem]
     link: type
     item_column: str
     aliases: Mapping[str, str] = field(default_factory=dict)
+    reader: RecordReader = field(init=False)
 
-    @property
-    def fields(self) -> dict[str, Field]:
-        return fields_of(self.model, exclude=("id", "organization_id", "identity_key", *STAMPS))
+    def __post_init__(self) -> None:
+        fields = fields_of(self.model, exclude=("id", "organization_id", "identity_key", *STAMPS))
+        self.reader = RecordReader(fields, aliases=self.aliases, ignored=ITEM_READ_ONLY, empty_is_none=True)
 
 
-@dataclass(frozen=True)
+@dataclass
 class RowKind:
     name: str
     model: type
+    columns: dict[str, Field] = field(init=False)
+    reader: RecordReader = field(init=False)
 
-    @property
-    def columns(self) -> dict[str, Field]:
-        return fields_of(self.model, exclude=("id", "organization_id", "machine_id"))
+    def __post_init__(self) -> None:
+        self.columns = fields_of(self.model, exclude=("id", "organization_id", "machine_id"))
+        self.reader = RecordReader(self.columns, ignored=ITEM_READ_ONLY)
 
 
 CATALOGS = {
@@ -140,9 +146,7 @@ class MachineInput:
 
 
 def _read_catalog_item(kind: CatalogKind, raw: Any, where: str) -> dict[str, Any]:
-    record = read_record(require_object(raw, where), kind.fields, where, aliases=kind.aliases, ignored=ITEM_READ_ONLY)
-    # Identity compares values, so an empty string and an absent value are the same thing.
-    record = {key: None if value == "" else value for key, value in record.items()}
+    record = kind.reader.read(require_object(raw, where), where)
     if not record.get(kind.model.REQUIRED):
         required = f"{where}.{definition_name(kind.model.REQUIRED)}"
         raise InvalidInput(f"{required} is required", field=required)
@@ -162,7 +166,7 @@ def _read_catalog(kind: CatalogKind, value: Any, where: str) -> dict[str, dict[s
 
 def _read_rows(kind: RowKind, value: Any, where: str) -> list[dict[str, Any]]:
     return [
-        read_record(require_object(raw, f"{where}[{index}]"), kind.columns, f"{where}[{index}]", ignored=ITEM_READ_ONLY)
+        kind.reader.read(require_object(raw, f"{where}[{index}]"), f"{where}[{index}]")
         for index, raw in enumerate(require_list(value, where))
     ]
 
@@ -174,7 +178,7 @@ def _read_location(value: Any, where: str) -> list[dict[str, Any]]:
         if len(value) > 1:
             raise InvalidInput(f"{where} takes one location", field=where)
         return _read_rows(LOCATION, value, where)
-    return [read_record(require_object(value, where), LOCATION.columns, where, ignored=ITEM_READ_ONLY)]
+    return [LOCATION.reader.read(require_object(value, where), where)]
 
 
 def _read_labels(value: Any, where: str) -> list[str]:
@@ -214,7 +218,7 @@ def read_machine(data: Any, where: str) -> MachineInput:
             machine.claimed_id = value
         else:
             flat[key] = value
-    machine.values = read_record(flat, MACHINE_FIELDS, where, ignored=MACHINE_READ_ONLY)
+    machine.values = MACHINE_READER.read(flat, where)
     machine.kuid = machine.values.pop("kuid", None) or None
     return machine
 
@@ -241,12 +245,12 @@ def take_write_lock(db: Session) -> None:
     if db.get_bind().dialect.name != "sqlite":
         return
     db.commit()
-    db.execute(update(Machine).where(false()).values(force_inventory=Machine.force_inventory))
+    db.connection().execute(update(MACHINES).where(false()).values(force_inventory=MACHINES.c.force_inventory))
 
 
 def _machine_rows(db: Session, organization_id: int, condition: Any) -> list[Mapping[str, Any]]:
-    statement = select(Machine.__table__).where(Machine.organization_id == organization_id, condition)
-    return list(db.execute(statement).mappings())
+    statement = select(MACHINES).where(MACHINES.c.organization_id == organization_id, condition)
+    return list(db.connection().execute(statement).mappings())
 
 
 def _reported_login(user: str) -> str:
@@ -274,7 +278,7 @@ def _leading_int(text: Any) -> int | None:
     return int(digits) if digits.isdigit() and len(digits) < 10 else None
 
 
-def _reported_os(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def reported_os(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The operating system a machine's own Os_* fields describe."""
     record = {
         "name": values.get("os_name"),
@@ -295,7 +299,7 @@ def _complete(db: Session, organization_id: int, machines: Sequence[MachineInput
     for machine, current in zip(machines, stored, strict=True):
         merged = {**(current or {}), **machine.values}
         if "operating_system" not in machine.catalogs and machine.values.get("os_name"):
-            machine.catalogs["operating_system"] = _reported_os(merged)
+            machine.catalogs["operating_system"] = reported_os(merged)
         if "user" in machine.values:
             user = machine.values["user"]
             machine.values["owner_account_id"] = owners.get(_reported_login(user)) if user else None
@@ -339,8 +343,8 @@ def _insert_machines(db: Session, organization_id: int, machines: Sequence[Machi
             for machine in machines
         ],
     )
-    statement = insert(Machine).returning(Machine.id, sort_by_parameter_order=True)
-    return [row_id for (row_id,) in db.execute(statement, rows)]
+    statement = insert(MACHINES).returning(MACHINES.c.id, sort_by_parameter_order=True)
+    return [row_id for (row_id,) in db.connection().execute(statement, rows)]
 
 
 def _sync_inventory(
@@ -382,7 +386,7 @@ def _update_machine(
     values["last_inventory"] = now
     if values.keys() - {"last_inventory"} or changed:
         values["modified"] = now
-    db.execute(update(Machine).where(Machine.id == current["id"]).values(**values))
+    db.connection().execute(update(MACHINES).where(MACHINES.c.id == current["id"]).values(**values))
 
 
 def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], stored: Sequence[Any]) -> list[int]:
@@ -408,7 +412,8 @@ def ingest_machines(
     _refuse_repeated_kuids(inputs)
     take_write_lock(db)
     kuids = [machine.kuid for machine in inputs if machine.kuid]
-    known = {row["kuid"]: row for row in _machine_rows(db, organization_id, Machine.kuid.in_(kuids))} if kuids else {}
+    rows = _machine_rows(db, organization_id, MACHINES.c.kuid.in_(kuids)) if kuids else []
+    known = {row["kuid"]: row for row in rows}
     stored = [known.get(machine.kuid) if machine.kuid else None for machine in inputs]
     return _store(db, organization_id, inputs, stored)
 
@@ -423,7 +428,7 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
     if machine.claimed_id is not None and not _claimed_id_matches(machine.claimed_id, machine_id):
         raise InvalidInput("Id in the body differs from the machine in the path", field="Id")
     take_write_lock(db)
-    rows = _machine_rows(db, organization_id, Machine.id == machine_id)
+    rows = _machine_rows(db, organization_id, MACHINES.c.id == machine_id)
     if not rows:
         raise NotFound(f"machine {machine_id} not found", field="id")
     if machine.kuid is not None and machine.kuid != rows[0]["kuid"]:
@@ -433,9 +438,9 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
 
 def force_inventory(db: Session, *, organization_id: int, machine_id: int) -> None:
     """Mark a machine so that its agent runs an inventory at its next check-in."""
-    result = db.execute(
-        update(Machine)
-        .where(Machine.organization_id == organization_id, Machine.id == machine_id)
+    result = db.connection().execute(
+        update(MACHINES)
+        .where(MACHINES.c.organization_id == organization_id, MACHINES.c.id == machine_id)
         .values(force_inventory=1, modified=utcnow())
     )
     if result.rowcount == 0:
@@ -444,7 +449,7 @@ def force_inventory(db: Session, *, organization_id: int, machine_id: int) -> No
 
 # --- agentless nodes ----------------------------------------------------------------------------
 
-NODE_FIELDS = fields_of(Node, exclude=("id", "organization_id", *STAMPS))
+NODE_READER = RecordReader(fields_of(Node, exclude=("id", "organization_id", *STAMPS)), ignored=STAMPS)
 
 
 def _check_machine_references(db: Session, organization_id: int, records: Sequence[tuple[str, dict[str, Any]]]) -> None:
@@ -484,7 +489,7 @@ def record_nodes(db: Session, *, organization_id: int, nodes: Sequence[Any], whe
         at = f"{where}[{index}]"
         raw = dict(require_object(data, at))
         claimed = next((raw.pop(key) for key in list(raw) if normalize_key(str(key)) == "id"), None)
-        records.append((at, claimed, read_record(raw, NODE_FIELDS, at, ignored=STAMPS)))
+        records.append((at, claimed, NODE_READER.read(raw, at)))
     _check_machine_references(db, organization_id, [(at, record) for at, _, record in records])
     now = utcnow()
     ids = []

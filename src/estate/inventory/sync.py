@@ -5,30 +5,50 @@ Each function costs one SELECT, at most one INSERT and one DELETE for the whole 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Delete, Row, Select, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from estate.inventory.catalog import chunks
 
 
-def _delete_ids(db: Session, model: Any, ids: list[int]) -> None:
-    for part in chunks(ids):
-        db.execute(delete(model).where(model.id.in_(part)))
+# Statements are built once per table: building and cache-keying them costs more than running them.
+@cache
+def _delete_by_id(table: Table) -> Delete:
+    return delete(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _rows_of_machines(table: Table, columns: tuple[str, ...]) -> Select[Any]:
+    return select(table.c.machine_id, table.c.id, *(table.c[name] for name in columns)).where(
+        table.c.machine_id.in_(bindparam("machine_ids", expanding=True))
+    )
+
+
+def _current(db: Session, table: Table, columns: tuple[str, ...], machine_ids: list[int]) -> Iterator[Row[Any]]:
+    connection = db.connection()
+    for part in chunks(machine_ids):
+        yield from connection.execute(_rows_of_machines(table, columns), {"machine_ids": list(part)}).all()
+
+
+def _write(db: Session, table: Table, added: list[dict[str, Any]], removed: list[int]) -> None:
+    connection = db.connection()
+    for part in chunks(removed):
+        connection.execute(_delete_by_id(table), {"ids": list(part)})
+    for part in chunks(added):
+        connection.execute(insert(table), list(part))
 
 
 def sync_links(
     db: Session, model: Any, item_column: str, organization_id: int, wanted: Mapping[int, set[int]]
 ) -> set[int]:
     """Make each machine's links equal ``wanted[machine_id]``; returns the machines that changed."""
-    item = getattr(model, item_column)
     current: dict[int, dict[int, int]] = defaultdict(dict)
-    for part in chunks(list(wanted)):
-        statement = select(model.machine_id, item, model.id).where(model.machine_id.in_(part))
-        for machine_id, item_id, link_id in db.execute(statement):
-            current[machine_id][item_id] = link_id
+    for machine_id, link_id, item_id in _current(db, model.__table__, (item_column,), list(wanted)):
+        current[machine_id][item_id] = link_id
     added: list[dict[str, int]] = []
     removed: list[int] = []
     changed: set[int] = set()
@@ -43,9 +63,7 @@ def sync_links(
             changed.add(machine_id)
         added += new
         removed += gone
-    _delete_ids(db, model, removed)
-    for part in chunks(added):
-        db.execute(insert(model), list(part))
+    _write(db, model.__table__, added, removed)
     return changed
 
 
@@ -54,12 +72,9 @@ def sync_rows(
 ) -> set[int]:
     """Per-machine rows (NICs, disks, the location): a row whose values are all unchanged stays,
     the others are replaced. Returns the machines that changed."""
-    selected = [getattr(model, name) for name in columns]
     current: dict[int, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
-    for part in chunks(list(wanted)):
-        statement = select(model.machine_id, model.id, *selected).where(model.machine_id.in_(part))
-        for machine_id, row_id, *values in db.execute(statement):
-            current[machine_id].append((row_id, tuple(values)))
+    for machine_id, row_id, *values in _current(db, model.__table__, tuple(columns), list(wanted)):
+        current[machine_id].append((row_id, tuple(values)))
     added: list[dict[str, Any]] = []
     removed: list[int] = []
     changed: set[int] = set()
@@ -80,7 +95,5 @@ def sync_rows(
             changed.add(machine_id)
         added += new
         removed += gone
-    _delete_ids(db, model, removed)
-    for part in chunks(added):
-        db.execute(insert(model), list(part))
+    _write(db, model.__table__, added, removed)
     return changed
