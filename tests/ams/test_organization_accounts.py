@@ -385,3 +385,11 @@ def test_another_organizations_members_do_not_exist(admin, other_org):
         response = admin.request(method, path, **kwargs)
         assert response.status_code == 404, (method, path)
     assert all(m["id"] != foreign for m in admin.get(OA, params={"paging": "limit ALL"}).json()["items"])
+
+
+def test_free_text_search_takes_commas_and_wildcards_literally(admin, org):
+    create(admin, login=unique("comma"), )
+    assert admin.post(f"{OA}/search", json={"query": "a,b"}).json() == []
+    assert admin.post(f"{OA}/search", json={"query": "%"}).json() == []
+    assert admin.post(f"{API}/accounts/search", json={"query": "_"}).json() == []
+    assert admin.get(f"{API}/organizations", params={"filter": "x,y"}).json() == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import xmltodict
 
 from tests.factories import unique
@@ -254,3 +256,63 @@ def test_read_only_and_standard_users_cannot_change_roles(readonly, user, org):
     assert [m["id"] for m in everyone] == [org.user.org_account_id]
     own = user.get(f"{ROLES}/{role_named(user, 'Administrator')['id']}/organizationAccounts").json()
     assert own == []
+
+
+@contextmanager
+def _keeper(admin, org, base_url, grants: list[str]):
+    """The organization's standard user, moved to a custom role with these grants and logged in."""
+    from tests.kace_client import KaceClient
+
+    role = admin.post(ROLES, json={"name": unique("Keeper"), "permissions": grants}).json()
+    joined = admin.post(f"{API}/{role['id']}/addOrganizationAccounts", params={"ids": org.user.org_account_id})
+    assert joined.status_code == 200, joined.text
+    with KaceClient(base_url) as keeper:
+        keeper.login(org.user.login, org.user.password)
+        yield keeper
+
+
+def test_nobody_hands_out_rights_they_do_not_hold(admin, org, base_url):
+    with _keeper(admin, org, base_url, ["roles:write", "accounts:write", "data:all"]) as keeper:
+        admin_role = role_named(keeper, "Administrator")
+        to_admin = keeper.post(
+            f"{API}/{admin_role['id']}/addOrganizationAccounts", params={"ids": org.user.org_account_id}
+        )
+        assert to_admin.status_code == 403 and to_admin.json()["field"] == "permissions"
+        wide = keeper.post(ROLES, json={"name": unique("Wide"), "permissions": ["*:write"]})
+        assert wide.status_code == 403
+        narrow = keeper.post(ROLES, json={"name": unique("Narrow"), "permissions": ["roles:read"]})
+        assert narrow.status_code == 200
+        widen = keeper.put(f"{ROLES}/{narrow.json()['id']}", json={"permissions": ["cmdb:write"]})
+        assert widen.status_code == 403
+        # An administrator's password would make the keeper an administrator.
+        takeover = keeper.put(f"{API}/organizationAccounts/{org.admin.org_account_id}",
+                              json={"account": {"password": "mine-now"}})
+        assert takeover.status_code == 403 and takeover.json()["field"] == "account"
+        # A read-only administrator holds data:all and *:read, which the keeper does not cover either.
+        assert keeper.put(f"{API}/organizationAccounts/{org.readonly.org_account_id}",
+                          json={"account": {"fullName": "x"}}).status_code == 403
+        # The keeper's own account and the accounts it created are fine.
+        assert keeper.put(f"{API}/organizationAccounts/{org.user.org_account_id}",
+                          json={"account": {"fullName": "Keeper"}}).status_code == 200
+    assert role_named(admin, "Administrator")["id"] == admin_role["id"]
+    members = admin.get(f"{ROLES}/{admin_role['id']}/organizationAccounts").json()
+    assert [m["id"] for m in members] == [org.admin.org_account_id]
+
+
+def test_the_last_enabled_administrator_stays(admin, org, base_url):
+    with _keeper(admin, org, base_url, ["accounts:write", "data:all"]) as keeper:
+        OA = f"{API}/organizationAccounts"
+        for method, path, kwargs in (
+            ("POST", f"{OA}/disable", {"params": {"ids": org.admin.org_account_id}}),
+            ("PUT", f"{OA}/{org.admin.org_account_id}", {"json": {"isEnabled": False}}),
+            ("DELETE", f"{OA}/{org.admin.org_account_id}", {}),
+            ("DELETE", OA, {"params": {"ids": org.admin.org_account_id}}),
+        ):
+            response = keeper.request(method, path, **kwargs)
+            assert response.status_code == 409, (method, path, response.text)
+        assert admin.get(f"{OA}/{org.admin.org_account_id}").json()["isEnabled"] is True
+        # With a second administrator, the first may go.
+        second = admin.post(f"{OA}/", json={"account": {"login": unique("second")}}).json()
+        admin_role = role_named(admin, "Administrator")
+        admin.post(f"{API}/{admin_role['id']}/addOrganizationAccounts", params={"ids": second["id"]})
+        assert keeper.post(f"{OA}/disable", params={"ids": org.admin.org_account_id}).status_code == 200

@@ -50,6 +50,13 @@ ACCOUNT_ENTITY = Entity(
 )
 
 
+_ACCOUNT_TEXT = Entity(
+    names=ACCOUNT_ENTITY.names,
+    fields={name: ACCOUNT_ENTITY.fields[name] for name in ("login", "fullName", "email")},
+    default_order=(),
+)
+
+
 class AccountIn(BaseModel):
     """An Account as clients send it; `password` is write-only, read-only fields are ignored."""
 
@@ -164,7 +171,7 @@ def accounts_of_organization(caller: Caller):  # type: ignore[no-untyped-def]
 
 def text_search(query, text: str | None):  # type: ignore[no-untyped-def]
     if text and text.strip():
-        return query.where(*listing.filter_conditions(ACCOUNT_ENTITY, f"* co {text.strip()}"))
+        return query.where(listing.contains_text(_ACCOUNT_TEXT, text.strip()))
     return query
 
 
@@ -247,7 +254,7 @@ def account_memberships(
         .order_by(OrganizationAccount.organization_id)
     )
     if filter and filter.strip():
-        query = query.where(*listing.filter_conditions(_ORGANIZATION_NAME, f"name co {filter.strip()}"))
+        query = query.where(listing.contains_text(_ORGANIZATION_NAME, filter.strip()))
     records = []
     for member, organization in db.execute(query):
         record = org_account_json(member, account)

@@ -143,6 +143,11 @@ def _wildcard(entity: Entity, op: str, raw: str | None) -> ColumnElement[bool]:
     return and_(*conditions) if op in ("ne", "nc", "ns", "nen") else or_(*conditions)
 
 
+def contains_text(entity: Entity, text: str) -> ColumnElement[bool]:
+    """Free text of the search routes: any text field of the entity contains it."""
+    return _wildcard(entity, "co", text)
+
+
 def filter_conditions(entity: Entity, text: str | None) -> list[ColumnElement[bool]]:
     """`filtering=name co abc,id gt 10`: every filter must match."""
     conditions: list[ColumnElement[bool]] = []

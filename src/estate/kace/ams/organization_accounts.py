@@ -13,8 +13,8 @@ from sqlalchemy import select
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrgAccountRegistry, OrganizationAccount
 from estate.auth.models import Role, RoleMember
-from estate.auth.permissions import SEE_ALL_DATA, Caller, allows
-from estate.errors import Forbidden, InvalidInput, NotFound
+from estate.auth.permissions import Caller
+from estate.errors import Conflict, Forbidden, InvalidInput, NotFound
 from estate.history import service as history
 from estate.kace.ams import listing
 from estate.kace.ams.accounts import AccountIn, RegistryIn, SearchIn, own_data_only, registry_body
@@ -154,13 +154,8 @@ def _apply_account(db: DB, caller: Caller, account: Account, data: AccountIn, *,
         orgs.check_time_zone(values["time_zone"])
     sent = data.model_fields_set
     touches_identity = bool(values) or "login" in sent or "password" in sent
-    if touches_identity and not created and not accounts.may_edit_identity(
-        db, account_id=account.id, actor_account_id=caller.account_id
-    ):
-        raise Forbidden(
-            "this account also belongs to organizations you do not administer; it can only be changed there",
-            field="account",
-        )
+    if touches_identity and not created:
+        _check_identity_editable(db, caller, account)
     if "login" in sent and not created:
         login = (data.login or "").strip()
         if not login:
@@ -178,6 +173,19 @@ def _apply_account(db: DB, caller: Caller, account: Account, data: AccountIn, *,
         accounts.set_password(account, data.password or "")
         changes["password"] = ("***", "***")  # that it changed, never the value
     return changes
+
+
+def _check_identity_editable(db: DB, caller: Caller, account: Account) -> None:
+    if not accounts.may_edit_identity(db, account_id=account.id, actor_account_id=caller.account_id):
+        raise Forbidden(
+            "this account also belongs to organizations you do not administer; it can only be changed there",
+            field="account",
+        )
+    # Whoever may change a login or password could act as that account: only for accounts whose
+    # rights the caller holds already.
+    member = accounts.membership_of(db, caller.organization_id, account.id)
+    if member is not None and not accounts.implies(caller.grants, accounts.grants_of(db, member.id)):
+        raise Forbidden("this account has rights you do not have; you cannot change its identity", field="account")
 
 
 def _record(db: DB, caller: Caller, action: int, entity: str, entity_id: int, changes: dict[str, Any]) -> None:
@@ -230,6 +238,7 @@ def delete_members(
         move_employees_to=move_employees_to,
         actor=_actor(db, caller),
     )
+    accounts.ensure_an_administrator_remains(db, caller.organization_id)
     return empty(200)
 
 
@@ -264,9 +273,12 @@ def _create_account(db: DB, caller: Caller, data: AccountIn) -> tuple[Account, O
         orgs.check_time_zone(values["time_zone"])
     if "password" in data.model_fields_set and not data.password:
         raise InvalidInput("password must not be empty", field="account.password")
+    login = (data.login or "").strip()
+    if db.scalar(select(Account.id).where(Account.login_key == accounts.login_key(login))):
+        raise Conflict(f"an account with login {login!r} exists", field="account.login")
     return accounts.create_account(
         db,
-        login=data.login or "",
+        login=login,
         password=data.password,
         actor_account_id=caller.account_id,
         organization_id=caller.organization_id,
@@ -278,6 +290,7 @@ def _set_enabled(db: DB, caller: Caller, ids: list[str] | None, enabled: bool) -
     caller.require("accounts", "write")
     chosen, actor = listing.parse_ids(ids), _actor(db, caller)
     accounts.set_enabled(db, organization_id=caller.organization_id, ids=chosen, enabled=enabled, actor=actor)
+    accounts.ensure_an_administrator_remains(db, caller.organization_id)
     return empty(200)
 
 
@@ -297,8 +310,7 @@ def search_members(request: Request, db: DB, caller: CurrentCaller, body: Body) 
     search: SearchIn = validate(SearchIn, body if body is not None else {})
     query = members_query(caller)
     if search.query and search.query.strip():
-        text = search.query.strip()
-        query = query.where(*listing.filter_conditions(_TEXT_FIELDS, f"* co {text}"))
+        query = query.where(listing.contains_text(_TEXT_FIELDS, search.query.strip()))
     if search.is_enabled is not None:
         query = query.where(OrganizationAccount.is_enabled.is_(search.is_enabled))
     if search.manager_id is not None:
@@ -338,6 +350,7 @@ def delete_member(
         move_employees_to=move_employees_to,
         actor=_actor(db, caller),
     )
+    accounts.ensure_an_administrator_remains(db, caller.organization_id)
     return empty(200)
 
 
@@ -364,6 +377,7 @@ def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_i
         _record(db, caller, history.UPDATE, "account", account.id, changes)
     _record(db, caller, history.UPDATE, accounts.ORG_ACCOUNT, member.id, _apply_membership(db, caller, member, data))
     db.flush()
+    accounts.ensure_an_administrator_remains(db, caller.organization_id)
     return respond(request, org_account_json(member, account))
 
 
@@ -408,20 +422,8 @@ def has_role(
     target = db.scalar(roles.where(Role.name == role_name))
     if not include_inherited or target is None:
         return respond(request, False)
-    return respond(request, _implied(frozenset(g for role in held for g in role.permissions), target.permissions))
-
-
-def _implied(held: frozenset[str], wanted: list[str]) -> bool:
-    """A role is held by inheritance when the roles held grant everything it grants."""
-    for grant in wanted:
-        if grant == SEE_ALL_DATA:
-            if SEE_ALL_DATA not in held:
-                return False
-            continue
-        area, _, action = grant.partition(":")
-        if not allows(held, area, action):
-            return False
-    return True
+    held_grants = frozenset(grant for role in held for grant in role.permissions)
+    return respond(request, accounts.implies(held_grants, target.permissions))
 
 
 @router.post("/{org_account_id}/registry")

@@ -54,6 +54,7 @@ ENTITY = Entity(
     },
     default_order=(Organization.id.asc(),),
 )
+_NAME = Entity(names=ENTITY.names, fields={"name": ENTITY.fields["name"]}, default_order=())
 EVENTS = {"create": history.CREATE, "update": history.UPDATE, "delete": history.DELETE}
 
 
@@ -136,7 +137,7 @@ def visible_query(caller: Caller):  # type: ignore[no-untyped-def]
 
 def _name_filter(query, text: str | None):  # type: ignore[no-untyped-def]
     if text and text.strip():
-        return query.where(*listing.filter_conditions(ENTITY, f"name co {text.strip()}"))
+        return query.where(listing.contains_text(_NAME, text.strip()))
     return query
 
 

@@ -17,7 +17,7 @@ from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrganizationAccount
 from estate.auth.models import Role, RoleMember
 from estate.auth.permissions import DEFAULT_ROLES, Caller, validate_grants
-from estate.errors import Conflict, InvalidInput, NotFound
+from estate.errors import Conflict, Forbidden, InvalidInput, NotFound
 from estate.history import service as history
 from estate.kace.ams import listing
 from estate.kace.ams.serializers import org_account_json, role_json
@@ -103,6 +103,12 @@ def _check_name(db: DB, caller: Caller, name: str | None, role_id: int | None) -
     return name
 
 
+def _no_escalation(caller: Caller, grants: list[str]) -> None:
+    """Nobody hands out rights they do not hold themselves, to others or to their own account."""
+    if not accounts.implies(caller.grants, grants):
+        raise Forbidden("the role grants rights you do not have", field="permissions")
+
+
 def _record(db: DB, caller: Caller, action: int, role: Role, changes: dict[str, Any]) -> None:
     accounts.record_change(
         db,
@@ -137,6 +143,7 @@ def create_role(
         product_role_id=data.product_role_id,
         permissions=validate_grants(data.permissions or []),
     )
+    _no_escalation(caller, role.permissions)
     db.add(role)
     db.flush()
     _record(
@@ -221,6 +228,7 @@ def update_role(request: Request, db: DB, caller: CurrentCaller, role_id: int, b
         grants = validate_grants(data.permissions or [])
         if is_default(role) and grants != sorted(role.permissions):
             raise InvalidInput(f"the grants of the default role {role.name!r} are fixed", field="permissions")
+        _no_escalation(caller, grants)
         values["permissions"] = grants
     if "product" in sent and data.product and data.product.id is not None:
         values["product_id"] = _product(db, data.product.id, "product").id  # type: ignore[union-attr]
@@ -254,6 +262,7 @@ def role_members(request: Request, db: DB, caller: CurrentCaller, role_id: int) 
 def _change_members(db: DB, caller: Caller, role_id: int, ids: list[str] | None, add: bool) -> Response:
     caller.require("roles", "write")
     role = get_role(db, caller, role_id)
+    _no_escalation(caller, role.permissions)
     chosen = listing.parse_ids(ids)
     product = db.get(Product, role.product_id) if role.product_id else None
     accounts.set_role_members(
@@ -264,9 +273,7 @@ def _change_members(db: DB, caller: Caller, role_id: int, ids: list[str] | None,
         actor=accounts.get_membership(db, caller.organization_id, caller.org_account_id),
         multiple_roles=bool(product and product.allow_multiple_roles),
     )
-    # Nobody would be left to administer the organization: refused, and the transaction undone.
-    if accounts.count_enabled_administrators(db, caller.organization_id) == 0:
-        raise Conflict("the organization must keep at least one enabled administrator", field="ids")
+    accounts.ensure_an_administrator_remains(db, caller.organization_id)
     return empty(200)
 
 
