@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Insert, Select, Table, bindparam, select
@@ -24,8 +24,13 @@ CHUNK = 5000
 
 def identity_key(model: type[CatalogItem], values: Mapping[str, Any]) -> str:
     """A digest of the identifying fields: one short indexed column instead of a wide unique key."""
-    parts = ["" if values.get(name) is None else str(values[name]) for name in model.IDENTITY]
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
+    return _digest(tuple(values.get(name) for name in model.IDENTITY))
+
+
+@lru_cache(maxsize=65536)  # the same titles arrive from every machine of a fleet
+def _digest(values: tuple[Any, ...]) -> str:
+    text = "\x1f".join("" if value is None else str(value) for value in values)
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
