@@ -169,7 +169,10 @@ def _filter_options(base: Entity, terms: QueryTerms) -> list[Condition]:
 
 
 def _ordering(field: Field, descending: bool) -> ColumnElement[Any]:
-    return field.column.desc() if descending else field.column.asc()
+    """Missing values sort as the smallest, on every backend alike (as on the appliance)."""
+    if not getattr(field.column, "nullable", True):
+        return field.column.desc() if descending else field.column.asc()
+    return field.column.desc().nulls_last() if descending else field.column.asc().nulls_first()
 
 
 def _levels(base: Entity, shaping: tuple[ShapeTerm, ...]) -> dict[str, Level]:
