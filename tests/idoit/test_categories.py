@@ -162,12 +162,10 @@ def test_multi_value_entry_lifecycle(rpc, server, step, start):
 
 def test_legacy_delete_moves_one_step_per_call(rpc, server):
     entry = save(rpc, server, "C__CATG__ACCESS", {"title": "steps"})["entry"]
-    messages = [
-        rpc.result("cmdb.category.delete", {"objID": server, "category": "C__CATG__ACCESS", "cateID": entry})["message"]
-        for _ in range(3)
-    ]
-    assert messages == [f"Category entry '{entry}' successfully {verb}" for verb in ("archived", "deleted", "purged")]
-    assert entry_status(rpc, server, "C__CATG__ACCESS", entry) is None
+    for expected in (ARCHIVED, DELETED, None):
+        answer = rpc.result("cmdb.category.delete", {"objID": server, "category": "C__CATG__ACCESS", "cateID": entry})
+        assert answer == {"success": True, "message": f"Category entry '{entry}' successfully deleted"}
+        assert entry_status(rpc, server, "C__CATG__ACCESS", entry) == expected
     assert rpc.error("cmdb.category.delete", {"objID": server, "category": "C__CATG__ACCESS", "id": entry})[
         "code"
     ] == -32099

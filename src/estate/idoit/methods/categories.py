@@ -163,7 +163,8 @@ def category_delete(ctx: Context, params: CategoryParams) -> dict[str, Any]:
     entry = _entry(ctx, obj, category, params.entry_id())
     entry_id = entry.id
     try:
-        done = entries.step_down(ctx.db, ctx.actor, obj, category, entry)
+        entries.step_down(ctx.db, ctx.actor, obj, category, entry)
     except entries.EntryStateRefused as exc:
         raise _system_error(exc) from None
-    return {"success": True, "message": f"Category entry '{entry_id}' successfully {done}"}
+    # i-doit answers the same words whichever step (archive, delete, purge) the call took.
+    return {"success": True, "message": f"Category entry '{entry_id}' successfully deleted"}
