@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 
 from estate.accounts import service as accounts
@@ -19,9 +19,9 @@ from estate.accounts.models import Account, AccountRegistry, OrganizationAccount
 from estate.auth.permissions import Caller
 from estate.errors import Forbidden, InvalidInput
 from estate.kace.ams import listing
-from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity
+from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity, IdPath, Int32
 from estate.kace.ams.listing import Field as ListField
-from estate.kace.ams.serializers import account_json, account_registry_json, org_account_json, pick
+from estate.kace.ams.serializers import InputModel, account_json, account_registry_json, org_account_json, pick
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
 from estate.orgs.models import Organization
@@ -57,19 +57,19 @@ _ACCOUNT_TEXT = Entity(
 )
 
 
-class AccountIn(BaseModel):
+class AccountIn(InputModel):
     """An Account as clients send it; `password` is write-only, read-only fields are ignored."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    id: int | None = None
+    id: Int32 | None = None
     login: str | None = Field(default=None, max_length=255)
     password: str | None = None
     full_name: str | None = Field(default=None, alias="fullName", max_length=255)
     email: str | None = Field(default=None, max_length=255)
     ad_domain: str | None = Field(default=None, alias="ADDomain", max_length=255)
     im_address: str | None = Field(default=None, alias="IMAddress", max_length=255)
-    creation_mode: int | None = Field(default=None, alias="creationMode")
+    creation_mode: Int32 | None = Field(default=None, alias="creationMode")
     date_time_format: str | None = Field(default=None, alias="dateTimeFormat", max_length=64)
     distinguished_name: str | None = Field(default=None, alias="distinguishedName", max_length=1024)
     job_title: str | None = Field(default=None, alias="jobTitle", max_length=255)
@@ -79,7 +79,7 @@ class AccountIn(BaseModel):
     override_location_settings: bool | None = Field(default=None, alias="overrideLocationSettings")
     principal_name: str | None = Field(default=None, alias="principalName", max_length=255)
     time_zone: str | None = Field(default=None, alias="timeZone", max_length=64)
-    user_type: int | None = Field(default=None, alias="userType")
+    user_type: Int32 | None = Field(default=None, alias="userType")
     work_phone: str | None = Field(default=None, alias="workPhone", max_length=64)
     # Read-only: accepted so that an object read can be sent back unchanged.
     is_deleted: bool | None = Field(default=None, alias="isDeleted")
@@ -107,7 +107,7 @@ class AccountIn(BaseModel):
         return values
 
 
-class SearchIn(BaseModel):
+class SearchIn(InputModel):
     """The body of the search routes: free text plus the list parameters of the query language."""
 
     model_config = ConfigDict(extra="forbid")
@@ -117,12 +117,12 @@ class SearchIn(BaseModel):
     sorting: str | None = None
     paging: str | None = None
     is_enabled: bool | None = Field(default=None, alias="isEnabled")
-    role_id: int | None = Field(default=None, alias="roleId")
-    manager_id: int | None = Field(default=None, alias="managerId")
-    location_id: int | None = Field(default=None, alias="locationId")
+    role_id: Int32 | None = Field(default=None, alias="roleId")
+    manager_id: Int32 | None = Field(default=None, alias="managerId")
+    location_id: Int32 | None = Field(default=None, alias="locationId")
 
 
-class RegistryIn(BaseModel):
+class RegistryIn(InputModel):
     """An AccountRegistry or OrgAccountRegistry entry; the owner comes from the path."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -130,7 +130,7 @@ class RegistryIn(BaseModel):
     category_name: str = Field(alias="categoryName", max_length=255)
     key: str = Field(max_length=255)
     value: str | None = None
-    id: int | None = None
+    id: Int32 | None = None
     account: dict[str, Any] | None = None
     org_account: dict[str, Any] | None = Field(default=None, alias="orgAccount")
 
@@ -214,7 +214,7 @@ def search_accounts(request: Request, db: DB, caller: CurrentCaller, body: Body)
 
 @router.get("/accounts/{account_id}")
 def get_account(
-    request: Request, db: DB, caller: CurrentCaller, account_id: int, registry: str | None = None
+    request: Request, db: DB, caller: CurrentCaller, account_id: IdPath, registry: str | None = None
 ) -> Response:
     member = readable_member(db, caller, account_id)
     account = db.get(Account, member.account_id)
@@ -232,7 +232,7 @@ def account_memberships(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    account_id: int,
+    account_id: IdPath,
     filter: str | None = None,  # noqa: A002 - the reference's parameter name
     properties: str | None = None,
 ) -> Response:
@@ -268,7 +268,7 @@ _ORGANIZATION_NAME = Entity(names=("organization",), fields={"name": ListField(O
 
 @router.post("/accounts/{account_id}/registry")
 def put_registry(
-    request: Request, db: DB, caller: CurrentCaller, account_id: int, body: Body, registry: str | None = None
+    request: Request, db: DB, caller: CurrentCaller, account_id: IdPath, body: Body, registry: str | None = None
 ) -> Response:
     caller.require("accounts", "write")
     accounts.member_of_account(db, caller.organization_id, account_id)
@@ -290,19 +290,23 @@ def get_registry(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    account_id: int,
+    account_id: IdPath,
     categories: str | None = None,
     keys: str | None = None,
 ) -> Response:
     readable_member(db, caller, account_id)
-    entries = accounts.account_registry(db, account_id, listing.parse_names(categories), listing.parse_names(keys))
+    entries = accounts.account_registry(
+        db, account_id, listing.parse_names(categories, "categories"), listing.parse_names(keys, "keys")
+    )
     return respond(request, [account_registry_json(entry) for entry in entries])
 
 
 @router.delete("/accounts/{account_id}/registry/{category}/{registry_key}")
-def delete_registry(db: DB, caller: CurrentCaller, account_id: int, category: str, registry_key: str) -> Response:
+def delete_registry(db: DB, caller: CurrentCaller, account_id: IdPath, category: str, registry_key: str) -> Response:
     caller.require("accounts", "write")
     accounts.member_of_account(db, caller.organization_id, account_id)
+    listing.plain(category, "category")
+    listing.plain(registry_key, "registryKey")
     entry = db.scalar(
         select(AccountRegistry).where(
             AccountRegistry.account_id == account_id,
@@ -315,7 +319,7 @@ def delete_registry(db: DB, caller: CurrentCaller, account_id: int, category: st
 
 
 @router.get("/accounts/{manager_id}/managedAccounts")
-def managed_accounts(request: Request, db: DB, caller: CurrentCaller, manager_id: int) -> Response:
+def managed_accounts(request: Request, db: DB, caller: CurrentCaller, manager_id: IdPath) -> Response:
     """The accounts whose organization account reports to the manager's, in this organization."""
     manager = readable_member(db, caller, manager_id)
     rows = db.scalars(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from estate.errors import NotFound
+from estate.kace.ams.listing import id_query
 
 router = APIRouter(prefix="/ams/shared/api/kkmp", tags=["kkmp"])
 
@@ -20,7 +21,7 @@ NO_LINKED_APPLIANCE = "no linked appliance matches: this server has no linked ap
 @router.post("/login")
 def linked_login(
     is_system: Annotated[bool, Query(alias="isSystem")],
-    org_id: Annotated[int, Query(alias="orgId")],
+    org_id: Annotated[int, id_query("orgId")],
     token: Annotated[str, Query(min_length=1)],
 ) -> Response:
     raise NotFound(NO_LINKED_APPLIANCE, field="token")

@@ -11,14 +11,32 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path, Query
+from pydantic import Field as ModelField
 from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from estate.errors import InvalidInput
 
 TEXT, INT, BOOL, DATETIME = "text", "int", "bool", "datetime"
+# Integer columns hold 32 bits on both databases; a larger number can name nothing and must not
+# reach the driver (SQLite refuses it with an exception of its own).
+MAX_INT = 2**31 - 1
+Int32 = Annotated[int, ModelField(ge=-MAX_INT, le=MAX_INT)]
+IdPath = Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)]
+
+
+def id_query(alias: str) -> Any:
+    return Query(alias=alias, ge=-MAX_INT, le=MAX_INT)
+
+
+def plain(value: str, field: str) -> str:
+    """PostgreSQL text cannot hold NUL characters; they are refused before reaching it."""
+    if "\x00" in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+    return value
 DEFAULT_LIMIT = 50
 LEVELS = ("limited", "standard", "extended", "all")
 
@@ -69,10 +87,13 @@ def _field(entity: Entity, name: str, parameter: str) -> Field:
 
 
 def _cast(field: Field, name: str, raw: str) -> Any:
-    value = raw.strip()
+    value = plain(raw.strip(), "filtering")
     try:
         if field.kind == INT:
-            return int(value)
+            number = int(value)
+            if abs(number) > MAX_INT:
+                raise ValueError(value)
+            return number
         if field.kind == DATETIME:
             return datetime.fromisoformat(value)
     except ValueError:
@@ -143,9 +164,9 @@ def _wildcard(entity: Entity, op: str, raw: str | None) -> ColumnElement[bool]:
     return and_(*conditions) if op in ("ne", "nc", "ns", "nen") else or_(*conditions)
 
 
-def contains_text(entity: Entity, text: str) -> ColumnElement[bool]:
+def contains_text(entity: Entity, text: str, field: str = "filter") -> ColumnElement[bool]:
     """Free text of the search routes: any text field of the entity contains it."""
-    return _wildcard(entity, "co", text)
+    return _wildcard(entity, "co", plain(text, field))
 
 
 def filter_conditions(entity: Entity, text: str | None) -> list[ColumnElement[bool]]:
@@ -188,8 +209,8 @@ def _count(raw: str, what: str) -> int:
         number = int(raw)
     except ValueError:
         raise InvalidInput(f"{what} must be a whole number, not {raw!r}", field="paging") from None
-    if number < 0:
-        raise InvalidInput(f"{what} must not be negative", field="paging")
+    if number < 0 or number > MAX_INT:
+        raise InvalidInput(f"{what} must be between 0 and {MAX_INT}", field="paging")
     return number
 
 
@@ -213,8 +234,8 @@ def parse_paging(text: str | None, offset: str | None = None, default_limit: int
             start = int(offset)
         except ValueError:
             raise InvalidInput(f"offset must be a whole number, not {offset!r}", field="offset") from None
-        if start < 0:
-            raise InvalidInput("offset must not be negative", field="offset")
+        if start < 0 or start > MAX_INT:
+            raise InvalidInput(f"offset must be between 0 and {MAX_INT}", field="offset")
     return Paging(limit=limit, offset=start)
 
 
@@ -272,13 +293,16 @@ def parse_ids(values: list[str] | None, field: str = "ids") -> list[int]:
             if not part.strip():
                 continue
             try:
-                ids.append(int(part))
+                number = int(part)
             except ValueError:
                 raise InvalidInput(f"{field} must be whole numbers, not {part.strip()!r}", field=field) from None
+            if abs(number) > MAX_INT:
+                raise InvalidInput(f"{field} holds a number out of range: {number}", field=field)
+            ids.append(number)
     if not ids:
         raise InvalidInput(f"{field} is required", field=field)
     return list(dict.fromkeys(ids))
 
 
-def parse_names(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(",") if part.strip()]
+def parse_names(text: str | None, field: str) -> list[str]:
+    return [plain(part.strip(), field) for part in (text or "").split(",") if part.strip()]

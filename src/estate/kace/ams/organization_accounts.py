@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from estate.accounts import service as accounts
@@ -18,9 +18,15 @@ from estate.errors import Conflict, Forbidden, InvalidInput, NotFound
 from estate.history import service as history
 from estate.kace.ams import listing
 from estate.kace.ams.accounts import AccountIn, RegistryIn, SearchIn, own_data_only, registry_body
-from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity
+from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity, IdPath, Int32, id_query
 from estate.kace.ams.listing import Field as ListField
-from estate.kace.ams.serializers import org_account_json, org_account_limited, org_account_registry_json, pick
+from estate.kace.ams.serializers import (
+    InputModel,
+    org_account_json,
+    org_account_limited,
+    org_account_registry_json,
+    pick,
+)
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
 from estate.orgs import service as orgs
@@ -48,14 +54,14 @@ ENTITY = Entity(
 )
 
 
-class Reference(BaseModel):
+class Reference(InputModel):
     """A nested object given by its id; its other properties are read-only here."""
 
     model_config = ConfigDict(extra="ignore")
-    id: int | None = None
+    id: Int32 | None = None
 
 
-class OrgAccountIn(BaseModel):
+class OrgAccountIn(InputModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     account: AccountIn | None = None
@@ -63,18 +69,18 @@ class OrgAccountIn(BaseModel):
     location: Reference | None = None
     manager: Reference | None = None
     # Read-only: accepted so that an object read can be sent back unchanged.
-    id: int | None = None
+    id: Int32 | None = None
     created: datetime | None = None
     version: datetime | None = None
-    level: int | None = None
+    level: Int32 | None = None
     path: str | None = None
     organization: Reference | None = None
 
 
-class IdList(BaseModel):
+class IdList(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int]
+    ids: list[Int32]
 
     @field_validator("ids", mode="before")
     @classmethod
@@ -228,7 +234,7 @@ def delete_members(
     db: DB,
     caller: CurrentCaller,
     ids: Annotated[list[str] | None, Query()] = None,
-    move_employees_to: Annotated[int | None, Query(alias="moveEmployeesTo")] = None,
+    move_employees_to: Annotated[int | None, id_query("moveEmployeesTo")] = None,
 ) -> Response:
     caller.require("accounts", "write")
     accounts.delete_memberships(
@@ -339,8 +345,8 @@ _TEXT_FIELDS = Entity(
 def delete_member(
     db: DB,
     caller: CurrentCaller,
-    org_account_id: int,
-    move_employees_to: Annotated[int | None, Query(alias="moveEmployeesTo")] = None,
+    org_account_id: IdPath,
+    move_employees_to: Annotated[int | None, id_query("moveEmployeesTo")] = None,
 ) -> Response:
     writable(db, caller, org_account_id)
     accounts.delete_memberships(
@@ -356,14 +362,14 @@ def delete_member(
 
 @router.get("/{org_account_id}")
 def get_member(
-    request: Request, db: DB, caller: CurrentCaller, org_account_id: int, properties: str | None = None
+    request: Request, db: DB, caller: CurrentCaller, org_account_id: IdPath, properties: str | None = None
 ) -> Response:
     member, account = readable(db, caller, org_account_id)
     return respond(request, pick(org_account_json(member, account), properties))
 
 
 @router.put("/{org_account_id}")
-def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_id: int, body: Body) -> Response:
+def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_id: IdPath, body: Body) -> Response:
     member = writable(db, caller, org_account_id)
     data: OrgAccountIn = validate(OrgAccountIn, body)
     if data.id is not None and data.id != org_account_id:
@@ -382,7 +388,7 @@ def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_i
 
 
 @router.put("/{org_account_id}/addEmployees")
-def add_employees(db: DB, caller: CurrentCaller, org_account_id: int, body: Body) -> Response:
+def add_employees(db: DB, caller: CurrentCaller, org_account_id: IdPath, body: Body) -> Response:
     manager = writable(db, caller, org_account_id)
     data: IdList = validate(IdList, body)
     if not data.ids:
@@ -403,10 +409,10 @@ def has_role(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    org_account_id: int,
+    org_account_id: IdPath,
     role_name: Annotated[str | None, Query(alias="roleName")] = None,
-    product_id: Annotated[int | None, Query(alias="productId")] = None,
-    include_inherited: Annotated[int | None, Query(alias="includeInherited")] = None,
+    product_id: Annotated[int | None, id_query("productId")] = None,
+    include_inherited: Annotated[int | None, id_query("includeInherited")] = None,
 ) -> Response:
     member, _ = readable(db, caller, org_account_id)
     roles = select(Role).where(Role.organization_id == caller.organization_id)
@@ -427,7 +433,7 @@ def has_role(
 
 
 @router.post("/{org_account_id}/registry")
-def put_registry(request: Request, db: DB, caller: CurrentCaller, org_account_id: int, body: Body) -> Response:
+def put_registry(request: Request, db: DB, caller: CurrentCaller, org_account_id: IdPath, body: Body) -> Response:
     member = writable(db, caller, org_account_id)
     data: RegistryIn = registry_body(body, None)
     entry = accounts.put_member_registry(
@@ -441,18 +447,24 @@ def get_registry(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    org_account_id: int,
+    org_account_id: IdPath,
     categories: str | None = None,
     keys: str | None = None,
 ) -> Response:
     member, _ = readable(db, caller, org_account_id)
-    entries = accounts.member_registry(db, member, listing.parse_names(categories), listing.parse_names(keys))
+    entries = accounts.member_registry(
+        db, member, listing.parse_names(categories, "categories"), listing.parse_names(keys, "keys")
+    )
     return respond(request, [org_account_registry_json(entry) for entry in entries])
 
 
 @router.delete("/{org_account_id}/registry/{category}/{registry_key}")
-def delete_registry(db: DB, caller: CurrentCaller, org_account_id: int, category: str, registry_key: str) -> Response:
+def delete_registry(
+    db: DB, caller: CurrentCaller, org_account_id: IdPath, category: str, registry_key: str
+) -> Response:
     member = writable(db, caller, org_account_id)
+    listing.plain(category, "category")
+    listing.plain(registry_key, "registryKey")
     entry = db.scalar(
         select(OrgAccountRegistry).where(
             OrgAccountRegistry.organization_id == caller.organization_id,

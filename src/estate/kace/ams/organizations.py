@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 
 from estate.accounts import service as accounts
@@ -22,10 +22,11 @@ from estate.errors import Forbidden, InvalidInput, NotFound
 from estate.history import service as history
 from estate.kace.ams import listing
 from estate.kace.ams.accounts import own_data_only
-from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity
+from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity, IdPath, Int32, id_query
 from estate.kace.ams.listing import Field as ListField
 from estate.kace.ams.organization_accounts import members_query
 from estate.kace.ams.serializers import (
+    InputModel,
     history_json,
     org_account_json,
     organization_json,
@@ -58,12 +59,12 @@ _NAME = Entity(names=ENTITY.names, fields={"name": ENTITY.fields["name"]}, defau
 EVENTS = {"create": history.CREATE, "update": history.UPDATE, "delete": history.DELETE}
 
 
-class Reference(BaseModel):
+class Reference(InputModel):
     model_config = ConfigDict(extra="ignore")
-    id: int | None = None
+    id: Int32 | None = None
 
 
-class OrganizationIn(BaseModel):
+class OrganizationIn(InputModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str | None = Field(default=None, max_length=255)
@@ -73,7 +74,7 @@ class OrganizationIn(BaseModel):
     sync_locations: bool | None = Field(default=None, alias="syncLocations")
     time_zone: str | None = Field(default=None, alias="timeZone", max_length=64)
     # Read-only: accepted so that an object read can be sent back unchanged.
-    id: int | None = None
+    id: Int32 | None = None
     is_deleted: bool | None = Field(default=None, alias="isDeleted")
     is_system: bool | None = Field(default=None, alias="isSystem")
     version: datetime | None = None
@@ -269,12 +270,14 @@ def paged_organizations(
 
 
 @router.get("/{organization_id}")
-def get_organization(request: Request, db: DB, caller: CurrentCaller, organization_id: int) -> Response:
+def get_organization(request: Request, db: DB, caller: CurrentCaller, organization_id: IdPath) -> Response:
     return respond(request, organization_json(visible(db, caller, organization_id)))
 
 
 @router.put("/{organization_id}")
-def update_organization(request: Request, db: DB, caller: CurrentCaller, organization_id: int, body: Body) -> Response:
+def update_organization(
+    request: Request, db: DB, caller: CurrentCaller, organization_id: IdPath, body: Body
+) -> Response:
     organization = visible(db, caller, organization_id, "write")
     data: OrganizationIn = validate(OrganizationIn, body)
     if data.id is not None and data.id != organization_id:
@@ -289,7 +292,7 @@ def update_organization(request: Request, db: DB, caller: CurrentCaller, organiz
 
 @router.get("/{organization_id}/account/{account_id}")
 def organization_account(
-    request: Request, db: DB, caller: CurrentCaller, organization_id: int, account_id: int
+    request: Request, db: DB, caller: CurrentCaller, organization_id: IdPath, account_id: IdPath
 ) -> Response:
     current(db, caller, organization_id)
     caller.require("accounts")
@@ -306,7 +309,7 @@ def _int_list(text: str | None, field: str) -> list[int]:
 
 def _events(text: str | None) -> list[int]:
     events = []
-    for name in listing.parse_names(text):
+    for name in listing.parse_names(text, "events"):
         if name.lower() in EVENTS:
             events.append(EVENTS[name.lower()])
         elif name.isdigit() and int(name) in EVENTS.values():
@@ -321,7 +324,7 @@ def organization_history(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    organization_id: int,
+    organization_id: IdPath,
     accounts_: Annotated[str | None, Query(alias="accounts")] = None,
     entities: str | None = None,
     events: str | None = None,
@@ -338,7 +341,7 @@ def organization_history(
         db,
         organization_id=organization_id,
         accounts=chosen_accounts,
-        entities=listing.parse_names(entities),
+        entities=listing.parse_names(entities, "entities"),
         events=_events(events),
     )
     return respond(request, [history_json(entry, details) for entry, details in entries])
@@ -349,7 +352,7 @@ def organization_members(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    organization_id: int,
+    organization_id: IdPath,
     filter: str | None = None,  # noqa: A002 - the reference's parameter name
     properties: str | None = None,
 ) -> Response:
@@ -372,8 +375,8 @@ def organization_roles(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    organization_id: int,
-    product_id: Annotated[int | None, Query(alias="productId")] = None,
+    organization_id: IdPath,
+    product_id: Annotated[int | None, id_query("productId")] = None,
 ) -> Response:
     organization = current(db, caller, organization_id)
     caller.require("roles")

@@ -7,15 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import func, select
 
 from estate.auth.models import Role
 from estate.errors import Conflict, InvalidInput, NotFound
 from estate.kace.ams import listing
-from estate.kace.ams.listing import BOOL, INT, Entity
+from estate.kace.ams.listing import BOOL, INT, Entity, IdPath, Int32, id_query
 from estate.kace.ams.listing import Field as ListField
-from estate.kace.ams.serializers import product_json, role_json
+from estate.kace.ams.serializers import InputModel, product_json, role_json
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
 from estate.orgs import service as orgs
@@ -48,11 +48,11 @@ _COLUMNS = {
 _NOT_NULL = {"short_name", "full_name", "allow_multiple_roles"}
 
 
-class ProductIn(BaseModel):
+class ProductIn(InputModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     # The Definition spells the id as a string; numbers and numeric strings both name a product.
-    id: int | None = None
+    id: Int32 | None = None
     short_name: str | None = Field(default=None, alias="shortName", max_length=64)
     full_name: str | None = Field(default=None, alias="fullName", max_length=255)
     description: str | None = None
@@ -158,7 +158,7 @@ def update_product(db: DB, caller: CurrentCaller, body: Body) -> Response:
 
 
 @router.get("/{product_id}")
-def read_product(request: Request, db: DB, caller: CurrentCaller, product_id: int) -> Response:
+def read_product(request: Request, db: DB, caller: CurrentCaller, product_id: IdPath) -> Response:
     caller.require("products")
     return respond(request, product_json(get_product(db, product_id)))
 
@@ -168,8 +168,8 @@ def product_roles(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    product_id: int,
-    organization_id: Annotated[int | None, Query(alias="organizationId")] = None,
+    product_id: IdPath,
+    organization_id: Annotated[int | None, id_query("organizationId")] = None,
 ) -> Response:
     caller.require("roles")
     product = get_product(db, product_id)

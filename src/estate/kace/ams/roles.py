@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 
 from estate.accounts import service as accounts
@@ -20,7 +20,8 @@ from estate.auth.permissions import DEFAULT_ROLES, Caller, validate_grants
 from estate.errors import Conflict, Forbidden, InvalidInput, NotFound
 from estate.history import service as history
 from estate.kace.ams import listing
-from estate.kace.ams.serializers import org_account_json, role_json
+from estate.kace.ams.listing import IdPath, Int32, id_query
+from estate.kace.ams.serializers import InputModel, org_account_json, role_json
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
 from estate.orgs import service as orgs
@@ -29,12 +30,12 @@ from estate.orgs.models import Organization, Product
 router = APIRouter(prefix="/ams/shared/api", tags=["roles"])
 
 
-class Reference(BaseModel):
+class Reference(InputModel):
     model_config = ConfigDict(extra="ignore")
-    id: int | None = None
+    id: Int32 | None = None
 
 
-class RoleIn(BaseModel):
+class RoleIn(InputModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str | None = Field(default=None, max_length=255)
@@ -43,7 +44,7 @@ class RoleIn(BaseModel):
     permissions: list[str] | None = None
     product: Reference | None = None
     # Read-only: accepted so that an object read can be sent back unchanged.
-    id: int | None = None
+    id: Int32 | None = None
     created: datetime | None = None
     version: datetime | None = None
     organization: Reference | None = None
@@ -127,8 +128,8 @@ def create_role(
     db: DB,
     caller: CurrentCaller,
     body: Body,
-    organization_id: Annotated[int | None, Query(alias="organizationId")] = None,
-    product_id: Annotated[int | None, Query(alias="productId")] = None,
+    organization_id: Annotated[int | None, id_query("organizationId")] = None,
+    product_id: Annotated[int | None, id_query("productId")] = None,
 ) -> Response:
     caller.require("roles", "write")
     _in_current(caller, organization_id)
@@ -166,8 +167,8 @@ def find_roles(
     db: DB,
     caller: CurrentCaller,
     name: str | None = None,
-    organization_id: Annotated[int | None, Query(alias="organizationId")] = None,
-    product_id: Annotated[int | None, Query(alias="productId")] = None,
+    organization_id: Annotated[int | None, id_query("organizationId")] = None,
+    product_id: Annotated[int | None, id_query("productId")] = None,
 ) -> Response:
     """With `name`, the one role of that name (the reference answers a Role); without, every role."""
     caller.require("roles")
@@ -179,6 +180,7 @@ def find_roles(
         query = query.where(Role.product_id == product_id)
     organization = db.get(Organization, caller.organization_id)
     if name is not None:
+        listing.plain(name, "name")
         row = db.execute(query.where(func.lower(Role.name) == name.strip().lower())).first()
         if row is None:
             raise NotFound(f"no role named {name!r}", field="name")
@@ -201,13 +203,13 @@ def delete_roles(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None,
 
 
 @router.get("/roles/{role_id}")
-def read_role(request: Request, db: DB, caller: CurrentCaller, role_id: int) -> Response:
+def read_role(request: Request, db: DB, caller: CurrentCaller, role_id: IdPath) -> Response:
     caller.require("roles")
     return _answer(request, db, get_role(db, caller, role_id))
 
 
 @router.put("/roles/{role_id}")
-def update_role(request: Request, db: DB, caller: CurrentCaller, role_id: int, body: Body) -> Response:
+def update_role(request: Request, db: DB, caller: CurrentCaller, role_id: IdPath, body: Body) -> Response:
     caller.require("roles", "write")
     role = get_role(db, caller, role_id)
     data: RoleIn = validate(RoleIn, body)
@@ -243,7 +245,7 @@ def update_role(request: Request, db: DB, caller: CurrentCaller, role_id: int, b
 
 
 @router.get("/roles/{role_id}/organizationAccounts")
-def role_members(request: Request, db: DB, caller: CurrentCaller, role_id: int) -> Response:
+def role_members(request: Request, db: DB, caller: CurrentCaller, role_id: IdPath) -> Response:
     caller.require("roles")
     caller.require("accounts")
     role = get_role(db, caller, role_id)
@@ -259,7 +261,7 @@ def role_members(request: Request, db: DB, caller: CurrentCaller, role_id: int) 
     return respond(request, [org_account_json(member, account) for member, account in db.execute(query)])
 
 
-def _change_members(db: DB, caller: Caller, role_id: int, ids: list[str] | None, add: bool) -> Response:
+def _change_members(db: DB, caller: Caller, role_id: IdPath, ids: list[str] | None, add: bool) -> Response:
     caller.require("roles", "write")
     role = get_role(db, caller, role_id)
     _no_escalation(caller, role.permissions)
@@ -278,10 +280,10 @@ def _change_members(db: DB, caller: Caller, role_id: int, ids: list[str] | None,
 
 
 @router.post("/{role_id}/addOrganizationAccounts")
-def add_members(db: DB, caller: CurrentCaller, role_id: int, ids: Annotated[list[str] | None, Query()] = None):
+def add_members(db: DB, caller: CurrentCaller, role_id: IdPath, ids: Annotated[list[str] | None, Query()] = None):
     return _change_members(db, caller, role_id, ids, True)
 
 
 @router.post("/{role_id}/removeOrganizationAccounts")
-def remove_members(db: DB, caller: CurrentCaller, role_id: int, ids: Annotated[list[str] | None, Query()] = None):
+def remove_members(db: DB, caller: CurrentCaller, role_id: IdPath, ids: Annotated[list[str] | None, Query()] = None):
     return _change_members(db, caller, role_id, ids, False)

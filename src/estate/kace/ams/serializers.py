@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, model_validator
+
 from estate.accounts.models import Account, AccountRegistry, OrgAccountRegistry, OrganizationAccount
 from estate.auth.models import Role
 from estate.errors import InvalidInput
@@ -195,3 +197,32 @@ def organization_limited(organization: Organization, *, with_time_zone: bool = F
 
 def org_account_limited(member: OrganizationAccount, account: Account) -> dict[str, Any]:
     return {"id": member.id, "account": {"id": account.id, "login": account.login, "fullName": account.full_name}}
+
+
+def _nul_at(value: Any, where: str) -> str | None:
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((str(index), item) for index, item in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        found = _nul_at(item, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
+
+
+class InputModel(BaseModel):
+    """Base of the bodies clients send. PostgreSQL text cannot hold NUL characters; a body with one
+    is refused here, naming the field, instead of failing in the database."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        where = _nul_at(data, "")
+        if where:
+            raise InvalidInput(f"{where} must not contain NUL characters", field=where)
+        return data
