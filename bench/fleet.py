@@ -34,7 +34,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from estate.accounts import service as accounts
@@ -332,6 +332,7 @@ def info_path(database_url: str) -> Path:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return Path(f"{url.database}.json")
+    Path("var/bench").mkdir(parents=True, exist_ok=True)
     return Path("var/bench") / f"{url.database}.json"
 
 
@@ -341,10 +342,22 @@ def default_url(size: int) -> str:
 
 
 def fresh_database(url: str) -> None:
+    """An empty database at ``url``: the SQLite file is deleted, the PostgreSQL database dropped
+    and created again. Point it only at a database of its own."""
     parsed = make_url(url)
+    info_path(url).unlink(missing_ok=True)
     if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm", ".json"):
+        for suffix in ("", "-wal", "-shm"):
             Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+        return
+    name = parsed.database
+    if not name or not name.replace("_", "").isalnum() or name == "postgres":
+        raise SystemExit(f"refusing to recreate the database {name!r}: name a benchmark database of its own")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 def create_owner(engine: Engine, seed: int) -> tuple[int, str, str, str]:

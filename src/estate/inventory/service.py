@@ -58,7 +58,7 @@ from estate.inventory.models import (
     Software,
     StartupProgram,
 )
-from estate.inventory.sync import sync_links, sync_rows
+from estate.inventory.sync import Linked, current_links, sync_links, sync_rows
 
 STAMPS = ("created", "modified")
 MACHINE_FIELDS = fields_of(
@@ -307,16 +307,32 @@ def _complete(db: Session, organization_id: int, machines: Sequence[MachineInput
         machine.values.setdefault("force_inventory", 0)
 
 
-def _catalog_ids(db: Session, organization_id: int, machines: Sequence[MachineInput]) -> dict[str, dict[str, int]]:
+def _catalog_ids(
+    db: Session, organization_id: int, machines: Sequence[MachineInput], linked: Mapping[str, Linked]
+) -> dict[str, dict[str, int]]:
+    """The id of every catalog entry the batch names: those its machines already link to are known,
+    the others are found or created."""
     ids = {}
     for name, kind in CATALOGS.items():
+        known = linked[name].ids_by_key if name in linked else {}
         items: dict[str, dict[str, Any]] = {}
         for machine in machines:
             for key, record in machine.catalogs.get(name, {}).items():
-                items.setdefault(key, record)
-        if items:
-            ids[name] = find_or_create(db, kind.model, organization_id, items, key_column="identity_key")
+                if key not in known:
+                    items.setdefault(key, record)
+        found = find_or_create(db, kind.model, organization_id, items, key_column="identity_key") if items else {}
+        ids[name] = {**known, **found}
     return ids
+
+
+def _current_links(db: Session, machines: Sequence[MachineInput], stored: Sequence[Any]) -> dict[str, Linked]:
+    linked = {}
+    for name, kind in CATALOGS.items():
+        pairs = zip(machines, stored, strict=True)
+        machine_ids = [current["id"] for machine, current in pairs if current and name in machine.catalogs]
+        if machine_ids:
+            linked[name] = current_links(db, kind.link, kind.item_column, kind.model, "identity_key", machine_ids)
+    return linked
 
 
 def _set_os_ids(machines: Sequence[MachineInput], catalog_ids: Mapping[str, Mapping[str, int]]) -> None:
@@ -353,6 +369,7 @@ def _sync_inventory(
     machines: Sequence[MachineInput],
     machine_ids: Sequence[int],
     catalog_ids: Mapping[str, Mapping[str, int]],
+    linked: Mapping[str, Linked],
 ) -> set[int]:
     changed: set[int] = set()
     pairs = list(zip(machines, machine_ids, strict=True))
@@ -363,7 +380,8 @@ def _sync_inventory(
             if name in machine.catalogs
         }
         if wanted:
-            changed |= sync_links(db, kind.link, kind.item_column, organization_id, wanted)
+            current = linked[name].by_machine if name in linked else {}
+            changed |= sync_links(db, kind.link, kind.item_column, organization_id, wanted, current)
     for kind in (*ROWS.values(), LOCATION):
         wanted_rows = {
             machine_id: machine.rows[kind.name] for machine, machine_id in pairs if kind.name in machine.rows
@@ -372,11 +390,16 @@ def _sync_inventory(
             changed |= sync_rows(db, kind.model, list(kind.columns), organization_id, wanted_rows)
     labelled = [(machine, machine_id) for machine, machine_id in pairs if machine.labels is not None]
     if labelled:
-        names = {name: {"name": name} for machine, _ in labelled for name in machine.labels or []}
-        label_ids = find_or_create(db, Label, organization_id, names, key_column="name") if names else {}
-        wanted = {machine_id: {label_ids[name] for name in machine.labels or []} for machine, machine_id in labelled}
-        changed |= sync_links(db, MachineLabel, "label_id", organization_id, wanted)
+        changed |= _sync_labels(db, organization_id, labelled)
     return changed
+
+
+def _sync_labels(db: Session, organization_id: int, labelled: Sequence[tuple[MachineInput, int]]) -> set[int]:
+    names = {name: {"name": name} for machine, _ in labelled for name in machine.labels or []}
+    label_ids = find_or_create(db, Label, organization_id, names, key_column="name") if names else {}
+    wanted = {machine_id: {label_ids[name] for name in machine.labels or []} for machine, machine_id in labelled}
+    current = current_links(db, MachineLabel, "label_id", Label, "name", list(wanted)).by_machine
+    return sync_links(db, MachineLabel, "label_id", organization_id, wanted, current)
 
 
 def _update_machine(
@@ -392,12 +415,13 @@ def _update_machine(
 def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], stored: Sequence[Any]) -> list[int]:
     now = utcnow()
     _complete(db, organization_id, machines, stored)
-    catalog_ids = _catalog_ids(db, organization_id, machines)
+    linked = _current_links(db, machines, stored)
+    catalog_ids = _catalog_ids(db, organization_id, machines, linked)
     _set_os_ids(machines, catalog_ids)
     new = [machine for machine, current in zip(machines, stored, strict=True) if current is None]
     new_ids = iter(_insert_machines(db, organization_id, new, now))
     machine_ids = [current["id"] if current else next(new_ids) for current in stored]
-    changed = _sync_inventory(db, organization_id, machines, machine_ids, catalog_ids)
+    changed = _sync_inventory(db, organization_id, machines, machine_ids, catalog_ids, linked)
     for machine, current in zip(machines, stored, strict=True):
         if current is not None:
             _update_machine(db, machine, current, current["id"] in changed, now)

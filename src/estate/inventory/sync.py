@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -42,13 +43,48 @@ def _write(db: Session, table: Table, added: list[dict[str, Any]], removed: list
         connection.execute(insert(table), list(part))
 
 
+@dataclass
+class Linked:
+    """What a batch's machines link to now: machine → item → link id, and item id by its key."""
+
+    by_machine: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    ids_by_key: dict[str, int] = field(default_factory=dict)
+
+
+@cache
+def _links_with_keys(link: Table, item_column: str, catalog: Table, key_column: str) -> Select[Any]:
+    return (
+        select(link.c.machine_id, link.c.id, link.c[item_column], catalog.c[key_column])
+        .join(catalog, catalog.c.id == link.c[item_column])
+        .where(link.c.machine_id.in_(bindparam("machine_ids", expanding=True)))
+    )
+
+
+def current_links(
+    db: Session, link: Any, item_column: str, catalog: Any, key_column: str, machine_ids: list[int]
+) -> Linked:
+    """One query for both what the diff needs and most of the catalog ids a re-inventory names:
+    a machine mostly reports what it reported last time."""
+    linked = Linked()
+    statement = _links_with_keys(link.__table__, item_column, catalog.__table__, key_column)
+    connection = db.connection()
+    for part in chunks(machine_ids):
+        for machine_id, link_id, item_id, key in connection.execute(statement, {"machine_ids": list(part)}).all():
+            linked.by_machine[machine_id][item_id] = link_id
+            linked.ids_by_key[key] = item_id
+    return linked
+
+
 def sync_links(
-    db: Session, model: Any, item_column: str, organization_id: int, wanted: Mapping[int, set[int]]
+    db: Session,
+    model: Any,
+    item_column: str,
+    organization_id: int,
+    wanted: Mapping[int, set[int]],
+    current: Mapping[int, dict[int, int]],
 ) -> set[int]:
-    """Make each machine's links equal ``wanted[machine_id]``; returns the machines that changed."""
-    current: dict[int, dict[int, int]] = defaultdict(dict)
-    for machine_id, link_id, item_id in _current(db, model.__table__, (item_column,), list(wanted)):
-        current[machine_id][item_id] = link_id
+    """Make each machine's links equal ``wanted[machine_id]``, given its ``current`` links (from
+    current_links); returns the machines that changed."""
     added: list[dict[str, int]] = []
     removed: list[int] = []
     changed: set[int] = set()
