@@ -5,6 +5,7 @@ plus ``related_ticket_ids``; the faces translate their protocols to that."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -44,6 +45,7 @@ from estate.servicedesk.models import (
 from estate.servicedesk.seeds import create_queue as stock_queue
 
 AREA = "servicedesk"
+ESCALATION_CHECK_SECONDS = 60
 MAX_ATTACHMENTS_PER_CHANGE = 5
 
 TEXT_FIELDS = ("title", "summary", "resolution", "cc_list", "sat_survey", "approval", "approval_note", *CUSTOM_FIELDS)
@@ -275,13 +277,28 @@ def _overdue(organization_id: int, now: datetime) -> list[ColumnElement[bool]]:
 
 def mark_escalations(db: Session, *, organization_id: int, now: datetime | None = None) -> None:
     """Mark open tickets that passed their due date or escalation time. Checked before the update so
-    that reads only write when there is something to mark."""
+    that a check finding nothing writes nothing."""
     now = now or utcnow()
     if db.scalar(select(exists().where(*_overdue(organization_id, now)))):
         db.execute(
             update(Ticket).where(*_overdue(organization_id, now)).values(escalated=now)
             .execution_options(synchronize_session=False)
         )
+
+
+# Organization id → when its tickets were last checked (time.monotonic()).
+_last_marked: dict[int, float] = {}
+
+
+def mark_escalations_now_and_then(db: Session, *, organization_id: int) -> None:
+    """Reads call this: tickets that went overdue without being written are marked at most a
+    minute late, and a busy list pays for the organization-wide check once a minute, not per page.
+    (Writes mark the ticket they write at once.)"""
+    moment = time.monotonic()
+    if moment - _last_marked.get(organization_id, float("-inf")) < ESCALATION_CHECK_SECONDS:
+        return
+    _last_marked[organization_id] = moment
+    mark_escalations(db, organization_id=organization_id)
 
 
 def _enter_status(ticket: Ticket, status: Status, now: datetime) -> None:
@@ -296,13 +313,19 @@ def _enter_status(ticket: Ticket, status: Status, now: datetime) -> None:
         ticket.time_closed = None
 
 
-def _refresh_service_level(db: Session, ticket: Ticket, now: datetime, priority_changed: bool) -> None:
+def _refresh_service_level(db: Session, ticket: Ticket, status: Status, now: datetime, priority_changed: bool) -> None:
     priority = db.get(Priority, ticket.hd_priority_id) if ticket.hd_priority_id else None
     if priority_changed and not ticket.is_manual_due_date:
         ticket.due_date = sla_due_date(db, priority, ticket.created or now)
+    # Every change re-arms escalation.
     ticket.escalation_due = escalation_due(db, priority, now)
-    # A change re-arms escalation; the mark stays only while the ticket is still overdue.
-    if ticket.escalated and (ticket.due_date is None or ticket.due_date > now):
+    overdue = status.state != CLOSED and (
+        (ticket.due_date is not None and ticket.due_date <= now)
+        or (ticket.escalation_due is not None and ticket.escalation_due <= now)
+    )
+    if overdue and ticket.escalated is None:
+        ticket.escalated = now
+    elif not overdue:
         ticket.escalated = None
 
 
@@ -436,16 +459,16 @@ def create_ticket(
     if not merged.get("hd_status_id"):
         raise InvalidInput(f"queue {queue.id} has no default status", field="hd_status_id")
     ticket = Ticket(organization_id=caller.organization_id, hd_queue_id=queue.id, created=now, version=now, **merged)
+    status = db.get(Status, ticket.hd_status_id)
+    assert status is not None
+    # Everything is set before the row is added, so that it is written with one INSERT.
+    _enter_status(ticket, status, now)
+    _refresh_service_level(db, ticket, status, now, priority_changed=True)
     db.add(ticket)
     db.flush()
     if related:
         _set_related(db, ticket, related)
-    status = db.get(Status, ticket.hd_status_id)
-    assert status is not None
-    _enter_status(ticket, status, now)
-    _refresh_service_level(db, ticket, now, priority_changed=True)
     _record_change(db, ticket, caller, description="Ticket Created", comment=comment, now=now)
-    mark_escalations(db, organization_id=caller.organization_id, now=now)
     return ticket
 
 
@@ -480,24 +503,23 @@ def update_ticket(
         values["is_manual_due_date"] = values["due_date"] is not None
     _check_values(db, caller, queue, values)
     now = now or utcnow()
-    changes = _apply(db, ticket, values)
-    if not changes and (comment is None or comment.is_empty):
-        return None
-    if "hd_status_id" in changes:
+    # One UPDATE for the whole write: the lookups below must not flush the ticket half-changed.
+    with db.no_autoflush:
+        changes = _apply(db, ticket, values)
+        if not changes and (comment is None or comment.is_empty):
+            return None
         status = db.get(Status, ticket.hd_status_id)
         assert status is not None
-        _enter_status(ticket, status, now)
-    priority_changed = "hd_priority_id" in changes or (
-        "is_manual_due_date" in changes and not ticket.is_manual_due_date
-    )
-    _refresh_service_level(db, ticket, now, priority_changed=priority_changed)
-    ticket.version = now
-    change = _record_change(
-        db, ticket, caller, description=describe(db, queue.id, changes), comment=comment, now=now,
-        resolution_changed="resolution" in changes,
-    )
-    mark_escalations(db, organization_id=caller.organization_id, now=now)
-    return change
+        if "hd_status_id" in changes:
+            _enter_status(ticket, status, now)
+        priority_changed = "hd_priority_id" in changes or (
+            "is_manual_due_date" in changes and not ticket.is_manual_due_date
+        )
+        _refresh_service_level(db, ticket, status, now, priority_changed=priority_changed)
+        ticket.version = now
+        description = describe(db, queue.id, changes)
+    return _record_change(db, ticket, caller, description=description, comment=comment, now=now,
+                          resolution_changed="resolution" in changes)
 
 
 def delete_ticket(db: Session, *, caller: Caller, ticket: Ticket, data_dir: Path) -> None:
@@ -551,7 +573,7 @@ def move_to_queue(db: Session, *, caller: Caller, ticket: Ticket, queue_id: int,
     assert status is not None
     if "hd_status_id" in changes:
         _enter_status(ticket, status, now)
-    _refresh_service_level(db, ticket, now, priority_changed="hd_priority_id" in changes)
+    _refresh_service_level(db, ticket, status, now, priority_changed="hd_priority_id" in changes)
     ticket.version = now
     # Names of the old entries are looked up while the old queue's rows still answer.
     description = describe(db, old_queue, changes)

@@ -1,0 +1,59 @@
+"""Lists cost a fixed number of statements, whatever the number of rows: no N+1."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.servicedesk.conftest import API, create_ticket
+
+SHAPED = {"shaping": "hd_ticket all,owner limited,submitter limited,status limited,priority limited,"
+                     "category limited,impact limited,queue limited,related_tickets limited",
+          "filtering": "hd_status.name eq New,* co t"}
+
+
+@contextmanager
+def counting(engine):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _statements_for(admin, engine, path: str, params: dict[str, str]) -> int:
+    with counting(engine) as statements:
+        response = admin.get(path, params=params)
+        assert response.status_code == 200, response.text
+    return len(statements)
+
+
+def test_ticket_list_statements_do_not_grow_with_rows(admin, org, engine, queue):
+    for n in range(2):
+        create_ticket(admin, hd_queue_id=queue["id"], title=f"t{n}", owner=org.admin.id)
+    # The first read of an organization also runs its escalation check (then once a minute).
+    _statements_for(admin, engine, f"{API}/tickets", SHAPED)
+    few = _statements_for(admin, engine, f"{API}/tickets", SHAPED)
+    for n in range(8):
+        create_ticket(admin, hd_queue_id=queue["id"], title=f"t{n}", owner=org.readonly.id)
+    many = _statements_for(admin, engine, f"{API}/tickets", SHAPED)
+    assert many == few
+    # Session and caller lookups, the escalation check, the count, the page, one per shaped sub-entity.
+    assert many <= 20
+
+
+def test_change_and_queue_lists_do_not_grow_with_rows(admin, engine, queue):
+    ticket_id = create_ticket(admin, hd_queue_id=queue["id"], title="Busy")
+    params = {"shaping": "hd_ticket_change all,attachments all,user limited"}
+    few = _statements_for(admin, engine, f"{API}/tickets/{ticket_id}/changes", params)
+    for n in range(6):
+        admin.put(f"{API}/tickets/{ticket_id}", json={"Tickets": [{"title": f"Busy {n}"}]})
+    assert _statements_for(admin, engine, f"{API}/tickets/{ticket_id}/changes", params) == few
+    queue_params = {"shaping": "hd_queue all,categories all,priorities all,impacts all,statuses all,fields all"}
+    assert _statements_for(admin, engine, f"{API}/queues/", queue_params) <= 15
