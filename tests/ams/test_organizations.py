@@ -243,3 +243,21 @@ def test_history_filters(admin, user, org):
     assert user.get(path, params={"accounts": str(org.admin.id)}).status_code == 403
     xml = admin.get(path, params={"entities": "organization"}, headers={"Accept": "application/xml"})
     assert xml.status_code == 200 and b"<entityName>organization</entityName>" in xml.content
+
+
+def test_locations_of_another_organization_cannot_be_read_or_changed(admin, other_org, sessions):
+    from estate.orgs.models import Location
+
+    with sessions.begin() as db:
+        location = Location(organization_id=other_org.id, name="Their office", path="")
+        db.add(location)
+        db.flush()
+        location_id = location.id
+    assert admin.get(f"{API}/locations/{location_id}").status_code == 404
+    assert admin.put(f"{API}/locations/{location_id}", json={"name": "Ours"}).status_code == 404
+    assert admin.delete(f"{API}/locations/{location_id}").status_code == 404
+    member = admin.put(f"{API}/organizationAccounts/{other_org.admin.org_account_id}",
+                       json={"location": {"id": location_id}})
+    assert member.status_code == 404
+    with sessions() as db:
+        assert db.get(Location, location_id).name == "Their office"
