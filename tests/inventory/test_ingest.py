@@ -244,3 +244,36 @@ def test_another_organizations_kuid_makes_a_machine_of_our_own(admin, org, other
         assert db.get(Machine, ours).name == "shared-kuid"
         assert db.get(Machine, ours).organization_id == org.id
         assert db.get(Machine, theirs).organization_id == other_org.id
+
+
+def test_the_statements_of_an_ingest_do_not_grow_with_the_batch(admin, engine):
+    """Catalog rows are found and created in bulk, links written in bulk: a batch of six machines
+    with sixty titles, processes and services each costs the statements of one small machine."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    def ingest_counting(*machines: dict) -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            ingest(admin, *machines)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    def full(name: str, width: int) -> dict:
+        return machine(
+            name,
+            Software=[software(f"{name} title {index}") for index in range(width)],
+            Processes=[process(f"{name}-{index}.exe") for index in range(width)],
+            Services=[service(f"{name}svc{index}") for index in range(width)],
+        )
+
+    ingest(admin, machine("first"))  # the organization's operating system row exists from here on
+    small = ingest_counting(full("small", 3))
+    large = ingest_counting(*(full(f"large{number}", 60) for number in range(6)))
+    assert large == small

@@ -345,12 +345,14 @@ def _set_os_ids(machines: Sequence[MachineInput], catalog_ids: Mapping[str, Mapp
 def _insert_machines(db: Session, organization_id: int, machines: Sequence[MachineInput], now: datetime) -> list[int]:
     if not machines:
         return []
+    for machine in machines:
+        machine.kuid = machine.kuid or str(uuid.uuid4()).upper()
     rows = uniform_rows(
         Machine,
         [
             {
                 **machine.values,
-                "kuid": machine.kuid or str(uuid.uuid4()).upper(),
+                "kuid": machine.kuid,
                 "organization_id": organization_id,
                 "last_inventory": now,
                 "created": now,
@@ -359,8 +361,11 @@ def _insert_machines(db: Session, organization_id: int, machines: Sequence[Machi
             for machine in machines
         ],
     )
-    statement = insert(MACHINES).returning(MACHINES.c.id, sort_by_parameter_order=True)
-    return [row_id for (row_id,) in db.connection().execute(statement, rows)]
+    # Matched back by KUID (unique in the batch): asking for the rows in parameter order would
+    # make SQLite insert them one statement each.
+    statement = insert(MACHINES).returning(MACHINES.c.id, MACHINES.c.kuid)
+    ids = dict((kuid, row_id) for row_id, kuid in db.connection().execute(statement, rows).all())
+    return [ids[machine.kuid] for machine in machines]
 
 
 def _sync_inventory(
