@@ -189,3 +189,49 @@ def test_version_addons_and_license(rpc, org):
     assert addons["success"] is True and any(a["key"] == "api" for a in addons["result"])
     license_ = rpc.result("idoit.license")
     assert license_["objectCapacity"]["inUse"] >= 3
+
+
+def test_logbook_create_writes_manual_entries(rpc):
+    first, second = new_object(rpc, "manual one"), new_object(rpc, "manual two")
+    created = rpc.result("cmdb.logbook.create", {
+        "object_id": first, "object_ids": [second], "message": "message", "description": "SQL Description / Log",
+        "comment": "Revisional comment", "source": "C__LOGBOOK_SOURCE__INTERNAL", "alert_level": 1})
+    assert created["success"] is True and isinstance(created["id"], int)
+    assert created["message"] == "Logbook entry/entries successfully created."
+    for object_id in (first, second):
+        row = rpc.result("cmdb.logbook.read", {"object_id": object_id})[0]
+        assert row["message"] == "message" and row["comment"] == "Revisional comment"
+        assert row["source_constant"] == "C__LOGBOOK_SOURCE__INTERNAL" and row["event"] == "C__LOGBOOK_EVENT__MANUAL"
+    assert rpc.error("cmdb.logbook.create", {"object_id": first, "message": "m", "source": "X"})["code"] == -32602
+    assert rpc.error("cmdb.logbook.create", {"object_id": 999999999, "message": "m"})["code"] == -32099
+    assert rpc.error("cmdb.logbook.create", {"object_id": first})["data"]["parameter"] == "message"
+
+
+def test_categories_read_several_categories_at_once(rpc):
+    person = new_object(rpc, "Michael Overkamp", "C__OBJTYPE__PERSON")
+    rpc.result("cmdb.category.save", {"object": person, "category": "C__CATS__PERSON_MASTER",
+                                      "data": {"first_name": "Michael"}})
+    master = rpc.result("cmdb.object_type_categories", {"type": "C__OBJTYPE__PERSON"})
+    master_id = next(c["id"] for c in master["cats"] if c["const"] == "C__CATS__PERSON_MASTER")
+    answer = rpc.result("cmdb.categories.read", {"objID": person, "catgID": 1, "catsID": int(master_id)})
+    assert answer["catgID"]["C__CATG__GLOBAL"]["title"] == "Michael Overkamp"
+    assert answer["catsID"]["C__CATS__PERSON_MASTER"]["first_name"] == "Michael"
+    assert rpc.error("cmdb.categories.read", {"objID": person})["code"] == -32602
+    assert rpc.error("cmdb.categories.read", {"objID": person, "catgID": 99999})["code"] == -32602
+
+
+def test_contact_read_lists_objects_assigned_to_a_contact(rpc):
+    person = new_object(rpc, "Care Bear", "C__OBJTYPE__PERSON")
+    rpc.result("cmdb.category.save", {"object": person, "category": "C__CATS__PERSON_MASTER",
+                                      "data": {"mail": "bear@example.com"}})
+    server = new_object(rpc, "CareBear Power Server")
+    rpc.result("cmdb.category.save", {"object": server, "category": "C__CATG__CONTACT",
+                                      "data": {"contact": person, "role": "Administrator", "primary": 1}})
+    by_id = rpc.result("cmdb.contact.read", {"method": "assigned_objects_by_contact", "filter": {"id": person}})
+    rows = list(by_id.values())
+    assert rows == [{"id": str(server), "title": "CareBear Power Server", "sysid": rows[0]["sysid"], "type": "5",
+                     "type_title": "Server", "primary": "Yes", "role": "Administrator"}]
+    by_mail = rpc.result("cmdb.contact.read", {"filter": {"email": "bear@example.com"}})
+    assert by_mail == by_id
+    assert rpc.result("cmdb.contact.read", {"filter": {"email": "nobody@example.com"}}) == {}
+    assert rpc.error("cmdb.contact.read", {"method": "other", "filter": {"id": 1}})["data"]["parameter"] == "method"

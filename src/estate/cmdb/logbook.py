@@ -87,3 +87,38 @@ def read(
     if status is not None:
         query = query.where(LogbookEntry.object_status == status)
     return list(db.scalars(query.order_by(LogbookEntry.id.desc()).limit(limit)))
+
+
+def write_manual(
+    db: Session,
+    actor: Actor,
+    objs: list[CmdbObject],
+    *,
+    message: str,
+    description: str = "",
+    comment: str = "",
+    source: str = "C__LOGBOOK_SOURCE__USER",
+    alert_level: int = 1,
+) -> list[LogbookEntry]:
+    """Entries a client writes itself (cmdb.logbook.create), one per object."""
+    written = []
+    for obj in objs:
+        entry = LogbookEntry(
+            organization_id=actor.organization_id,
+            object_id=obj.id,
+            object_title=obj.title,
+            object_status=obj.status,
+            event="C__LOGBOOK_EVENT__MANUAL",
+            username=actor.username,
+            account_id=actor.account_id,
+            changes={},
+            message=message,
+            description=description,
+            comment=comment,
+            source=source,
+            alert_level=alert_level,
+        )
+        db.add(entry)
+        written.append(entry)
+    db.flush()
+    return written

@@ -94,7 +94,12 @@ class LogbookEntry(OrgScoped, Base):
     username: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     account_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # Entries written through cmdb.logbook.create carry a message, description and comment.
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    source: Mapped[str] = mapped_column(String(100), nullable=False, default="C__LOGBOOK_SOURCE__INTERNAL")
+    alert_level: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

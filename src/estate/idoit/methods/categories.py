@@ -36,16 +36,16 @@ class CategoryParams(Params):
         if self.category is not None:
             return entries.category_of(self.category)
         if self.catgID is not None:
-            return _by_id_or_const("g", self.catgID, "catgID")
+            return category_by_id_or_const("g", self.catgID, "catgID")
         if self.catsID is not None:
-            return _by_id_or_const("s", self.catsID, "catsID")
+            return category_by_id_or_const("s", self.catsID, "catsID")
         raise invalid("category", "category is required")
 
     def entry_id(self) -> int | None:
         return self.entry or self.cateID or self.id
 
 
-def _by_id_or_const(scope: str, value: int | str, parameter: str) -> Category:
+def category_by_id_or_const(scope: str, value: int | str, parameter: str) -> Category:
     if isinstance(value, str) and not value.isdigit():
         return entries.category_of(value, parameter)
     return entries.category_by_id(scope, value, parameter)

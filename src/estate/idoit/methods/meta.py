@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import Field, StrictInt, StrictStr
 from sqlalchemy import and_, func, or_, select
 
-from estate.cmdb import entries, logbook, objects, reports
+from estate.cmdb import entries, logbook, objects, reports, values
 from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, NORMAL, OBJECT, OBJECT_TYPE, Attribute, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject, DialogEntry
-from estate.idoit.methods.categories import _by_id_or_const
+from estate.idoit.methods.categories import category_by_id_or_const
 from estate.idoit.methods.objects import fmt, get_object, object_shape, parse_limit, record_state_param
 from estate.idoit.registry import Context, Params, invalid, rpc
 
@@ -183,9 +183,9 @@ def category_info(ctx: Context, params: CategoryInfoParams) -> dict[str, Any]:
     if params.category is not None:
         category = entries.category_of(params.category)
     elif params.catgID is not None:
-        category = _by_id_or_const("g", params.catgID, "catgID")
+        category = category_by_id_or_const("g", params.catgID, "catgID")
     elif params.catsID is not None:
-        category = _by_id_or_const("s", params.catsID, "catsID")
+        category = category_by_id_or_const("s", params.catsID, "catsID")
     else:
         raise invalid("category", "category (or catgID / catsID) is required")
     return {key: attribute_info(category, a, ctx.language) for key, a in category.attributes.items()}
@@ -381,7 +381,8 @@ def logbook_read(ctx: Context, params: LogbookParams) -> list[dict[str, Any]]:
             "logbook_id": str(row.id),
             "logbook_catg_id": str(row.id),
             "comment": row.comment,
-            "description": "",
+            "description": row.description,
+            "message": row.message,
             "changes": {f"{row.category_const or 'object'}::{key}": change for key, change in row.changes.items()},
             "date": fmt(row.created),
             "username": row.username,
@@ -389,9 +390,173 @@ def logbook_read(ctx: Context, params: LogbookParams) -> list[dict[str, Any]]:
             "object_id": str(row.object_id) if row.object_id is not None else None,
             "object_title": row.object_title,
             "object_title_static": "",
-            "source": "Internal",
-            "source_constant": "C__LOGBOOK_SOURCE__INTERNAL",
-            "level_id": "1",
+            "source": LOGBOOK_SOURCES.get(row.source, (0, row.source))[1],
+            "source_constant": row.source,
+            "level_id": str(row.alert_level),
         }
         for row in rows
     ]
+
+
+LOGBOOK_SOURCES = {
+    "C__LOGBOOK_SOURCE__INTERNAL": (1, "Internal"),
+    "C__LOGBOOK_SOURCE__EXTERNAL": (2, "External"),
+    "C__LOGBOOK_SOURCE__USER": (3, "Manual entries"),
+    "C__LOGBOOK_SOURCE__ALL": (4, "All!"),
+    "C__LOGBOOK_SOURCE__RT": (1001, "RT Ticket"),
+    "C__LOGBOOK_SOURCE__JDISC": (1004, "JDisc Import"),
+    "C__LOGBOOK_SOURCE__IMPORT": (1005, "Import"),
+}
+ALERT_LEVELS = {f"C__LOGBOOK__ALERT_LEVEL__{n}": n + 1 for n in range(4)}
+
+
+class LogbookCreateParams(Params):
+    object_id: int = Field(gt=0)
+    object_ids: list[int] | StrictStr | None = None
+    message: StrictStr = Field(min_length=1)
+    description: StrictStr = ""
+    comment: StrictStr = ""
+    source: StrictStr | StrictInt = "C__LOGBOOK_SOURCE__USER"
+    alert_level: StrictStr | StrictInt = 1
+
+
+def _logbook_source(value: str | int) -> str:
+    for const, (number, _) in LOGBOOK_SOURCES.items():
+        if value in (const, number, str(number)):
+            return const
+    raise invalid("source", f"unknown logbook source {value!r}")
+
+
+def _alert_level(value: str | int) -> int:
+    if isinstance(value, int) and value in ALERT_LEVELS.values():
+        return value
+    if isinstance(value, str) and (value in ALERT_LEVELS or value.isdigit() and int(value) in ALERT_LEVELS.values()):
+        return ALERT_LEVELS.get(value) or int(value)
+    raise invalid("alert_level", f"unknown alert level {value!r}")
+
+
+def _object_ids(params: LogbookCreateParams) -> list[int]:
+    extra = params.object_ids or []
+    if isinstance(extra, str):
+        parts = [part.strip() for part in extra.split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise invalid("object_ids", "object_ids must be object ids")
+        extra = [int(part) for part in parts]
+    return list(dict.fromkeys([params.object_id, *extra]))
+
+
+@rpc("cmdb.logbook.create", LogbookCreateParams, writes=True)
+def logbook_create(ctx: Context, params: LogbookCreateParams) -> dict[str, Any]:
+    objs = [get_object(ctx, object_id) for object_id in _object_ids(params)]
+    written = logbook.write_manual(
+        ctx.db,
+        ctx.actor,
+        objs,
+        message=params.message,
+        description=params.description,
+        comment=params.comment,
+        source=_logbook_source(params.source),
+        alert_level=_alert_level(params.alert_level),
+    )
+    return {"success": True, "id": written[0].id, "message": "Logbook entry/entries successfully created."}
+
+
+# --- cmdb.categories.read -------------------------------------------------------------------------
+
+
+class CategoriesParams(Params):
+    objID: int = Field(gt=0)  # noqa: N815 - the API's own name
+    catgID: StrictInt | StrictStr | list[StrictInt | StrictStr] | None = None  # noqa: N815
+    catsID: StrictInt | StrictStr | list[StrictInt | StrictStr] | None = None  # noqa: N815
+
+
+@rpc("cmdb.categories.read", CategoriesParams, aliases=("cmdb.categories",))
+def categories_read(ctx: Context, params: CategoriesParams) -> dict[str, Any]:
+    obj = get_object(ctx, params.objID)
+    wanted: dict[str, list[Category]] = {}
+    for key, scope, value in (("catgID", "g", params.catgID), ("catsID", "s", params.catsID)):
+        if value is not None:
+            items = value if isinstance(value, list) else [value]
+            wanted[key] = [category_by_id_or_const(scope, item, key) for item in items]
+    if not wanted:
+        raise invalid("catgID", "catgID or catsID is required")
+    everything = [c for categories in wanted.values() for c in categories]
+    rows = entries.read_many(ctx.db, ctx.organization_id, [obj], everything, language=ctx.language)[obj.id]
+    return {
+        key: {
+            c.const: rows[c.const] if c.multi_value else (rows[c.const][0] if rows[c.const] else None)
+            for c in categories
+        }
+        for key, categories in wanted.items()
+    }
+
+
+# --- cmdb.contact.read ----------------------------------------------------------------------------
+
+
+class ContactParams(Params):
+    method: StrictStr = "assigned_objects_by_contact"
+    filter: dict[str, Any]
+
+
+def _contact_id(ctx: Context, raw: dict[str, Any]) -> int | None:
+    if "id" in raw:
+        value = raw["id"]
+        if isinstance(value, bool) or not str(value).isdigit():
+            raise invalid("filter.id", "id must be an object id")
+        return int(value)
+    if "email" in raw:
+        found = objects.list_objects(
+            ctx.db, ctx.organization_id, objects.ObjectFilter(email=str(raw["email"])), limit=1
+        )
+        return found[0].id if found else None
+    raise invalid("filter", "filter needs id or email")
+
+
+@rpc("cmdb.contact.read", ContactParams, aliases=("cmdb.contact",))
+def contact_read(ctx: Context, params: ContactParams) -> dict[str, Any]:
+    if params.method != "assigned_objects_by_contact":
+        raise invalid("method", "only assigned_objects_by_contact is available")
+    contact_id = _contact_id(ctx, params.filter)
+    if contact_id is None:
+        return {}
+    assignments = list(
+        ctx.db.scalars(
+            select(CategoryEntry)
+            .where(
+                CategoryEntry.organization_id == ctx.organization_id,
+                CategoryEntry.category_const == "C__CATG__CONTACT",
+                CategoryEntry.status == NORMAL,
+                or_(
+                    CategoryEntry.values["contact"].as_integer() == contact_id,
+                    CategoryEntry.values["contact_object"].as_integer() == contact_id,
+                ),
+            )
+            .order_by(CategoryEntry.id)
+        )
+    )
+    category = CATALOG.categories["C__CATG__CONTACT"]
+    refs = values.load_references(ctx.db, ctx.organization_id, [(category, e.values) for e in assignments])
+    owners = {
+        o.id: o
+        for o in ctx.db.scalars(
+            select(CmdbObject).where(
+                CmdbObject.organization_id == ctx.organization_id, CmdbObject.id.in_({e.object_id for e in assignments})
+            )
+        )
+    }
+    answer = {}
+    for entry in assignments:
+        owner = owners[entry.object_id]
+        object_type = CATALOG.object_types.get(owner.type_const)
+        role = values.dialog_shape(refs.dialog_entries.get(entry.values.get("role")), ctx.language)
+        answer[str(entry.id)] = {
+            "id": str(owner.id),
+            "title": owner.title,
+            "sysid": owner.sysid,
+            "type": str(object_type.id) if object_type else "0",
+            "type_title": object_type.titles[ctx.language] if object_type else owner.type_const,
+            "primary": "Yes" if str(entry.values.get("primary")) in ("1", "True") else "No",
+            "role": role["title"] if role else "",
+        }
+    return answer
