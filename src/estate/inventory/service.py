@@ -467,6 +467,7 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
 
 def force_inventory(db: Session, *, organization_id: int, machine_id: int) -> None:
     """Mark a machine so that its agent runs an inventory at its next check-in."""
+    take_write_lock(db)
     result = db.connection().execute(
         update(MACHINES)
         .where(MACHINES.c.organization_id == organization_id, MACHINES.c.id == machine_id)
@@ -519,6 +520,7 @@ def record_nodes(db: Session, *, organization_id: int, nodes: Sequence[Any], whe
         raw = dict(require_object(data, at))
         claimed = next((raw.pop(key) for key in list(raw) if normalize_key(str(key)) == "id"), None)
         records.append((at, claimed, NODE_READER.read(raw, at)))
+    take_write_lock(db)
     _check_machine_references(db, organization_id, [(at, record) for at, _, record in records])
     now = utcnow()
     ids = []
