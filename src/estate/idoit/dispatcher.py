@@ -251,8 +251,8 @@ class Dispatcher:
                 "username": identity.username,
                 "tenant": identity.organization_name,
                 "tenant_id": identity.organization_id,
-                "identity": identity,
             },
+            identity=identity,
             session_token=identity.session_token,
             settings=self.settings,
         )

@@ -39,7 +39,8 @@ class Context:
     organization_id: int
     actor: Actor
     language: str
-    login: dict[str, Any]  # who is calling, for idoit.version / idoit.login
+    login: dict[str, Any]  # who is calling, as idoit.version / idoit.login show it
+    identity: Any = None  # the estate.idoit.auth.Identity behind the call
     session_token: str | None = None  # the X-RPC-Auth-Session the response carries
     new_session_token: str | None = None
     settings: Any = None

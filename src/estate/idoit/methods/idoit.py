@@ -54,8 +54,7 @@ def constants(ctx: Context, params: Params) -> dict[str, Any]:
 
 @rpc("idoit.login", writes=False)
 def login(ctx: Context, params: Params) -> dict[str, Any]:
-    identity: auth.Identity = ctx.login["identity"]
-    token = auth.open_session(ctx.db, identity)
+    token = auth.open_session(ctx.db, ctx.identity)
     ctx.new_session_token = token
     return {
         "result": True,
@@ -71,7 +70,7 @@ def login(ctx: Context, params: Params) -> dict[str, Any]:
 
 @rpc("idoit.logout")
 def logout(ctx: Context, params: Params) -> dict[str, Any]:
-    auth.close_session(ctx.db, ctx.login["identity"])
+    auth.close_session(ctx.db, ctx.identity)
     return {"message": "Logout successfull", "result": True}
 
 
