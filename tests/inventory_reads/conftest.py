@@ -23,10 +23,9 @@ class Fleet:
 
 
 @pytest.fixture
-def fleet(org, sessions) -> Fleet:
+def fleet(admin) -> Fleet:
     ids = store(
-        sessions,
-        org.id,
+        admin,
         [
             machine(
                 "alpha-ws", software=["Microsoft Word", "Excel"], Ip="10.0.0.1", User="alice",

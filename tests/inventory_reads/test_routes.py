@@ -6,6 +6,7 @@ import pytest
 import xmltodict
 
 from tests.inventory_reads.fleet import machine, store
+from tests.kace_client import KaceClient
 
 BASE = "/api/inventory"
 MACHINES = f"{BASE}/machines/"
@@ -111,8 +112,10 @@ def test_filter_options_accepts_nothing_unknown(admin, fleet):
     assert response.json()["field"] == "filterOptions"
 
 
-def test_organizations_are_walls(admin, fleet, other_org, sessions, base_url):
-    (stranger,) = store(sessions, other_org.id, [machine("stranger", software=["Microsoft Word", "Secret"])])
+def test_organizations_are_walls(admin, fleet, other_org, base_url):
+    with KaceClient(base_url) as other:
+        other.login(other_org.admin.login, other_org.admin.password)
+        (stranger,) = store(other, [machine("stranger", software=["Microsoft Word", "Secret"])])
     assert admin.get(f"{MACHINES}{stranger}/").status_code == 404
     assert admin.get(f"{BASE}/machines/{stranger}").status_code == 404
     names = [m["Name"] for m in admin.get(MACHINES, params={"paging": "limit ALL"}).json()["Machines"]]
@@ -122,8 +125,6 @@ def test_organizations_are_walls(admin, fleet, other_org, sessions, base_url):
     titles = [item["Display_name"] for item in catalog]
     assert "Secret" not in titles
     word = admin.get(f"{BASE}/software/", params={"filtering": "name eq Microsoft Word"}).json()["Software"][0]
-    from tests.kace_client import KaceClient
-
     with KaceClient(base_url) as other:
         other.login(other_org.admin.login, other_org.admin.password)
         assert other.get(f"{BASE}/software/{word['Id']}/").status_code == 404
@@ -131,8 +132,9 @@ def test_organizations_are_walls(admin, fleet, other_org, sessions, base_url):
         assert [m["Name"] for m in other.get(MACHINES).json()["Machines"]] == ["stranger"]
 
 
-def test_standard_users_see_only_their_own_machines_and_what_is_on_them(user, admin, org, fleet, sessions):
-    (own,) = store(sessions, org.id, [machine("users-laptop", software=["Own Tool"])], owner_account_id=org.user.id)
+def test_standard_users_see_only_their_own_machines_and_what_is_on_them(user, admin, org, fleet):
+    # The machine is the user's because the agent reports them as its user.
+    (own,) = store(admin, [machine("users-laptop", software=["Own Tool"], User=f"CORP\\{org.user.login}")])
     body = user.get(MACHINES).json()
     assert body["Count"] == 1
     assert [m["Name"] for m in body["Machines"]] == ["users-laptop"]
@@ -155,3 +157,26 @@ def test_read_only_administrators_read_everything(readonly, fleet):
 def test_reads_need_a_session(client, fleet):
     assert client.get(MACHINES).status_code == 401
     assert client.get(f"{BASE}/software/version/").status_code == 401
+
+
+def test_nodes_list_filter_and_shape_their_machine(admin, user, org, fleet):
+    nodes = [
+        {"Host_Name": "printer-1", "Ip": "10.0.9.1", "Mac": "00:11:22:33:44:01", "Os_Type": "printer",
+         "Ping_Status": 1},
+        {"Host_Name": "switch-1", "Ip": "10.0.9.2", "Mac": "00:11:22:33:44:02", "Machine_Id": fleet.gamma},
+    ]
+    response = admin.post(f"{BASE}/nodes/", json={"Nodes": nodes})
+    assert response.status_code == 200, response.text
+    printer, switch = response.json()
+    body = admin.get(f"{BASE}/nodes/", params={"filtering": "ping_status eq 1"}).json()
+    assert body["Count"] == 1
+    assert body["Nodes"][0]["Host_name"] == "printer-1"
+    assert body["Nodes"][0]["Id"] == str(printer)
+    assert admin.get(f"{BASE}/nodes", params={"filtering": "* co switch"}).json()["Nodes"][0]["Id"] == str(switch)
+    linked = admin.get(f"{BASE}/nodes/{switch}/", params={"shaping": "node limited,machine limited"}).json()
+    assert linked["Nodes"] == [{"Id": str(switch), "Host_name": "switch-1",
+                                "Machine": [{"Id": str(fleet.gamma), "Name": "gamma-srv"}]}]
+    assert admin.get(f"{BASE}/nodes/", params={"filtering": "machine.name eq gamma-srv"}).json()["Count"] == 1
+    assert admin.get(f"{BASE}/nodes/", params={"filtering": "machine.id nex"}).json()["Count"] == 1
+    assert admin.get(f"{BASE}/nodes/", params={"filtering": "ping_status co 1"}).status_code == 400
+    assert user.get(f"{BASE}/nodes/{printer}/").status_code == 404

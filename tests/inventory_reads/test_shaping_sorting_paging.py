@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.inventory_reads.fleet import machine, store
@@ -30,7 +32,8 @@ def test_standard_is_the_default_and_answers_as_the_appliance_does(admin, fleet)
     assert alpha["Name"] == "alpha-ws"
     assert alpha["Ram Total"] == "2048 Bytes"
     assert alpha["Os_name"] == "Microsoft Windows 10 Pro x64"
-    assert alpha["Last_inventory"] == "0000-00-00 00:00:00"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", alpha["Last_inventory"])
+    assert alpha["Last_sync"] == "0000-00-00 00:00:00"  # never set: the appliance's zero date
     assert alpha["Manual_entry"] == "0"
     assert all(isinstance(value, str) for value in alpha.values())
     assert machines(admin, filtering=f"id eq {fleet.alpha}", shaping="machine standard")[0] == alpha
@@ -146,8 +149,8 @@ def test_bad_sorting_answers_400(admin, fleet):
 
 
 @pytest.fixture
-def sixty(org, sessions) -> list[int]:
-    return store(sessions, org.id, [machine(f"host-{n:02d}", software=["Common"]) for n in range(60)])
+def sixty(admin) -> list[int]:
+    return store(admin, [machine(f"host-{n:02d}", software=["Common"]) for n in range(60)])
 
 
 def test_paging_defaults_to_50_and_counts_everything(admin, sixty):

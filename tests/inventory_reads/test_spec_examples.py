@@ -11,11 +11,10 @@ MACHINES = "/api/inventory/machines"
 
 
 @pytest.fixture
-def examples(org, sessions) -> dict[str, int]:
+def examples(admin) -> dict[str, int]:
     names = ["xxx", "has-xxx-inside", "ABC-box", "plain", "zoo-keeper"]
     ids = store(
-        sessions,
-        org.id,
+        admin,
         [
             machine("xxx", software=["zoo"]),
             machine("has-xxx-inside", software=["zoo", "DEF"]),
@@ -112,8 +111,8 @@ def test_sort_by_name_then_id(admin, examples):
     assert names(admin, "sorting=machine.name,machine.id") == sorted(examples, key=lambda n: n.encode())
 
 
-def test_paging_examples(admin, org, sessions, examples):
-    store(sessions, org.id, [machine(f"bulk-{n:03d}") for n in range(200)])
+def test_paging_examples(admin, examples):
+    store(admin, [machine(f"bulk-{n:03d}") for n in range(200)])
     assert len(names(admin, "paging=limit 100")) == 100
     after = names(admin, "paging=offset 101")
     assert len(after) == 50

@@ -53,8 +53,8 @@ def _count_for(admin, engine, page_size: int) -> tuple[int, list[str]]:
     return len(seen), seen
 
 
-def test_a_shaped_list_costs_the_same_statements_for_5_and_50_rows(admin, org, sessions, engine):
-    store(sessions, org.id, [rich(f"m{n:02d}") for n in range(50)])
+def test_a_shaped_list_costs_the_same_statements_for_5_and_50_rows(admin, engine):
+    store(admin, [rich(f"m{n:02d}") for n in range(50)])
     small, _ = _count_for(admin, engine, 5)
     large, seen = _count_for(admin, engine, 50)
     assert small == large
@@ -63,8 +63,8 @@ def test_a_shaped_list_costs_the_same_statements_for_5_and_50_rows(admin, org, s
     assert len(queries) == 1 + 1 + 9
 
 
-def test_a_streamed_list_loads_sub_entities_per_batch_not_per_row(admin, org, sessions, engine):
-    store(sessions, org.id, [rich(f"m{n:02d}") for n in range(30)])
+def test_a_streamed_list_loads_sub_entities_per_batch_not_per_row(admin, engine):
+    store(admin, [rich(f"m{n:02d}") for n in range(30)])
     with statements(engine) as seen:
         body = admin.get(MACHINES, params={"shaping": "machine limited,software limited", "paging": "limit ALL"}).json()
     assert len(body["Machines"]) == 30
@@ -79,8 +79,8 @@ def _filtered(admin, engine, params: dict[str, str]) -> tuple[dict, list[str]]:
 
 
 @pytest.mark.parametrize("count", ["true", "false"])
-def test_both_plans_of_a_sub_entity_filter_give_the_same_page(admin, org, sessions, engine, monkeypatch, count):
-    store(sessions, org.id, [machine(f"m{n:02d}", software=["Word"] if n % 3 else ["Other"]) for n in range(30)])
+def test_both_plans_of_a_sub_entity_filter_give_the_same_page(admin, engine, monkeypatch, count):
+    store(admin, [machine(f"m{n:02d}", software=["Word"] if n % 3 else ["Other"]) for n in range(30)])
     params = {"filtering": "software.name eq Word,name ne m05", "paging": "limit 7 offset 2", "use_count": count}
     few, few_sql = _filtered(admin, engine, params)
     # Pretend every selectivity is high: the engine then walks machines in page order with EXISTS.
