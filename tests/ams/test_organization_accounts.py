@@ -177,7 +177,8 @@ def test_update_bad_input(admin, org):
     cases = [
         ({"id": 1}, "id", 400),
         ({"account": {"id": org.admin.id}}, "account.id", 400),
-        ({"account": {"login": org.admin.login}}, "account.login", 400),
+        ({"account": {"login": org.admin.login}}, "account.login", 409),
+        ({"account": {"password": None}}, "account.password", 400),
         ({"account": {"login": " "}}, "account.login", 400),
         ({"manager": {"id": org.user.org_account_id}}, "manager", 400),
         ({"isEnabled": None}, "isEnabled", 400),
@@ -393,3 +394,23 @@ def test_free_text_search_takes_commas_and_wildcards_literally(admin, org):
     assert admin.post(f"{OA}/search", json={"query": "%"}).json() == []
     assert admin.post(f"{API}/accounts/search", json={"query": "_"}).json() == []
     assert admin.get(f"{API}/organizations", params={"filter": "x,y"}).json() == []
+
+
+def test_change_login_and_password(admin, org, base_url):
+    from tests.kace_client import KaceClient
+
+    login = unique("renamed")
+    path = f"{OA}/{org.user.org_account_id}"
+    changed = admin.put(path, json={"account": {"login": login, "password": "brand-new-pass"}})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["account"]["login"] == login
+    assert changed.json()["account"]["passwordChangedAt"] is not None
+    with KaceClient(base_url) as person:
+        old = person.post(f"{API}/security/login", json={"userName": org.user.login, "password": org.user.password})
+        assert old.status_code == 401
+        person.login(login.upper(), "brand-new-pass")
+    entry = history_of(admin, org.id, "account")[-1]
+    details = {d["propertyName"]: (d["oldValue"], d["newValue"]) for d in entry["details"]}
+    assert details["login"] == (org.user.login, login)
+    assert details["password"] == ("***", "***")
+    assert "brand-new-pass" not in str(details)

@@ -154,15 +154,16 @@ def _apply_membership(db: DB, caller: Caller, member: OrganizationAccount, data:
     return changes
 
 
-def _apply_account(db: DB, caller: Caller, account: Account, data: AccountIn, *, created: bool) -> dict[str, Any]:
+def _apply_account(db: DB, caller: Caller, account: Account, data: AccountIn) -> dict[str, Any]:
+    """Changes to the shared identity: login, password, names and preferences."""
     values = data.values()
     if "time_zone" in values and values["time_zone"]:
         orgs.check_time_zone(values["time_zone"])
     sent = data.model_fields_set
     touches_identity = bool(values) or "login" in sent or "password" in sent
-    if touches_identity and not created:
+    if touches_identity:
         _check_identity_editable(db, caller, account)
-    if "login" in sent and not created:
+    if "login" in sent:
         login = (data.login or "").strip()
         if not login:
             raise InvalidInput("login must not be empty", field="account.login")
@@ -170,13 +171,15 @@ def _apply_account(db: DB, caller: Caller, account: Account, data: AccountIn, *,
             select(Account.id).where(Account.login_key == accounts.login_key(login), Account.id != account.id)
         )
         if clash:
-            raise InvalidInput(f"an account with login {login!r} exists", field="account.login")
+            raise Conflict(f"an account with login {login!r} exists", field="account.login")
         values["login"] = login
         values["login_key"] = accounts.login_key(login)
     changes = history.diff(account, values)
     changes.pop("login_key", None)
-    if "password" in sent and not created:
-        accounts.set_password(account, data.password or "")
+    if "password" in sent:
+        if not data.password:
+            raise InvalidInput("password must not be empty", field="account.password")
+        accounts.set_password(account, data.password)
         changes["password"] = ("***", "***")  # that it changed, never the value
     return changes
 
@@ -262,7 +265,7 @@ def create_member(request: Request, db: DB, caller: CurrentCaller, body: Body) -
     else:
         account = accounts.linkable_account(db, account_id=data.account.id, actor_account_id=caller.account_id)
         member = accounts.add_membership(db, account=account, organization_id=caller.organization_id)
-        changes = _apply_account(db, caller, account, data.account, created=False)
+        changes = _apply_account(db, caller, account, data.account)
         _record(db, caller, history.UPDATE, "account", account.id, changes)
     changes = _apply_membership(db, caller, member, data)
     changes["account_id"] = (None, account.id)
@@ -379,7 +382,7 @@ def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_i
     if data.account is not None:
         if data.account.id is not None and data.account.id != account.id:
             raise InvalidInput("account.id cannot change; create another organization account", field="account.id")
-        changes = _apply_account(db, caller, account, data.account, created=False)
+        changes = _apply_account(db, caller, account, data.account)
         _record(db, caller, history.UPDATE, "account", account.id, changes)
     _record(db, caller, history.UPDATE, accounts.ORG_ACCOUNT, member.id, _apply_membership(db, caller, member, data))
     db.flush()
