@@ -44,7 +44,7 @@ def insert_skipping_conflicts(db: Session, model: Any, unique: Sequence[str]) ->
     return module.insert(model.__table__).on_conflict_do_nothing(index_elements=list(unique))
 
 
-def uniform_rows(model: type, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def uniform_rows(model: Any, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """An executemany needs the same keys in every row: absent ones get the column default."""
     keys = set().union(*(row.keys() for row in rows)) if rows else set()
     defaults = {}

@@ -11,7 +11,6 @@ from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Float, Integer, String
-from sqlalchemy.orm import DeclarativeBase
 
 from estate.errors import InvalidInput
 
@@ -34,7 +33,7 @@ class Field:
 
 
 @cache
-def fields_of(model: type[DeclarativeBase], *, exclude: tuple[str, ...]) -> dict[str, Field]:
+def fields_of(model: Any, *, exclude: tuple[str, ...]) -> dict[str, Field]:
     """The writable fields of a table, read from its columns, keyed by column name. Callers must
     not change the answer: it is shared."""
     skipped = set(exclude)

@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import false, insert, select, update
+from sqlalchemy import RowMapping, Table, false, insert, select, update
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, OrganizationAccount
@@ -39,6 +39,7 @@ from estate.inventory.fields import (
     require_object,
 )
 from estate.inventory.models import (
+    NAME,
     CatalogItem,
     Label,
     Machine,
@@ -69,7 +70,7 @@ MACHINE_READ_ONLY = ("id", "os_id", "last_inventory", "last_sync", "asset", *STA
 ITEM_READ_ONLY = ("id", "machine_id", *STAMPS)
 MACHINE_READER = RecordReader(MACHINE_FIELDS, ignored=MACHINE_READ_ONLY)
 # Ingest writes through Core on the table: the ORM's bookkeeping buys nothing for rows it never loads.
-MACHINES = Machine.__table__
+MACHINES = cast(Table, Machine.__table__)
 
 
 @dataclass
@@ -82,7 +83,8 @@ class CatalogKind:
     reader: RecordReader = field(init=False)
 
     def __post_init__(self) -> None:
-        fields = fields_of(self.model, exclude=("id", "organization_id", "identity_key", *STAMPS))
+        # Mapped classes hash by identity; mypy cannot see that through DeclarativeBase.
+        fields = fields_of(self.model, exclude=("id", "organization_id", "identity_key", *STAMPS))  # type: ignore[arg-type]
         self.reader = RecordReader(fields, aliases=self.aliases, ignored=ITEM_READ_ONLY, empty_is_none=True)
 
 
@@ -189,7 +191,7 @@ def _read_labels(value: Any, where: str) -> list[str]:
             raw = {normalize_key(str(key)): item for key, item in raw.items()}.get("name")
         if not isinstance(raw, str) or not raw.strip():
             raise InvalidInput(f"{at} must be a label name or an object with a Name", field=at)
-        if len(raw.strip()) > Label.__table__.c.name.type.length:
+        if len(raw.strip()) > NAME:
             raise InvalidInput(f"{at} is too long", field=at)
         names.append(raw.strip())
     return names
@@ -248,9 +250,9 @@ def take_write_lock(db: Session) -> None:
     db.connection().execute(update(MACHINES).where(false()).values(force_inventory=MACHINES.c.force_inventory))
 
 
-def _machine_rows(db: Session, organization_id: int, condition: Any) -> list[Mapping[str, Any]]:
+def _machine_rows(db: Session, organization_id: int, condition: Any) -> Sequence[RowMapping]:
     statement = select(MACHINES).where(MACHINES.c.organization_id == organization_id, condition)
-    return list(db.connection().execute(statement).mappings())
+    return db.connection().execute(statement).mappings().all()
 
 
 def _reported_login(user: str) -> str:
@@ -387,12 +389,12 @@ def _sync_inventory(
         if wanted:
             current = linked[name].by_machine if name in linked else {}
             changed |= sync_links(db, kind.link, kind.item_column, organization_id, wanted, current)
-    for kind in (*ROWS.values(), LOCATION):
+    for row_kind in (*ROWS.values(), LOCATION):
         wanted_rows = {
-            machine_id: machine.rows[kind.name] for machine, machine_id in pairs if kind.name in machine.rows
+            machine_id: machine.rows[row_kind.name] for machine, machine_id in pairs if row_kind.name in machine.rows
         }
         if wanted_rows:
-            changed |= sync_rows(db, kind.model, list(kind.columns), organization_id, wanted_rows)
+            changed |= sync_rows(db, row_kind.model, list(row_kind.columns), organization_id, wanted_rows)
     labelled = [(machine, machine_id) for machine, machine_id in pairs if machine.labels is not None]
     if labelled:
         changed |= _sync_labels(db, organization_id, labelled)

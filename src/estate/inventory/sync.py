@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Delete, Row, Select, Table, bindparam, delete, insert, select
+from sqlalchemy import Delete, Select, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from estate.inventory.catalog import chunks
@@ -29,7 +29,7 @@ def _rows_of_machines(table: Table, columns: tuple[str, ...]) -> Select[Any]:
     )
 
 
-def _current(db: Session, table: Table, columns: tuple[str, ...], machine_ids: list[int]) -> Iterator[Row[Any]]:
+def _current(db: Session, table: Table, columns: tuple[str, ...], machine_ids: list[int]) -> Iterator[Sequence[Any]]:
     connection = db.connection()
     for part in chunks(machine_ids):
         yield from connection.execute(_rows_of_machines(table, columns), {"machine_ids": list(part)}).all()
@@ -109,17 +109,17 @@ def sync_rows(
     """Per-machine rows (NICs, disks, the location): a row whose values are all unchanged stays,
     the others are replaced. Returns the machines that changed."""
     current: dict[int, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
-    for machine_id, row_id, *values in _current(db, model.__table__, tuple(columns), list(wanted)):
-        current[machine_id].append((row_id, tuple(values)))
+    for row in _current(db, model.__table__, tuple(columns), list(wanted)):
+        current[row[0]].append((row[1], tuple(row[2:])))
     added: list[dict[str, Any]] = []
     removed: list[int] = []
     changed: set[int] = set()
     for machine_id, rows in wanted.items():
         pending = Counter(tuple(row.get(name) for name in columns) for row in rows)
         gone = []
-        for row_id, values in current.get(machine_id, []):
-            if pending[values] > 0:
-                pending[values] -= 1
+        for row_id, stored in current.get(machine_id, []):
+            if pending[stored] > 0:
+                pending[stored] -= 1
             else:
                 gone.append(row_id)
         new = [
