@@ -12,11 +12,14 @@ starts. The floor of the same operations is bench/ingest_floor.py (SQLite).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +84,49 @@ def stream(server: Any, info: FleetInfo, bodies: list[bytes], connections: int) 
     if errors:
         raise RuntimeError(f"a connection failed: {errors[0]}")
     return [sample for part in results for sample in part], elapsed
+
+
+@dataclass
+class Background:
+    """Counts what a background stream of ingests did."""
+
+    done: int = 0
+    failed: int = 0
+
+
+@contextmanager
+def ingest_stream(server: Any, info: FleetInfo, *, connections: int = 1, change: float = 0.03,
+                  pool: int = 200) -> Iterator[Background]:
+    """Re-inventories of fleet machines posted without pause on ``connections`` connections while
+    the block runs, e.g. to time reads during a stream of ingests (``bench.queries``)."""
+    catalogs = Catalogs(info.seed)
+    rng = random.Random(f"background-{info.seed}")
+    bodies = [body_of(payload_of(catalogs, changed(catalogs, inventory_of(catalogs, rng.randrange(
+        info.size - info.sample)), change, rng))) for _ in range(pool)]
+    stop = threading.Event()
+    counts = Background()
+
+    def run(client: Any, offset: int) -> None:
+        for body in itertools.cycle(bodies[offset:] + bodies[:offset]):
+            if stop.is_set():
+                return
+            if client.post(MACHINES, content=body).status_code == 200:
+                counts.done += 1
+            else:
+                counts.failed += 1
+
+    with ExitStack() as stack:
+        clients = [stack.enter_context(server.client(info.login, info.password)) for _ in range(connections)]
+        threads = [threading.Thread(target=run, args=(client, number * pool // connections), daemon=True)
+                   for number, client in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        try:
+            yield counts
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
 
 
 def load_or_build(url: str, size: int, seed: int, reuse: bool) -> FleetInfo:
