@@ -84,3 +84,14 @@ def test_xml_bodies_create_tickets_too(admin, queue):
     assert response.status_code == 200, response.text
     ticket_id = response.json()["IDs"][0]
     assert admin.get(f"{API}/tickets/{ticket_id}").json()["Tickets"][0]["title"] == "From XML"
+
+
+def test_values_that_do_not_fit_their_columns(admin, queue):
+    too_long = admin.post(f"{API}/tickets", json={"Tickets": [{"hd_queue_id": queue["id"], "title": "x" * 1025}]})
+    assert too_long.status_code == 400
+    assert too_long.json()["field"] == "title"
+    huge = admin.post(f"{API}/tickets", json={"Tickets": [{"hd_queue_id": queue["id"], "asset": 2**40}]})
+    assert huge.status_code == 400
+    assert huge.json()["field"] == "asset"
+    assert admin.get(f"{API}/tickets/{2**40}").status_code in (400, 404)
+    assert _count(admin) == 0

@@ -222,6 +222,12 @@ def test_wildcard_matches_owner_and_submitter_names(admin, org, queue):
     assert by_submitter["Count"] == 2
     by_title = admin.get(f"{API}/tickets", params={"filtering": "* co plai"}).json()
     assert by_title["Count"] == 1
+    unowned = admin.get(f"{API}/tickets", params={"filtering": "owner.id nex"}).json()
+    assert [t["title"] for t in unowned["Tickets"]] == ["Plain"]
+    by_owner = admin.get(f"{API}/tickets", params={"filtering": f"owner.user_name eq {org.readonly.login}"}).json()
+    assert [t["id"] for t in by_owner["Tickets"]] == [owned]
+    not_matching = admin.get(f"{API}/tickets", params={"filtering": f"* nc {org.readonly.login}"}).json()
+    assert [t["title"] for t in not_matching["Tickets"]] == ["Plain"]
 
 
 def test_paging_and_sorting(admin, queue):

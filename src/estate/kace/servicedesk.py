@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -55,6 +55,9 @@ from estate.settings import Settings
 router = APIRouter(prefix="/api/service_desk", tags=["service desk"])
 
 MAX_STATS = 50
+# Ids are 32-bit integer columns; a larger one is a 400, not a database error.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Path(ge=0, le=MAX_ID)]
 ATTACHMENT_SET = "attachmentSet"
 
 
@@ -191,21 +194,21 @@ def queue_fields_version(request: Request, caller: CurrentCaller) -> Response:
 
 
 @router.get("/queues/{queue_id}")
-def get_queue(request: Request, db: DB, caller: CurrentCaller, queue_id: int) -> Response:
+def get_queue(request: Request, db: DB, caller: CurrentCaller, queue_id: Id) -> Response:
     caller.require(service.AREA)
     plan, total, records = item_records(request, db, entities.QUEUE, queue_id, scope=queue_scope(caller))
     return send(request, envelope(plan, total, records))
 
 
 @router.get("/queues/{queue_id}/patterns")
-def list_patterns(request: Request, db: DB, caller: CurrentCaller, queue_id: int) -> Response:
+def list_patterns(request: Request, db: DB, caller: CurrentCaller, queue_id: Id) -> Response:
     queue = service.get_queue(db, caller, queue_id, field="queueID")
     return list_answer(request, db, entities.PATTERN, scope=_scope(caller, None),
                        extra=(TicketTemplate.hd_queue_id == queue.id,))
 
 
 @router.get("/queues/{queue_id}/patterns/{pattern_id}")
-def get_pattern(request: Request, db: DB, caller: CurrentCaller, queue_id: int, pattern_id: int) -> Response:
+def get_pattern(request: Request, db: DB, caller: CurrentCaller, queue_id: Id, pattern_id: Id) -> Response:
     queue = service.get_queue(db, caller, queue_id, field="queueID")
     plan, total, records = item_records(request, db, entities.PATTERN, pattern_id, scope=_scope(caller, None),
                                         extra=(TicketTemplate.hd_queue_id == queue.id,), what="patternID")
@@ -213,7 +216,7 @@ def get_pattern(request: Request, db: DB, caller: CurrentCaller, queue_id: int, 
 
 
 @router.get("/queues/{queue_id}/fields")
-def queue_fields(request: Request, db: DB, caller: CurrentCaller, queue_id: int, pattern: str = "") -> Response:
+def queue_fields(request: Request, db: DB, caller: CurrentCaller, queue_id: Id, pattern: str = "") -> Response:
     queue = service.get_queue(db, caller, queue_id, field="queueID")
     if pattern.strip():
         service.get_pattern(db, queue, _whole_number(pattern, "pattern"), field="pattern")
@@ -231,7 +234,7 @@ def _field_json(row: QueueField) -> dict[str, Any]:
 
 
 @router.get("/queues/{queue_id}/ticket_template")
-def ticket_template(request: Request, db: DB, caller: CurrentCaller, queue_id: int, pattern: str = "") -> Response:
+def ticket_template(request: Request, db: DB, caller: CurrentCaller, queue_id: Id, pattern: str = "") -> Response:
     queue = service.get_queue(db, caller, queue_id)
     pattern_id = _whole_number(pattern, "pattern") if pattern.strip() else None
     values = service.template_values(db, caller=caller, queue=queue, pattern_id=pattern_id)
@@ -261,13 +264,13 @@ _READ_ONLY = frozenset((
 
 
 def _whole_number(raw: Any, name: str) -> int:
-    if isinstance(raw, bool):
-        raise InvalidInput(f"{name} must be an id", field=name)
-    if isinstance(raw, int):
-        return raw
     if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    raise InvalidInput(f"{name} must be an id, not {raw!r}", field=name)
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise InvalidInput(f"{name} must be an id, not {raw!r}", field=name)
+    if not 0 <= raw <= MAX_ID:
+        raise InvalidInput(f"{name} {raw} is out of range", field=name)
+    return raw
 
 
 def _reference(raw: Any, name: str) -> int | None:
@@ -311,7 +314,8 @@ def _related(raw: Any) -> list[int]:
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, list):
         raise InvalidInput("related_tickets must be a list of ticket ids", field="related_tickets")
-    return [_reference(item, "related_tickets") or 0 for item in items if _reference(item, "related_tickets")]
+    ids = (_reference(item, "related_tickets") for item in items)
+    return [ticket_id for ticket_id in ids if ticket_id is not None]
 
 
 def ticket_values(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -549,7 +553,7 @@ def _one_stat(request: Request, db: Session, caller: Caller, item: Mapping[str, 
 
 
 @router.get("/tickets/{ticket_id}")
-def get_ticket(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, applyPattern: str = "") -> Response:  # noqa: N803 - the reference's parameter name
+def get_ticket(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, applyPattern: str = "") -> Response:  # noqa: N803 - the reference's parameter name
     caller.require(service.AREA)
     service.mark_escalations_now_and_then(db, organization_id=caller.organization_id)
     plan, total, records = item_records(request, db, entities.TICKET, ticket_id, scope=ticket_scope(caller))
@@ -558,18 +562,18 @@ def get_ticket(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, 
     return send(request, envelope(plan, total, records))
 
 
-def _apply_pattern(db: Session, caller: Caller, ticket_id: int, records: list[dict[str, Any]]) -> None:
+def _apply_pattern(db: Session, caller: Caller, ticket_id: Id, records: list[dict[str, Any]]) -> None:
     ticket = service.get_ticket(db, caller, ticket_id)
     pattern = db.get(TicketTemplate, ticket.hd_ticket_template_id) if ticket.hd_ticket_template_id else None
     if pattern is None:
         return
     for record in records:
-        fill = service.pattern_fill({key: value for key, value in record.items()}, pattern)
+        fill = service.pattern_fill(record, pattern)
         record.update({key: value for key, value in fill.items() if key in record})
         record["pattern"] = {"id": pattern.id, "name": pattern.name}
 
 
-def _update(request: Request, db: Session, caller: Caller, settings: Settings, ticket_id: int,
+def _update(request: Request, db: Session, caller: Caller, settings: Settings, ticket_id: Id,
             payload: TicketPayload) -> Response:
     service.require_write(caller)
     ticket = service.get_ticket(db, caller, ticket_id)
@@ -587,19 +591,19 @@ def _update(request: Request, db: Session, caller: Caller, settings: Settings, t
 
 
 @router.post("/tickets/{ticket_id}")
-def update_ticket_post(request: Request, db: DB, caller: CurrentCaller, settings: AppSettings, ticket_id: int,
+def update_ticket_post(request: Request, db: DB, caller: CurrentCaller, settings: AppSettings, ticket_id: Id,
                        payload: Payload) -> Response:
     return _update(request, db, caller, settings, ticket_id, payload)
 
 
 @router.put("/tickets/{ticket_id}")
-def update_ticket_put(request: Request, db: DB, caller: CurrentCaller, settings: AppSettings, ticket_id: int,
+def update_ticket_put(request: Request, db: DB, caller: CurrentCaller, settings: AppSettings, ticket_id: Id,
                       payload: Payload) -> Response:
     return _update(request, db, caller, settings, ticket_id, payload)
 
 
 @router.delete("/tickets/{ticket_id}")
-def delete_ticket(request: Request, db: DB, caller: CurrentCaller, settings: AppSettings, ticket_id: int) -> Response:
+def delete_ticket(request: Request, db: DB, caller: CurrentCaller, settings: AppSettings, ticket_id: Id) -> Response:
     service.require_write(caller)
     ticket = service.get_ticket(db, caller, ticket_id)
     service.delete_ticket(db, caller=caller, ticket=ticket, data_dir=settings.data_dir)
@@ -607,13 +611,13 @@ def delete_ticket(request: Request, db: DB, caller: CurrentCaller, settings: App
 
 
 @router.get("/tickets/{ticket_id}/clone")
-def clone_ticket(request: Request, db: DB, caller: CurrentCaller, ticket_id: int) -> Response:
+def clone_ticket(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id)
     return respond(request, {"Tickets": [template_json(db, service.clone_values(db, caller=caller, ticket=ticket))]})
 
 
 @router.put("/tickets/{ticket_id}/move_to_queue/{queue_id}")
-def move_to_queue(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, queue_id: int) -> Response:
+def move_to_queue(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, queue_id: Id) -> Response:
     service.require_write(caller)
     ticket = service.get_ticket(db, caller, ticket_id)
     service.move_to_queue(db, caller=caller, ticket=ticket, queue_id=queue_id)
@@ -621,7 +625,7 @@ def move_to_queue(request: Request, db: DB, caller: CurrentCaller, ticket_id: in
 
 
 @router.put("/tickets/{ticket_id}/switch_pattern/{pattern_id}")
-def switch_pattern(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, pattern_id: int) -> Response:
+def switch_pattern(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, pattern_id: Id) -> Response:
     service.require_write(caller)
     ticket = service.get_ticket(db, caller, ticket_id)
     service.switch_pattern(db, caller=caller, ticket=ticket, pattern_id=pattern_id)
@@ -631,14 +635,14 @@ def switch_pattern(request: Request, db: DB, caller: CurrentCaller, ticket_id: i
 # ================================================================================ changes and files
 
 @router.get("/tickets/{ticket_id}/changes")
-def list_changes(request: Request, db: DB, caller: CurrentCaller, ticket_id: int) -> Response:
+def list_changes(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     return list_answer(request, db, entities.CHANGE, scope=change_scope(caller),
                        extra=(TicketChange.hd_ticket_id == ticket.id,))
 
 
 @router.put("/tickets/{ticket_id}/change/{change_id}")
-def update_change(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, change_id: int,
+def update_change(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, change_id: Id,
                   body: Body) -> Response:
     service.require_write(caller)
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
@@ -658,8 +662,8 @@ def update_change(request: Request, db: DB, caller: CurrentCaller, ticket_id: in
 
 
 @router.get("/tickets/{ticket_id}/changes/{change_id}/attachments/{attachment_id}")
-def download_attachment(db: DB, caller: CurrentCaller, settings: AppSettings, ticket_id: int, change_id: int,
-                        attachment_id: int) -> Response:
+def download_attachment(db: DB, caller: CurrentCaller, settings: AppSettings, ticket_id: Id, change_id: Id,
+                        attachment_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     change = service.get_change(db, caller, ticket, change_id)
     attachment = service.get_attachment(db, caller, change, attachment_id)
@@ -710,7 +714,7 @@ def _hours(raw: Any, name: str) -> Decimal | None:
 
 
 @router.post("/tickets/{ticket_id}/work")
-def add_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, body: Body) -> Response:
+def add_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, body: Body) -> Response:
     service.require_write(caller)
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     work = body.get("Work") if isinstance(body, Mapping) else None
@@ -723,14 +727,14 @@ def add_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, bo
 
 
 @router.get("/tickets/{ticket_id}/work")
-def list_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: int) -> Response:
+def list_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     return list_answer(request, db, entities.WORK, scope=_scope(caller, None),
                        extra=(WorkItem.hd_ticket_id == ticket.id,))
 
 
 @router.get("/tickets/{ticket_id}/work/{work_id}")
-def get_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, work_id: int) -> Response:
+def get_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, work_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     plan, total, records = item_records(request, db, entities.WORK, work_id, scope=_scope(caller, None),
                                         extra=(WorkItem.hd_ticket_id == ticket.id,), what="workID")
@@ -738,7 +742,7 @@ def get_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, wo
 
 
 @router.delete("/tickets/{ticket_id}/work/{work_id}")
-def void_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: int, work_id: int) -> Response:
+def void_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, work_id: Id) -> Response:
     service.require_write(caller)
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     service.void_work(db, caller=caller, ticket=ticket, work_id=work_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, Float, FromClause, Integer, Select, and_, cast, exists, select
+from sqlalchemy import ColumnElement, Float, FromClause, Integer, Select, and_, cast, select
 from sqlalchemy.sql.elements import ColumnClause
 
 from estate.accounts.models import Account, OrganizationAccount
@@ -44,10 +44,12 @@ class OrgParentRow:
     foreign_key: ColumnClause[int]
     base_organization: ColumnClause[int]
 
-    def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Exists:
-        return exists().where(
-            target.id_column == self.foreign_key, target.organization_column == self.base_organization, condition
-        )
+    def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Any:
+        # The related rows matching `condition` (which holds the organization wall) are found once,
+        # not probed per base row: the wildcard searches owners and submitters of every ticket.
+        # The null test keeps a negated filter true for tickets without one.
+        matching = select(target.id_column).where(condition)
+        return and_(self.foreign_key.is_not(None), self.foreign_key.in_(matching))
 
     def base_ids(self, target: Entity, condition: ColumnElement[bool]) -> Select[Any]:
         matching = select(target.id_column).where(condition)

@@ -234,6 +234,9 @@ def _check_values(db: Session, caller: Caller, queue: Queue, values: dict[str, A
     for name in TEXT_FIELDS:
         if name in values and values[name] is None:
             values[name] = ""
+        limit = getattr(Ticket.__table__.c[name].type, "length", None)
+        if name in values and limit is not None and len(values[name]) > limit:
+            raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
 
 
 # ----------------------------------------------------------------------------------- service level

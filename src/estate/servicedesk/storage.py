@@ -48,7 +48,7 @@ def safe_file_name(name: str | None) -> str:
 
 def content_type_of(declared: str | None, file_name: str) -> str:
     declared = (declared or "").split(";")[0].strip().lower()
-    if declared and _TYPE.match(declared) and declared != "application/octet-stream":
+    if declared and len(declared) <= 255 and _TYPE.match(declared) and declared != "application/octet-stream":
         return declared
     guessed, _ = mimetypes.guess_type(file_name)
     return guessed or "application/octet-stream"
