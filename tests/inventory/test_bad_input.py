@@ -18,6 +18,8 @@ from tests.inventory.payloads import MACHINES, machine, machine_count, software
         ({"Name": ["a", "list"]}, "Machines[1].Name"),
         ({"Name": {"an": "object"}}, "Machines[1].Name"),
         ({"Name": "x" * 256}, "Machines[1].Name"),
+        ({"Name": "nul\u0000inside"}, "Machines[1].Name"),
+        ({"Name": "x", "Software": [{"Display_Name": "A\u0000B"}]}, "Machines[1].Software[0].Display_Name"),
         ({"Name": "x", "Software": {"Display_Name": "not a list"}}, "Machines[1].Software"),
         ({"Name": "x", "Software": ["just a name"]}, "Machines[1].Software[0]"),
         ({"Name": "x", "Software": [{"Display_Version": "1.0"}]}, "Machines[1].Software[0].Display_Name"),

@@ -56,6 +56,8 @@ def _as_str(value: Any, field: Field, where: str) -> str:
     text = value.strip() if isinstance(value, str) else str(value)
     if field.max_length is not None and len(text) > field.max_length:
         raise InvalidInput(f"{where} must be at most {field.max_length} characters", field=where)
+    if "\x00" in text:  # PostgreSQL refuses it in text; no agent reports it
+        raise InvalidInput(f"{where} must not contain NUL characters", field=where)
     return text
 
 
@@ -153,12 +155,10 @@ class RecordReader:
             field = self._resolved.get(key) or self._resolve(key, where)
             if field is _IGNORED:
                 continue
-            if type(value) is str and field.kind == "str":  # the common case, without the checks below
+            if type(value) is str and field.kind == "str":  # the common case, checked inline
                 text = value.strip()
-                if field.max_length is not None and len(text) > field.max_length:
-                    raise InvalidInput(f"{where}.{key} must be at most {field.max_length} characters",
-                                       field=f"{where}.{key}")
-                values[field.column] = None if self.empty_is_none and not text else text
-            else:
-                values[field.column] = coerce(value, field, f"{where}.{key}")
+                if (field.max_length is None or len(text) <= field.max_length) and "\x00" not in text:
+                    values[field.column] = None if self.empty_is_none and not text else text
+                    continue
+            values[field.column] = coerce(value, field, f"{where}.{key}")
         return values

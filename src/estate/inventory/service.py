@@ -189,7 +189,7 @@ def _read_labels(value: Any, where: str) -> list[str]:
         at = f"{where}[{index}]"
         if isinstance(raw, Mapping):
             raw = {normalize_key(str(key)): item for key, item in raw.items()}.get("name")
-        if not isinstance(raw, str) or not raw.strip():
+        if not isinstance(raw, str) or not raw.strip() or "\x00" in raw:
             raise InvalidInput(f"{at} must be a label name or an object with a Name", field=at)
         if len(raw.strip()) > NAME:
             raise InvalidInput(f"{at} is too long", field=at)
