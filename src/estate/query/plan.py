@@ -57,7 +57,10 @@ class SubFilter:
         return ~found if self.negated else found
 
     def semi_join(self, base: Entity) -> Condition:
-        return base.id_column.in_(self.sub.path.base_ids(self.target, self.condition))
+        return base.id_column.in_(self.related_base_ids())
+
+    def related_base_ids(self) -> Any:
+        return self.sub.path.base_ids(self.target, self.condition)
 
 
 @dataclass(frozen=True)
@@ -82,16 +85,16 @@ class Plan:
     count_only: bool
 
     @property
-    def has_positive_sub_filters(self) -> bool:
-        return any(not item.negated for item in self.sub_filters)
+    def positive_sub_filters(self) -> frozenset[int]:
+        return frozenset(index for index, item in enumerate(self.sub_filters) if not item.negated)
 
-    def where(self, *, semi_join: bool) -> list[Condition]:
-        """All conditions; positive sub-entity filters either as correlated EXISTS (cheap when many
-        base rows match and the page fills early) or as semi-joins driven by the related rows (cheap
-        when few match)."""
+    def where(self, semi_joined: frozenset[int] = frozenset()) -> list[Condition]:
+        """All conditions; each positive sub-entity filter either as a correlated EXISTS (cheap when
+        many base rows match and the page fills early) or, when its index is in `semi_joined`, as a
+        semi-join driven by the related rows (cheap when few match)."""
         clauses = list(self.conditions)
-        for item in self.sub_filters:
-            use_semi = semi_join and not item.negated
+        for index, item in enumerate(self.sub_filters):
+            use_semi = index in semi_joined and not item.negated
             clauses.append(item.semi_join(self.entity) if use_semi else item.exists(self.entity))
         return clauses
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import ColumnElement, func
 
 from estate.query.declare import Field, Kind, Style
 
@@ -59,10 +62,35 @@ _NATIVE_STYLE: dict[Kind, Renderer] = {
 }
 
 
-def renderers(fields: Sequence[Field], style: Style) -> list[tuple[str, Renderer]]:
+@dataclass(frozen=True)
+class RecordShape:
+    """How rows become records: the keys, and the few positions whose values need converting
+    (texts arrive ready: their nulls are turned into "" by the database, see `selected`)."""
+
+    names: tuple[str, ...]
+    conversions: tuple[tuple[int, Renderer], ...]
+
+
+def record_shape(fields: Sequence[Field], style: Style) -> RecordShape:
     table = _TEXT_STYLE if style is Style.TEXT else _NATIVE_STYLE
-    return [(field.name, table[field.kind]) for field in fields]
+    return RecordShape(
+        names=tuple(field.name for field in fields),
+        conversions=tuple(
+            (index, table[field.kind]) for index, field in enumerate(fields) if field.kind is not Kind.TEXT
+        ),
+    )
 
 
-def record(values: Sequence[Any], plan: list[tuple[str, Renderer]]) -> dict[str, Any]:
-    return {name: render(value) for (name, render), value in zip(plan, values, strict=True)}
+def selected(field: Field, style: Style) -> ColumnElement[Any]:
+    """The column as selected: in the text style a missing text is answered as ""."""
+    if style is Style.TEXT and field.kind is Kind.TEXT:
+        return func.coalesce(field.column, "")
+    return field.column
+
+
+def record(values: Sequence[Any], shape: RecordShape) -> dict[str, Any]:
+    if shape.conversions:
+        values = list(values)
+        for index, convert in shape.conversions:
+            values[index] = convert(values[index])
+    return dict(zip(shape.names, values, strict=True))

@@ -1,7 +1,7 @@
 """Running a plan: the count, the page of base rows, and the shaped sub-entities.
 
 The number of statements is fixed by the request, never by the number of rows: one count (when
-wanted), one probe (when a sub-entity filter needs a plan choice and no count tells it), one page
+wanted), one bounded probe per sub-entity filter (when no count tells which plan fits), one page
 query, and one query per shaped sub-entity for the whole page (`WHERE base_id IN (page ids)`)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, func, select
 
-from estate.query.declare import BASE_ID, Field
+from estate.query.declare import BASE_ID, Field, Style
 from estate.query.plan import Plan, SubShape
-from estate.query.render import Renderer, record, renderers
+from estate.query.render import RecordShape, record, record_shape, selected
 
 # Rows fetched and written per round when every record is asked for (`limit ALL`).
 BATCH_SIZE = 500
@@ -39,7 +39,7 @@ class Page:
 
 def count(db: Executor, plan: Plan) -> int:
     # Counting is driven from the related rows: it visits every match anyway.
-    statement = select(func.count()).select_from(plan.entity.table).where(*plan.where(semi_join=True))
+    statement = select(func.count()).select_from(plan.entity.table).where(*plan.where(plan.positive_sub_filters))
     return int(db.execute(statement).scalar_one())
 
 
@@ -47,31 +47,44 @@ def _semi_join_cap(plan: Plan) -> int:
     return max(SEMI_JOIN_FLOOR, SEMI_JOIN_ROWS_PER_PAGE_ROW * ((plan.limit or 0) + plan.offset))
 
 
-def _probe(db: Executor, plan: Plan, cap: int) -> int:
-    """How many base rows match, counted no further than `cap`."""
-    matches = select(plan.entity.id_column).where(*plan.where(semi_join=True)).limit(cap + 1).subquery()
-    return int(db.execute(select(func.count()).select_from(matches)).scalar_one())
+def _related_rows_at_most(db: Executor, plan: Plan, index: int, cap: int) -> bool:
+    """Whether the rows a sub-entity filter matches number at most `cap`, found by reading no
+    more than cap + 1 of them from the index that drives the semi-join."""
+    related = plan.sub_filters[index].related_base_ids().limit(cap + 1).subquery()
+    return int(db.execute(select(func.count()).select_from(related)).scalar_one()) <= cap
 
 
-def use_semi_join(db: Executor, plan: Plan, total: int | None) -> bool:
-    if not plan.has_positive_sub_filters:
-        return False
-    if plan.limit is None:
-        return True  # every match is read anyway
+def semi_joins(db: Executor, plan: Plan, total: int | None) -> frozenset[int]:
+    """The positive sub-entity filters to run as semi-joins (see SEMI_JOIN_ROWS_PER_PAGE_ROW)."""
+    positive = plan.positive_sub_filters
+    if not positive or plan.limit is None:
+        return positive  # with every match read anyway, starting from the related rows is cheapest
     cap = _semi_join_cap(plan)
-    matches = total if total is not None else _probe(db, plan, cap)
-    return matches <= cap
+    if total is not None:
+        # Every filter matches at least the total: a small total makes each cheap to start from.
+        return positive if total <= cap else frozenset()
+    return frozenset(index for index in positive if _related_rows_at_most(db, plan, index, cap))
 
 
-def _columns(fields: tuple[Field, ...]) -> list[ColumnElement[Any]]:
-    return [field.column.label(f"f{index}") for index, field in enumerate(fields)]
+# Selected columns per field list, built once: constructing ~100 labelled expressions costs more
+# than running the query. Keyed by identity, as declarations live as long as the process.
+_selected: dict[tuple[tuple[int, ...], Style], list[ColumnElement[Any]]] = {}
 
 
-def base_statement(plan: Plan, *, semi_join: bool) -> Select[Any]:
+def _columns(fields: tuple[Field, ...], style: Style) -> list[ColumnElement[Any]]:
+    key = (tuple(id(field) for field in fields), style)
+    columns = _selected.get(key)
+    if columns is None:
+        columns = [selected(field, style).label(f"f{index}") for index, field in enumerate(fields)]
+        _selected[key] = columns
+    return columns
+
+
+def base_statement(plan: Plan, semi_joined: frozenset[int]) -> Select[Any]:
     entity = plan.entity
     statement = (
-        select(entity.id_column.label("base_id"), *_columns(plan.fields))
-        .where(*plan.where(semi_join=semi_join))
+        select(entity.id_column.label("base_id"), *_columns(plan.fields, entity.style))
+        .where(*plan.where(semi_joined))
         .order_by(*plan.order_by)
     )
     if plan.limit is not None:
@@ -82,23 +95,21 @@ def base_statement(plan: Plan, *, semi_join: bool) -> Select[Any]:
 
 
 def _sub_records(db: Executor, shape: SubShape, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    columns = _columns(shape.fields)
+    columns = _columns(shape.fields, shape.target.style)
     statement = shape.sub.path.load(shape.target, columns, ids).order_by(BASE_ID, *shape.order_by)
     out: dict[int, list[dict[str, Any]]] = {}
-    plan = renderers(shape.fields, shape.target.style)
+    rendering = record_shape(shape.fields, shape.target.style)
     for row in db.execute(statement):
-        out.setdefault(row[0], []).append(record(row[1:], plan))
+        out.setdefault(row[0], []).append(record(row[1:], rendering))
     return out
 
 
-def assemble(
-    db: Executor, plan: Plan, rows: list[Any], shape_renderers: list[tuple[str, Renderer]]
-) -> list[dict[str, Any]]:
+def assemble(db: Executor, plan: Plan, rows: list[Any], rendering: RecordShape) -> list[dict[str, Any]]:
     ids = [row[0] for row in rows]
     nested = [(shape.sub.key, _sub_records(db, shape, ids)) for shape in plan.shapes] if ids else []
     records = []
     for row in rows:
-        item = record(row[1:], shape_renderers)
+        item = record(row[1:], rendering)
         for key, by_base in nested:
             item[key] = by_base.get(row[0], [])
         records.append(item)
@@ -111,15 +122,15 @@ def fetch_page(db: Executor, plan: Plan) -> Page:
         return Page(count=total, records=[])
     if total == 0:
         return Page(count=0, records=[])
-    statement = base_statement(plan, semi_join=use_semi_join(db, plan, total))
+    statement = base_statement(plan, semi_joins(db, plan, total))
     rows = list(db.execute(statement))
-    return Page(count=total, records=assemble(db, plan, rows, renderers(plan.fields, plan.entity.style)))
+    return Page(count=total, records=assemble(db, plan, rows, record_shape(plan.fields, plan.entity.style)))
 
 
 def stream_batches(db: Executor, plan: Plan) -> Iterator[list[dict[str, Any]]]:
     """Every matching record, BATCH_SIZE at a time, without holding them all."""
-    statement = base_statement(plan, semi_join=use_semi_join(db, plan, None))
+    statement = base_statement(plan, semi_joins(db, plan, None))
     result = db.execute(statement.execution_options(stream_results=True, yield_per=BATCH_SIZE))
-    plan_renderers = renderers(plan.fields, plan.entity.style)
+    rendering = record_shape(plan.fields, plan.entity.style)
     for rows in result.partitions(BATCH_SIZE):
-        yield assemble(db, plan, list(rows), plan_renderers)
+        yield assemble(db, plan, list(rows), rendering)
