@@ -51,6 +51,7 @@ def test_a_bad_machine_names_the_field_and_nothing_of_the_batch_is_written(admin
         ({"Machines": {"Name": "x"}}, "Machines"),
         ({"Machines": ["x"]}, "Machines[0]"),
         ({"Machines": [], "Extra": 1}, "Extra"),
+        ({"Machines": [], "machines": []}, "machines"),
     ],
 )
 def test_a_bad_envelope_names_the_field(admin, body, field):

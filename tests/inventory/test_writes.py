@@ -58,6 +58,9 @@ def test_put_of_an_unknown_machine_is_404(admin):
     assert response.status_code == 404
     not_a_number = admin.put(f"{MACHINES}abc/", json={"Name": "ghost"})
     assert not_a_number.status_code == 400
+    beyond_any_id = admin.put(f"{MACHINES}{2**40}/", json={"Name": "ghost"})
+    assert beyond_any_id.status_code == 404
+    assert admin.post(f"{MACHINES}{2**40}/force/").status_code == 404
 
 
 def test_force_marks_the_machine_and_the_next_inventory_clears_it(admin, sessions):
@@ -150,6 +153,7 @@ def test_nodes_are_recorded_and_found_again_by_id_or_mac(admin, org, sessions):
         ({"Host_Name": "x", "Ping_Status": "up"}, 400, "Nodes[0].Ping_Status"),
         ({"Host_Name": "x", "Machine_Id": 987654321}, 404, "Nodes[0].Machine_Id"),
         ({"Id": 987654321, "Host_Name": "x"}, 404, "Nodes[0].Id"),
+        ({"Id": 2**40, "Host_Name": "x"}, 404, "Nodes[0].Id"),
     ],
 )
 def test_bad_nodes_name_the_field(admin, org, sessions, node, status, field):

@@ -31,6 +31,8 @@ from estate.db.base import utcnow
 from estate.errors import InvalidInput, NotFound
 from estate.inventory.catalog import find_or_create, identity_key, uniform_rows
 from estate.inventory.fields import (
+    INT_MAX,
+    INT_MIN,
     Field,
     RecordReader,
     fields_of,
@@ -255,6 +257,11 @@ def _machine_rows(db: Session, organization_id: int, condition: Any) -> Sequence
     return db.connection().execute(statement).mappings().all()
 
 
+def fits_id(value: int) -> bool:
+    """Ids are 32-bit integers; a bigger number names no row (and PostgreSQL would refuse it)."""
+    return INT_MIN <= value <= INT_MAX
+
+
 def _reported_login(user: str) -> str:
     """Agents report DOMAIN\\user or user@domain; the login is the user part."""
     return login_key(user.rsplit("\\", 1)[-1].split("@", 1)[0])
@@ -459,7 +466,7 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
     if machine.claimed_id is not None and not _claimed_id_matches(machine.claimed_id, machine_id):
         raise InvalidInput("Id in the body differs from the machine in the path", field="Id")
     take_write_lock(db)
-    rows = _machine_rows(db, organization_id, MACHINES.c.id == machine_id)
+    rows = _machine_rows(db, organization_id, MACHINES.c.id == machine_id) if fits_id(machine_id) else []
     if not rows:
         raise NotFound(f"machine {machine_id} not found", field="id")
     if machine.kuid is not None and machine.kuid != rows[0]["kuid"]:
@@ -469,6 +476,8 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
 
 def force_inventory(db: Session, *, organization_id: int, machine_id: int) -> None:
     """Mark a machine so that its agent runs an inventory at its next check-in."""
+    if not fits_id(machine_id):
+        raise NotFound(f"machine {machine_id} not found", field="id")
     take_write_lock(db)
     result = db.connection().execute(
         update(MACHINES)
@@ -503,7 +512,8 @@ def _check_machine_references(db: Session, organization_id: int, records: Sequen
 
 def _find_node(db: Session, organization_id: int, claimed: Any, record: Mapping[str, Any], where: str) -> Node | None:
     if claimed is not None:
-        node = db.get(Node, claimed) if str(claimed).strip().isdigit() else None
+        text = str(claimed).strip()
+        node = db.get(Node, int(text)) if text.isdigit() and fits_id(int(text)) else None
         if node is None or node.organization_id != organization_id:
             raise NotFound(f"{where}.Id: node {claimed} not found", field=f"{where}.Id")
         return node

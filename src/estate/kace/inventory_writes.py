@@ -25,14 +25,17 @@ def _envelope(body: Any, name: str, *, required: bool = True) -> Any:
         raise InvalidInput("a body is required", field="body")
     if not isinstance(body, Mapping):
         raise InvalidInput("the body must be an object", field="body")
-    if not any(normalize_key(str(key)) == name.lower() for key in body):
+    matching = [key for key in body if normalize_key(str(key)) == name.lower()]
+    if not matching:
         if required:
             raise InvalidInput(f"{name} is required", field=name)
         return None
-    if len(body) > 1:
-        extra = next(key for key in body if normalize_key(str(key)) != name.lower())
-        raise InvalidInput(f"{extra}: unknown field", field=str(extra))
-    return require_list(next(iter(body.values())), name)
+    if len(matching) > 1:
+        raise InvalidInput(f"{name} is given more than once", field=str(matching[1]))
+    extra = [key for key in body if key not in matching]
+    if extra:
+        raise InvalidInput(f"{extra[0]}: unknown field", field=str(extra[0]))
+    return require_list(body[matching[0]], name)
 
 
 @router.post("/machines/")
