@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, AccountRegistry, OrgAccountRegistry, OrganizationAccount
@@ -332,7 +332,7 @@ def set_role_members(
             current.add(member.id)
         elif not add and member.id in current:
             db.execute(
-                RoleMember.__table__.delete().where(
+                delete(RoleMember).where(
                     RoleMember.role_id == role.id, RoleMember.org_account_id == member.id
                 )
             )
@@ -356,7 +356,7 @@ def _leave_product_roles(db: Session, role: Role, org_account_id: int) -> None:
         Role.organization_id == role.organization_id, Role.id != role.id, Role.product_id == role.product_id
     )
     db.execute(
-        RoleMember.__table__.delete().where(
+        delete(RoleMember).where(
             RoleMember.org_account_id == org_account_id, RoleMember.role_id.in_(others.scalar_subquery())
         )
     )
