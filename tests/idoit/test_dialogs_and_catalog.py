@@ -235,3 +235,16 @@ def test_contact_read_lists_objects_assigned_to_a_contact(rpc):
     assert by_mail == by_id
     assert rpc.result("cmdb.contact.read", {"filter": {"email": "nobody@example.com"}}) == {}
     assert rpc.error("cmdb.contact.read", {"method": "other", "filter": {"id": 1}})["data"]["parameter"] == "method"
+
+
+def test_ip_search_finds_the_layer3_nets_holding_an_address(rpc):
+    office = new_object(rpc, "Office net", "C__OBJTYPE__LAYER3_NET")
+    rpc.result("cmdb.category.save", {"object": office, "category": "C__CATS__NET",
+                                      "data": {"address": "10.10.0.0", "netmask": "255.255.0.0"}})
+    lab = new_object(rpc, "Lab net", "C__OBJTYPE__LAYER3_NET")
+    rpc.result("cmdb.category.save", {"object": lab, "category": "C__CATS__NET",
+                                      "data": {"address": "10.10.5.0", "cidr_suffix": 24}})
+    assert [n["id"] for n in rpc.result("cmdb.ip_search.read", {"ip": "10.10.0.1"})] == [office]
+    assert [n["id"] for n in rpc.result("cmdb.ip_search.read", {"ip": "10.10.5.7"})] == [office, lab]
+    assert rpc.result("cmdb.ip_search.read", {"ip": "192.168.1.1"}) == []
+    assert rpc.error("cmdb.ip_search.read", {"ip": "not-an-ip"})["data"]["parameter"] == "ip"

@@ -212,3 +212,34 @@ def test_errors_never_leak_internals(rpc):
     error = rpc.error("cmdb.object.read", {"id": -5})
     assert error["code"] == -32602
     assert "Traceback" not in error["message"]
+
+
+def test_oversize_body_is_refused_with_an_error_object(rpc, settings):
+    body = rpc.request_body("idoit.search", {"q": "x" * (settings.max_body_bytes + 10)})
+    response = rpc.post(PATH, json=body)
+    assert response.status_code == 200
+    assert_error(response.json(), -32600)
+
+
+def test_failing_notifications_are_not_answered_and_change_nothing(rpc):
+    body = rpc.request_body("cmdb.object.create", {"type": "C__OBJTYPE__NOPE", "title": "silent failure"})
+    del body["id"]
+    assert rpc.send(body).content == b""
+    unknown = {"version": "2.0", "method": "cmdb.nothing", "params": {"apikey": rpc.apikey}}
+    assert rpc.send(unknown).content == b""
+    assert rpc.result("cmdb.objects.read", {"filter": {"title": "silent failure"}}) == []
+
+
+def test_a_request_that_is_not_an_object_is_invalid(rpc):
+    assert_error(post_raw(rpc, b"42").json(), -32600)
+    assert_error(post_raw(rpc, b"\"text\"").json(), -32600)
+
+
+def test_api_keys_of_the_wrong_type_are_refused_with_32604(rpc):
+    first = rpc.request_body("idoit.version")
+    first["params"]["apikey"] = {"not": "a key"}
+    second = rpc.request_body("idoit.version")
+    second["params"]["apikey"] = ["x"]
+    third = rpc.request_body("idoit.version")
+    answers = rpc.send([first, second, third]).json()
+    assert [a.get("error", {}).get("code") for a in answers] == [-32604, -32604, None]

@@ -104,7 +104,7 @@ def _fail(call: Call, code: int, message: str, data: dict[str, Any] | None) -> d
 def _check_batch(calls: list[Call]) -> None:
     """Ids repeat nowhere in a batch, and a batch speaks for one tenant."""
     seen: set[tuple[type, Any]] = set()
-    keys = {c.params.get("apikey") for c in calls if c.error is None}
+    keys = {key for c in calls if c.error is None and isinstance(key := c.params.get("apikey"), str)}
     for call in calls:
         if call.error is not None or call.is_notification or call.id is None:
             continue
@@ -194,7 +194,9 @@ class Dispatcher:
 
     def _identity(self, db: Session, call: Call, headers: Mapping[str, str], cache: dict) -> auth.Identity:
         apikey = call.params.get("apikey")
-        if apikey not in cache or not isinstance(apikey, str):
+        if not isinstance(apikey, str):
+            return auth.identify(db, self.settings, apikey, headers)  # refuses the call
+        if apikey not in cache:
             cache[apikey] = auth.identify(db, self.settings, apikey, headers)
         return cache[apikey]
 

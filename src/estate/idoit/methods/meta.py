@@ -3,6 +3,7 @@ CMDB states, reports, condition queries, the location tree and the logbook."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -560,3 +561,57 @@ def contact_read(ctx: Context, params: ContactParams) -> dict[str, Any]:
             "role": role["title"] if role else "",
         }
     return answer
+
+
+# --- cmdb.ip_search -------------------------------------------------------------------------------
+
+
+class IpSearchParams(Params):
+    ip: StrictStr
+
+
+def _network_of(net: dict[str, Any]) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    address = net.get("address") or net.get("address_v6")
+    suffix = net.get("cidr_suffix") or net.get("netmask")
+    if not address or suffix in (None, ""):
+        return None
+    try:
+        return ipaddress.ip_network(f"{address}/{suffix}", strict=False)
+    except ValueError:
+        return None
+
+
+def _in_range(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, net: dict[str, Any]) -> bool:
+    try:
+        low, high = ipaddress.ip_address(net.get("range_from", "")), ipaddress.ip_address(net.get("range_to", ""))
+    except ValueError:
+        return False
+    return low.version == ip.version == high.version and low <= ip <= high  # type: ignore[operator]
+
+
+@rpc("cmdb.ip_search.read", IpSearchParams, aliases=("cmdb.ip_search",))
+def ip_search(ctx: Context, params: IpSearchParams) -> list[dict[str, Any]]:
+    """Layer-3 nets (except Global v4/v6) whose range holds the address."""
+    try:
+        ip = ipaddress.ip_address(params.ip.strip())
+    except ValueError:
+        raise invalid("ip", f"{params.ip!r} is not an IP address") from None
+    rows = ctx.db.execute(
+        select(CmdbObject, CategoryEntry)
+        .join(CategoryEntry, CategoryEntry.object_id == CmdbObject.id)
+        .where(
+            CmdbObject.organization_id == ctx.organization_id,
+            CmdbObject.type_const == "C__OBJTYPE__LAYER3_NET",
+            CmdbObject.status == NORMAL,
+            CmdbObject.const.is_(None),
+            CategoryEntry.category_const == "C__CATS__NET",
+            CategoryEntry.status == NORMAL,
+        )
+        .order_by(CmdbObject.id)
+    ).all()
+    found = []
+    for obj, entry in rows:
+        network = _network_of(entry.values)
+        if (network is not None and ip.version == network.version and ip in network) or _in_range(ip, entry.values):
+            found.append(object_shape(obj, ctx.language, type_key="type"))
+    return found
