@@ -253,3 +253,18 @@ def test_unknown_route_answers_a_kace_error(admin):
     response = admin.get("/ams/shared/api/nothing-here")
     assert response.status_code == 404
     assert response.json()["errorCode"] == -1
+
+
+def test_sessions_end_when_their_organization_is_disabled(admin, org, sessions):
+    from estate.orgs.models import Organization
+
+    assert admin.get(ME).status_code == 200
+    with sessions.begin() as db:
+        db.execute(update(Organization).where(Organization.id == org.id).values(is_enabled=False))
+    assert admin.get(ME).status_code == 401
+
+
+def test_ids_beyond_the_integer_range_answer_400(admin):
+    huge = admin.get("/ams/shared/api/locations/99999999999999999999")
+    assert huge.status_code == 400
+    assert huge.json()["errorCode"] == -1

@@ -136,13 +136,16 @@ def check_csrf(session: AuthSession, presented: str | None) -> None:
 
 def caller_for(db: Session, session: AuthSession) -> Caller:
     row = db.execute(
-        select(Account, OrganizationAccount)
+        select(Account, OrganizationAccount, Organization)
         .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
+        .join(Organization, Organization.id == OrganizationAccount.organization_id)
         .where(Account.id == session.account_id, OrganizationAccount.organization_id == session.organization_id)
     ).first()
     if row is None or row[0].is_deleted or not row[1].is_enabled:
         raise NotAuthenticated("This account may no longer use this organization")
-    account, member = row
+    account, member, organization = row
+    if organization.is_deleted or not organization.is_enabled:
+        raise NotAuthenticated("This organization is disabled")
     return Caller(
         account_id=account.id,
         organization_id=session.organization_id,

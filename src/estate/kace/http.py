@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from estate.errors import DomainError, InvalidInput, PayloadTooLarge, TooManyAttempts
@@ -174,6 +174,13 @@ def install_error_handlers(app: Any) -> None:
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
         log.info("integrity conflict on %s %s", request.method, request.url.path)
         return respond(request, error_body("the change conflicts with existing data"), 409)
+
+    # A number beyond what the database column holds (SQLite raises OverflowError while binding,
+    # PostgreSQL a DataError): the client's input is at fault, whichever route it reached.
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        return respond(request, error_body("a value is out of range for its field"), 400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
