@@ -157,3 +157,14 @@ def test_attachment_routes_check_every_id(admin, queue, other_org):
     other_ticket = create_ticket(admin, hd_queue_id=queue["id"], title="Other")
     wrong_ticket = admin.get(f"{API}/tickets/{other_ticket}/changes/{latest['id']}/attachments/{attachment_id}")
     assert wrong_ticket.status_code == 404
+
+
+def test_deleting_a_ticket_removes_its_files_once_committed(admin, queue, settings):
+    ticket_id = create_ticket(admin, hd_queue_id=queue["id"], title="With files")
+    before = _stored_files(settings)
+    _upload(admin, ticket_id, {"change": {"comment": "x", "attachmentSet": "f"}},
+            [("f", ("f.bin", BINARY, "application/octet-stream"))])
+    added = _stored_files(settings) - before
+    assert len(added) == 1
+    assert admin.delete(f"{API}/tickets/{ticket_id}").status_code == 200
+    assert _stored_files(settings) == before
