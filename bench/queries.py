@@ -23,7 +23,7 @@ from typing import Any
 
 from bench import queries_floor
 from bench.fleet import FleetInfo, default_url
-from bench.ingest import load_or_build
+from bench.ingest import ingest_stream, load_or_build
 from bench.measure import HEADER, Summary, database_size_mb, summarize
 from bench.server import running_server
 from estate.db.engine import make_engine
@@ -104,8 +104,27 @@ def measure_server(info: FleetInfo, args: argparse.Namespace) -> tuple[list[Summ
                     summaries.append(summarize(f"{share:.2%} `{shape}`, 1 connection", one))
                     many, elapsed = concurrently(clients, params, args.concurrent_rounds)
                     summaries.append(summarize(f"{share:.2%} `{shape}`, {len(clients)} connections", many, elapsed))
+        if args.during_ingest:
+            summaries += reads_during_ingests(server, info, args)
         rss = server.rss_mb()
     return summaries, rss
+
+
+def reads_during_ingests(server: Any, info: FleetInfo, args: argparse.Namespace) -> list[Summary]:
+    """The 5 % probe page on one connection, alone and while re-inventories stream in."""
+    title, share = next((title, share) for title, share in info.probes.items() if 0.01 < share < 0.2)
+    params = params_for(title, SHAPES[0], args.count)
+    with server.client(info.login, info.password) as client:
+        get_each(client, params, WARM_UP)
+        alone = summarize(f"{share:.2%} `{SHAPES[0]}`, reads alone", get_each(client, params, args.rounds))
+    with ingest_stream(server, info, connections=args.during_ingest) as counts, \
+            server.client(info.login, info.password) as client:
+        started = time.perf_counter()
+        samples = get_each(client, params, args.rounds)
+        elapsed = time.perf_counter() - started
+    during = summarize(f"{share:.2%} `{SHAPES[0]}`, reads during ingests ({counts.done / elapsed:.0f} ingests/s, "
+                       f"{counts.failed} failed)", samples)
+    return [alone, during]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -138,6 +157,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--concurrent-rounds", type=int, default=10, help="requests per connection, concurrent")
     parser.add_argument("--count", action="store_true", help="ask for the Count as well")
+    parser.add_argument("--during-ingest", type=int, default=2, metavar="N",
+                        help="also time reads while N connections post re-inventories (0: skip)")
     args = parser.parse_args()
     result = run(args)
     print(f"{result['database']}, {result['machines']} machines, count {'on' if args.count else 'off'}")

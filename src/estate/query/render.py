@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, String, cast, func
 
 from estate.query.declare import Field, Kind, Style
 
@@ -71,20 +71,26 @@ class RecordShape:
     conversions: tuple[tuple[int, Renderer], ...]
 
 
+# Kinds the database writes as the text style wants them, so rows need no work in Python.
+_WRITTEN_BY_THE_DATABASE = {Style.TEXT: {Kind.TEXT, Kind.INT}, Style.NATIVE: {Kind.TEXT, Kind.INT, Kind.NUMBER,
+                                                                             Kind.BOOL}}
+
+
 def record_shape(fields: Sequence[Field], style: Style) -> RecordShape:
     table = _TEXT_STYLE if style is Style.TEXT else _NATIVE_STYLE
+    ready = _WRITTEN_BY_THE_DATABASE[style]
     return RecordShape(
         names=tuple(field.name for field in fields),
-        conversions=tuple(
-            (index, table[field.kind]) for index, field in enumerate(fields) if field.kind is not Kind.TEXT
-        ),
+        conversions=tuple((index, table[field.kind]) for index, field in enumerate(fields) if field.kind not in ready),
     )
 
 
 def selected(field: Field, style: Style) -> ColumnElement[Any]:
-    """The column as selected: in the text style a missing text is answered as ""."""
+    """The column as selected: in the text style texts and integers come as strings, "" when missing."""
     if style is Style.TEXT and field.kind is Kind.TEXT:
         return func.coalesce(field.column, "")
+    if style is Style.TEXT and field.kind is Kind.INT:
+        return func.coalesce(cast(field.column, String), "")
     return field.column
 
 
