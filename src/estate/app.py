@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from estate import __version__
 from estate.db.engine import make_engine, make_session_factory
 from estate.idoit import router as idoit
-from estate.kace import inventory, inventory_writes, servicedesk, users
+from estate.kace import assets, inventory, inventory_writes, servicedesk, users
 from estate.kace.ams import (
     accounts,
     kkmp,
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         inventory_writes.router,
         servicedesk.router,
         idoit.router,
+        assets.router,
     )
     for router in routers:
         app.include_router(router)

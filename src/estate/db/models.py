@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from estate.accounts import models as accounts_models  # noqa: F401
+from estate.assets import models as assets_models  # noqa: F401
 from estate.auth import models as auth_models  # noqa: F401
 from estate.cmdb import models as cmdb_models  # noqa: F401
 from estate.db.base import Base

@@ -1,0 +1,360 @@
+"""Assets as CMDB objects: every write goes through estate.cmdb.objects / entries, so the logbook
+and the search index see KACE writes as they see i-doit ones (docs/decisions/0301, 0500)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from estate.accounts.models import OrganizationAccount
+from estate.assets.models import AssetAttachment, AssetField, AssetLink, AssetType
+from estate.assets.stock import ATTACHMENT, CHOICE, DATE, DEVICE, NUMBER, REFERENCE
+from estate.cmdb import entries, objects
+from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL
+from estate.cmdb.logbook import Actor
+from estate.cmdb.models import CategoryEntry, CmdbObject
+from estate.errors import InvalidInput, NotFound
+from estate.inventory.models import Machine
+from estate.orgs.models import Location
+from estate.servicedesk import storage
+
+COMMON_KEYS = {
+    "id", "asset_type_id", "name", "asset_data_id", "owner_id", "modified", "created", "mapped_id",
+    "asset_class_id", "archive", "archive_reason", "asset_status_id", "asset_type_name", "location_id",
+}
+READ_ONLY = {"id", "asset_data_id", "modified", "created", "asset_class_id", "archive", "archive_reason",
+             "asset_type_name"}
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request."""
+
+    file: BinaryIO
+    file_name: str | None
+    content_type: str | None
+
+
+@dataclass(frozen=True)
+class Files:
+    """Where attachment files go and how big they may be, and the parts of this request."""
+
+    data_dir: Path
+    max_bytes: int
+    parts: Mapping[str, Upload]
+
+
+# ------------------------------------------------------------------------------------------ types
+
+
+def asset_types(db: Session, organization_id: int) -> list[AssetType]:
+    return list(db.scalars(select(AssetType).where(AssetType.organization_id == organization_id)
+                           .order_by(AssetType.id)))
+
+
+def fields_by_type(db: Session, organization_id: int) -> dict[int, list[AssetField]]:
+    rows = db.scalars(select(AssetField).where(AssetField.organization_id == organization_id)
+                      .order_by(AssetField.asset_type_id, AssetField.ordinal))
+    out: dict[int, list[AssetField]] = {}
+    for row in rows:
+        out.setdefault(row.asset_type_id, []).append(row)
+    return out
+
+
+def get_type(db: Session, organization_id: int, type_id: object, field: str = "asset_type_id") -> AssetType:
+    if isinstance(type_id, bool) or not isinstance(type_id, int | str) or not str(type_id).isdigit():
+        raise InvalidInput("asset_type_id must be an asset type id", field=field)
+    found = db.get(AssetType, int(str(type_id))) if int(str(type_id)) < 2**31 else None
+    if found is None or found.organization_id != organization_id:
+        raise InvalidInput(f"asset type {type_id} not found", field=field)
+    return found
+
+
+def _type_of_object(db: Session, obj: CmdbObject) -> AssetType | None:
+    return db.scalar(select(AssetType).where(AssetType.organization_id == obj.organization_id,
+                                             AssetType.type_const == obj.type_const))
+
+
+# ----------------------------------------------------------------------------------------- reads
+
+
+def get_asset(db: Session, organization_id: int, asset_id: int, *, status: int = NORMAL) -> CmdbObject:
+    obj = objects.find(db, organization_id, asset_id) if 0 < asset_id < 2**31 else None
+    if obj is None or obj.status != status or _type_of_object(db, obj) is None:
+        raise NotFound(f"asset {asset_id} not found", field="id")
+    return obj
+
+
+def _fmt(value: Any) -> str:
+    return value.strftime(TIME_FORMAT) if value is not None else ""
+
+
+def describe(db: Session, organization_id: int, objs: list[CmdbObject]) -> list[dict[str, Any]]:
+    """Asset records with the keys appliances answer, in a fixed number of queries."""
+    types = {t.type_const: t for t in asset_types(db, organization_id)}
+    fields = fields_by_type(db, organization_id)
+    ids = [o.id for o in objs]
+    links = {link.object_id: link for link in db.scalars(select(AssetLink).where(AssetLink.object_id.in_(ids)))}
+    values = {
+        e.object_id: e.values
+        for e in db.scalars(select(CategoryEntry).where(
+            CategoryEntry.organization_id == organization_id, CategoryEntry.object_id.in_(ids),
+            CategoryEntry.category_const.in_([t.category_const for t in types.values()])))
+    }
+    files = {(a.object_id, a.field_key): a.file_name
+             for a in db.scalars(select(AssetAttachment).where(AssetAttachment.object_id.in_(ids)))}
+    records = []
+    for obj in objs:
+        kind = types[obj.type_const]
+        link = links.get(obj.id)
+        record: dict[str, Any] = {
+            "id": obj.id, "asset_type_id": kind.id, "name": obj.title, "asset_data_id": obj.id,
+            "owner_id": link.owner_id if link and link.owner_id else 0,
+            "location_id": link.location_id if link and link.location_id else 0,
+            "modified": _fmt(obj.updated or obj.created), "created": _fmt(obj.created),
+            "mapped_id": link.mapped_id if link and link.mapped_id else 0,
+            "asset_class_id": kind.asset_class_id,
+            "archive": link.archive_reason if link and obj.status == ARCHIVED else "",
+            "asset_status_id": obj.cmdb_status, "asset_type_name": kind.name,
+        }
+        own = values.get(obj.id, {})
+        for item in fields.get(kind.id, []):
+            if item.kind == ATTACHMENT:
+                record[item.key] = files.get((obj.id, item.key), "")
+            else:
+                value = own.get(item.key)
+                record[item.key] = "" if value is None else value
+        records.append(record)
+    return records
+
+
+# ---------------------------------------------------------------------------------------- writes
+
+
+def actor_of(organization_id: int, account_id: int | None, login: str) -> Actor:
+    return Actor(organization_id, account_id, login)
+
+
+def _reject_unknown(data: Mapping[str, Any], own_fields: dict[str, AssetField]) -> None:
+    for key in data:
+        if key not in COMMON_KEYS and key not in own_fields:
+            raise InvalidInput(f"unknown asset field {key!r} for this asset type", field=key)
+
+
+def _int_or_zero(key: str, value: Any) -> int | None:
+    if value is None or value == "" or value == 0 or value == "0":
+        return None
+    if isinstance(value, bool) or not str(value).strip().isdigit() or int(str(value)) >= 2**31:
+        raise InvalidInput(f"{key} must be an id", field=key)
+    return int(str(value))
+
+
+def _check_in_org(db: Session, organization_id: int, key: str, value: Any) -> int | None:
+    found_id = _int_or_zero(key, value)
+    if found_id is None:
+        return None
+    probes: dict[str, Callable[[int], Any]] = {
+        "owner_id": lambda i: db.scalar(select(OrganizationAccount.id).where(
+            OrganizationAccount.account_id == i, OrganizationAccount.organization_id == organization_id)),
+        "location_id": lambda i: db.scalar(select(Location.id).where(
+            Location.id == i, Location.organization_id == organization_id)),
+        "mapped_id": lambda i: db.scalar(select(Machine.id).where(
+            Machine.id == i, Machine.organization_id == organization_id)),
+    }
+    if probes[key](found_id) is None:
+        raise InvalidInput(f"{key} {found_id} not found", field=key)
+    return found_id
+
+
+def _status(value: Any) -> int:
+    state = CATALOG.cmdb_state(value)
+    if state is None:
+        raise InvalidInput(f"unknown asset status {value!r}", field="asset_status_id")
+    return state.id
+
+
+def _field_value(db: Session, organization_id: int, item: AssetField, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dict | list):
+        raise InvalidInput(f"{item.key} takes a single value", field=item.key)
+    if item.kind == NUMBER:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise InvalidInput(f"{item.key} ({item.label}) must be a number", field=item.key) from None
+        return int(number) if number.is_integer() else number
+    if item.kind == DATE:
+        try:
+            return date.fromisoformat(str(value).strip()[:10]).isoformat()
+        except ValueError:
+            raise InvalidInput(f"{item.key} ({item.label}) must be a date YYYY-MM-DD", field=item.key) from None
+    if item.kind == CHOICE and str(value) not in item.choices:
+        raise InvalidInput(f"{item.key} ({item.label}) must be one of {', '.join(item.choices)}", field=item.key)
+    if item.kind == REFERENCE:
+        target = _int_or_zero(item.key, value)
+        obj = objects.find(db, organization_id, target) if target else None
+        wanted = db.get(AssetType, item.reference_type_id) if item.reference_type_id else None
+        if obj is None or (wanted is not None and obj.type_const != wanted.type_const):
+            raise InvalidInput(f"{item.key} ({item.label}): asset {value} not found", field=item.key)
+        return obj.id
+    return str(value)
+
+
+def _attachment_change(
+    db: Session, organization_id: int, obj: CmdbObject, item: AssetField, value: Any, files: Files | None
+) -> str | None:
+    """Store or remove the file of an attachment field; returns the file name now held."""
+    if not isinstance(value, Mapping) or not ({"attachmentSet", "remove"} & set(value)):
+        raise InvalidInput(f'{item.key} takes {{"attachmentSet": "PartName"}} or {{"remove": "1"}}', field=item.key)
+    current = db.scalar(select(AssetAttachment).where(AssetAttachment.object_id == obj.id,
+                                                      AssetAttachment.field_key == item.key))
+    if "remove" in value:
+        if str(value["remove"]) != "1":
+            raise InvalidInput(f'{item.key}: remove takes "1"', field=item.key)
+        if current is not None and files is not None:
+            storage.remove_after_commit(db, files.data_dir, [current.storage_key])
+        if current is not None:
+            db.delete(current)
+        return None
+    part_name = value["attachmentSet"]
+    if files is None or not isinstance(part_name, str) or part_name not in files.parts:
+        raise InvalidInput(f"{item.key}: attachmentSet names no file part of this upload", field=item.key)
+    part = files.parts[part_name]
+    stored = storage.store(db, files.data_dir, organization_id, part.file, file_name=part.file_name,
+                           content_type=part.content_type, max_bytes=files.max_bytes, field=item.key)
+    if current is not None:
+        storage.remove_after_commit(db, files.data_dir, [current.storage_key])
+        db.delete(current)
+        db.flush()
+    db.add(AssetAttachment(organization_id=organization_id, object_id=obj.id, field_key=item.key,
+                           storage_key=stored.storage_key, file_name=stored.file_name,
+                           content_type=stored.content_type, size=stored.size, sha256=stored.sha256))
+    return stored.file_name
+
+
+def _apply(db: Session, actor: Actor, obj: CmdbObject, kind: AssetType, data: Mapping[str, Any],
+           files: Files | None) -> None:
+    org = actor.organization_id
+    own_fields = {f.key: f for f in fields_by_type(db, org).get(kind.id, [])}
+    _reject_unknown(data, own_fields)
+    changes: dict[str, Any] = {}
+    if "name" in data:
+        if not isinstance(data["name"], str) or not data["name"].strip():
+            raise InvalidInput("name must not be empty", field="name")
+        if len(data["name"]) > 255:
+            raise InvalidInput("name is longer than 255 characters", field="name")
+        changes["title"] = data["name"]
+    if "asset_status_id" in data:
+        changes["cmdb_status"] = _status(data["asset_status_id"])
+    link_values = {key: _check_in_org(db, org, key, data[key])
+                   for key in ("owner_id", "location_id", "mapped_id") if key in data}
+    field_values: dict[str, Any] = {}
+    for key, item in own_fields.items():
+        if key not in data:
+            continue
+        if item.kind == ATTACHMENT:
+            field_values[key] = _attachment_change(db, org, obj, item, data[key], files)
+        else:
+            field_values[key] = _field_value(db, org, item, data[key])
+    objects.update(db, actor, obj, changes)
+    if link_values:
+        _save_link(db, obj, link_values)
+    if field_values:
+        entries.save(db, actor, obj, CATALOG.categories[kind.category_const], field_values)
+
+
+def _save_link(db: Session, obj: CmdbObject, values: Mapping[str, Any]) -> AssetLink:
+    link = db.get(AssetLink, obj.id)
+    if link is None:
+        link = AssetLink(organization_id=obj.organization_id, object_id=obj.id)
+        db.add(link)
+    if values.get("mapped_id") is not None:
+        taken = db.scalar(select(AssetLink.object_id).where(
+            AssetLink.organization_id == obj.organization_id, AssetLink.mapped_id == values["mapped_id"],
+            AssetLink.object_id != obj.id))
+        if taken is not None:
+            raise InvalidInput(f"machine {values['mapped_id']} is already the asset {taken}", field="mapped_id")
+    for key, value in values.items():
+        setattr(link, key, value)
+    db.flush()
+    return link
+
+
+def create_asset(db: Session, actor: Actor, data: Mapping[str, Any], files: Files | None) -> CmdbObject:
+    if "asset_type_id" not in data:
+        raise InvalidInput("asset_type_id is required", field="asset_type_id")
+    kind = get_type(db, actor.organization_id, data["asset_type_id"])
+    if not isinstance(data.get("name"), str) or not data["name"].strip():
+        raise InvalidInput("name is required", field="name")
+    obj = objects.create(db, actor, object_type=CATALOG.object_types[kind.type_const], title=data["name"][:255])
+    _apply(db, actor, obj, kind, {k: v for k, v in data.items() if k not in READ_ONLY}, files)
+    return obj
+
+
+def update_asset(db: Session, actor: Actor, obj: CmdbObject, data: Mapping[str, Any], files: Files | None) -> None:
+    kind = _type_of_object(db, obj)
+    assert kind is not None  # get_asset found it
+    if "asset_type_id" in data and str(data["asset_type_id"]) != str(kind.id):
+        raise InvalidInput("an asset's type cannot be changed", field="asset_type_id")
+    if "id" in data and str(data["id"]) != str(obj.id):
+        raise InvalidInput("id does not match the asset of the path", field="id")
+    _apply(db, actor, obj, kind, {k: v for k, v in data.items() if k not in READ_ONLY | {"asset_type_id"}}, files)
+
+
+def archive(db: Session, actor: Actor, obj: CmdbObject, reason: str) -> None:
+    objects.change_state(db, actor, obj, ARCHIVED)
+    link = _save_link(db, obj, {"archive_reason": reason})
+    link.archived = obj.updated
+
+
+def cancel_archive(db: Session, actor: Actor, obj: CmdbObject) -> None:
+    objects.change_state(db, actor, obj, NORMAL)
+    _save_link(db, obj, {"archive_reason": "", "archived": None})
+
+
+def delete_asset(db: Session, actor: Actor, obj: CmdbObject) -> None:
+    """KACE's delete is i-doit's "deleted" state: gone from both faces' lists, kept in the logbook."""
+    objects.change_state(db, actor, obj, DELETED)
+
+
+def attachment_of(db: Session, obj: CmdbObject, field_key: str) -> AssetAttachment:
+    found = db.scalar(select(AssetAttachment).where(AssetAttachment.object_id == obj.id,
+                                                    AssetAttachment.field_key == field_key))
+    if found is None:
+        raise NotFound(f"asset {obj.id} has no attachment in {field_key}", field="fieldName")
+    return found
+
+
+# ------------------------------------------------------------------------------ inventory identity
+
+
+def ensure_device_assets(db: Session, *, organization_id: int, machines: Iterable[Machine]) -> dict[int, int]:
+    """Find or create the device asset (mapped_id = machine id) of each machine: machine id → asset
+    id. A fixed number of statements whatever the number of machines."""
+    by_id = {m.id: m for m in machines}
+    if not by_id:
+        return {}
+    found = dict(db.execute(select(AssetLink.mapped_id, AssetLink.object_id).where(
+        AssetLink.organization_id == organization_id, AssetLink.mapped_id.in_(list(by_id)))).tuples().all())
+    missing = [m for machine_id, m in by_id.items() if machine_id not in found]
+    if missing:
+        device = db.scalar(select(AssetType).where(AssetType.organization_id == organization_id,
+                                                   AssetType.name == DEVICE))
+        if device is None:
+            raise NotFound("the organization has no device asset type", field="asset_type_id")
+        object_type = CATALOG.object_types[device.type_const]
+        actor = Actor(organization_id, None, "inventory")
+        for machine in missing:
+            obj = objects.create(db, actor, object_type=object_type, title=machine.name or f"Machine {machine.id}")
+            db.add(AssetLink(organization_id=organization_id, object_id=obj.id, mapped_id=machine.id))
+            found[machine.id] = obj.id
+        db.flush()
+    return found
