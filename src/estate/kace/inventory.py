@@ -25,6 +25,8 @@ from estate.query import Entity, item_response, list_response
 
 router = APIRouter(prefix="/api/inventory")
 
+# `softwares` is what clients call; the reference names `software`. Aliases stay out of the schema.
+ALIASES = {"softwares"}
 PATHS: dict[str, Entity] = {
     "machines": MACHINE,
     "nodes": NODE,
@@ -61,7 +63,11 @@ def _add_routes(path: str, entity: Entity) -> None:
     ):
         for index, route in enumerate(_both(path + suffix)):
             router.add_api_route(
-                route, endpoint, methods=["GET"], name=f"{path}_{name}", include_in_schema=index == 0
+                route,
+                endpoint,
+                methods=["GET"],
+                name=f"{path}_{name}",
+                include_in_schema=index == 0 and path not in ALIASES,
             )
 
 
