@@ -64,7 +64,8 @@ def test_constants_are_complete(rpc):
         assert constants[key], key
     assert constants["categories"]["g"]["C__CATG__GLOBAL"] == "General"
     assert constants["categories"]["s"]["C__CATS__PERSON_MASTER"]
-    assert len(constants["categories"]["g"]) + len(constants["categories"]["s"]) == 215
+    assert len(constants["categories"]["g"]) + len(constants["categories"]["s"]) == 215  # the whole table
+    assert all(const.startswith("C__CATG__CUSTOM_FIELDS_") for const in constants["categories"]["g_custom"])
     assert constants["staticObjects"]["C__OBJ__ROOT_LOCATION"] == "Root location"
 
 

@@ -16,6 +16,7 @@ from estate.idoit import auth
 from estate.idoit.registry import Context, Params, rpc
 
 API_VERSION = "1.14.1"
+CUSTOM_PREFIX = "C__CATG__CUSTOM_FIELDS_"
 PRODUCT_VERSION = "25"
 
 
@@ -40,9 +41,11 @@ def version(ctx: Context, params: Params) -> dict[str, Any]:
 @rpc("idoit.constants")
 def constants(ctx: Context, params: Params) -> dict[str, Any]:
     language = ctx.language
-    categories: dict[str, dict[str, str]] = {"g": {}, "s": {}}
+    categories: dict[str, dict[str, str]] = {"g": {}, "s": {}, "g_custom": {}}
     for category in CATALOG.categories.values():
-        categories[category.scope][category.const] = CATALOG.translate(category.title, language)
+        # Categories defined for this installation (asset fields ...) are i-doit's custom categories.
+        group = "g_custom" if category.const.startswith(CUSTOM_PREFIX) else category.scope
+        categories[group][category.const] = CATALOG.translate(category.title, language)
     return {
         "objectTypes": {t.const: t.titles[language] for t in CATALOG.object_types.values()},
         "categories": categories,
@@ -136,13 +139,15 @@ def search_(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
     ids = search.matching_entries(ctx.db, organization_id=ctx.organization_id, query=params.q)
     if not ids:
         return []
-    rows = ctx.db.execute(
-        select(CategoryEntry, CmdbObject)
-        .join(CmdbObject, CmdbObject.id == CategoryEntry.object_id)
-        .where(CategoryEntry.organization_id == ctx.organization_id, CategoryEntry.id.in_(ids))
-    ).all()
     order = {entry_id: rank for rank, entry_id in enumerate(ids)}
-    rows.sort(key=lambda row: order[row[0].id])
+    rows = sorted(
+        ctx.db.execute(
+            select(CategoryEntry, CmdbObject)
+            .join(CmdbObject, CmdbObject.id == CategoryEntry.object_id)
+            .where(CategoryEntry.organization_id == ctx.organization_id, CategoryEntry.id.in_(ids))
+        ).all(),
+        key=lambda row: order[row[0].id],
+    )
     refs = values.load_references(
         ctx.db, ctx.organization_id, [(CATALOG.categories[e.category_const], e.values) for e, _ in rows]
     )

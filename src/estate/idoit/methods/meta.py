@@ -550,7 +550,8 @@ def contact_read(ctx: Context, params: ContactParams) -> dict[str, Any]:
     for entry in assignments:
         owner = owners[entry.object_id]
         object_type = CATALOG.object_types.get(owner.type_const)
-        role = values.dialog_shape(refs.dialog_entries.get(entry.values.get("role")), ctx.language)
+        role_id = entry.values.get("role")
+        role = values.dialog_shape(refs.dialog_entries.get(role_id) if isinstance(role_id, int) else None, ctx.language)
         answer[str(entry.id)] = {
             "id": str(owner.id),
             "title": owner.title,
