@@ -68,8 +68,8 @@ def test_barcode_rules(admin: KaceClient, computer, base_url, other_org):
     with KaceClient(base_url) as other:
         other.login(other_org.admin.login, other_org.admin.password)
         # Another organization may use the same data, and cannot attach to this organization's asset.
-        other_asset = create_asset(other, asset_type_id=other.get("/api/asset/assets/types").json()["AssetTypes"][0]["id"],
-                                   name="theirs")
+        their_type = other.get("/api/asset/assets/types").json()["AssetTypes"][0]["id"]
+        other_asset = create_asset(other, asset_type_id=their_type, name="theirs")
         assert other.post("/api/asset/barcodes", json={"Barcodes": [_barcode(other_asset)]}).status_code == 200
         response = other.post("/api/asset/barcodes", json={"Barcodes": [_barcode(asset_id, "z")]})
         assert response.status_code == 400 and "asset_id" in response.text

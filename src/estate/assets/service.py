@@ -3,22 +3,24 @@ and the search index see KACE writes as they see i-doit ones (docs/decisions/030
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import OrganizationAccount
 from estate.assets.models import AssetAttachment, AssetField, AssetLink, AssetType
 from estate.assets.stock import ATTACHMENT, CHOICE, DATE, DEVICE, NUMBER, REFERENCE
-from estate.cmdb import entries, objects
-from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL
+from estate.cmdb import entries, logbook, objects, search
+from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, IN_OPERATION, NORMAL
 from estate.cmdb.logbook import Actor
-from estate.cmdb.models import CategoryEntry, CmdbObject
+from estate.cmdb.models import CategoryEntry, CmdbObject, LogbookEntry
+from estate.db.base import utcnow
 from estate.errors import InvalidInput, NotFound
 from estate.inventory.models import Machine
 from estate.orgs.models import Location
@@ -31,6 +33,8 @@ COMMON_KEYS = {
 READ_ONLY = {"id", "asset_data_id", "modified", "created", "asset_class_id", "archive", "archive_reason",
              "asset_type_name"}
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Who the logbook names for assets the inventory creates.
+INVENTORY = "inventory"
 
 
 @dataclass(frozen=True)
@@ -338,23 +342,53 @@ def attachment_of(db: Session, obj: CmdbObject, field_key: str) -> AssetAttachme
 
 def ensure_device_assets(db: Session, *, organization_id: int, machines: Iterable[Machine]) -> dict[int, int]:
     """Find or create the device asset (mapped_id = machine id) of each machine: machine id → asset
-    id. A fixed number of statements whatever the number of machines."""
+    id. Objects, their global entries, links and logbook lines are each one INSERT for the whole
+    batch; only the search index is written per new asset (cmdb.search has no bulk form yet). The
+    rows are those objects.create writes, so the i-doit face cannot tell the two apart."""
     by_id = {m.id: m for m in machines}
     if not by_id:
         return {}
     found = dict(db.execute(select(AssetLink.mapped_id, AssetLink.object_id).where(
-        AssetLink.organization_id == organization_id, AssetLink.mapped_id.in_(list(by_id)))).tuples().all())
+        AssetLink.organization_id == organization_id, AssetLink.mapped_id.in_(list(by_id)))).all())
     missing = [m for machine_id, m in by_id.items() if machine_id not in found]
-    if missing:
-        device = db.scalar(select(AssetType).where(AssetType.organization_id == organization_id,
-                                                   AssetType.name == DEVICE))
-        if device is None:
-            raise NotFound("the organization has no device asset type", field="asset_type_id")
-        object_type = CATALOG.object_types[device.type_const]
-        actor = Actor(organization_id, None, "inventory")
-        for machine in missing:
-            obj = objects.create(db, actor, object_type=object_type, title=machine.name or f"Machine {machine.id}")
-            db.add(AssetLink(organization_id=organization_id, object_id=obj.id, mapped_id=machine.id))
-            found[machine.id] = obj.id
-        db.flush()
+    if not missing:
+        return found
+    device = db.scalar(select(AssetType).where(AssetType.organization_id == organization_id,
+                                               AssetType.name == DEVICE))
+    if device is None:
+        raise NotFound("the organization has no device asset type", field="asset_type_id")
+    object_type = CATALOG.object_types[device.type_const]
+    titles = [(machine.name or f"Machine {machine.id}")[:255] for machine in missing]
+    now = utcnow()
+    # Rows come back in any order from one multi-row INSERT: a placeholder SYSID matches them.
+    batch = secrets.token_hex(8)
+    returned = dict(db.execute(
+        insert(CmdbObject).returning(CmdbObject.sysid, CmdbObject.id),
+        [{"organization_id": organization_id, "type_const": object_type.const, "title": title,
+          "sysid": f"{batch}-{index}", "status": NORMAL, "cmdb_status": IN_OPERATION, "created": now,
+          "created_by": INVENTORY} for index, title in enumerate(titles)],
+    ).all())
+    object_ids = [returned[f"{batch}-{index}"] for index in range(len(titles))]
+    db.execute(update(CmdbObject), [{"id": object_id, "sysid": f"{object_type.sysid_prefix}{object_id:06d}"}
+                                    for object_id in object_ids])
+    returned = dict(db.execute(
+        insert(CategoryEntry).returning(CategoryEntry.object_id, CategoryEntry.id),
+        [{"organization_id": organization_id, "object_id": object_id, "category_const": objects.GLOBAL,
+          "status": NORMAL, "values": {}, "created": now} for object_id in object_ids],
+    ).all())
+    entry_ids = [returned[object_id] for object_id in object_ids]
+    db.execute(insert(AssetLink), [{"organization_id": organization_id, "object_id": object_id,
+                                    "mapped_id": machine.id, "archive_reason": ""}
+                                   for object_id, machine in zip(object_ids, missing, strict=True)])
+    db.execute(insert(LogbookEntry), [
+        {"organization_id": organization_id, "object_id": object_id, "object_title": title,
+         "object_status": NORMAL, "event": logbook.OBJECT_CREATED, "username": INVENTORY,
+         "changes": {"title": {"from": None, "to": title}}, "created": now}
+        for object_id, title in zip(object_ids, titles, strict=True)
+    ])
+    for object_id, entry_id, title in zip(object_ids, entry_ids, titles, strict=True):
+        sysid = f"{object_type.sysid_prefix}{object_id:06d}"
+        search.index_entry(db, organization_id=organization_id, entry_id=entry_id,
+                           body=search.document_text([title, sysid]))
+    found.update({machine.id: object_id for machine, object_id in zip(missing, object_ids, strict=True)})
     return found

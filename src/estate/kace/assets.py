@@ -239,8 +239,8 @@ def _archive_reason(body: Any) -> str:
     return reason
 
 
-@router.post("/assets/{asset_id}/archive")
-@router.post("/assets/{asset_id}/archive/", include_in_schema=False)
+@router.post("/assets/{asset_id}/archive/")
+@router.post("/assets/{asset_id}/archive", include_in_schema=False)
 def archive_asset(request: Request, db: DB, caller: CurrentCaller, asset_id: Id, body: Body) -> Response:
     caller.require(AREA, "write")
     reason = _archive_reason(body)
@@ -248,8 +248,8 @@ def archive_asset(request: Request, db: DB, caller: CurrentCaller, asset_id: Id,
     return respond(request, SUCCESS)
 
 
-@router.post("/assets/{asset_id}/cancel_archive")
-@router.post("/assets/{asset_id}/cancel_archive/", include_in_schema=False)
+@router.post("/assets/{asset_id}/cancel_archive/")
+@router.post("/assets/{asset_id}/cancel_archive", include_in_schema=False)
 def cancel_archive(request: Request, db: DB, caller: CurrentCaller, asset_id: Id) -> Response:
     caller.require(AREA, "write")
     obj = service.get_asset(db, caller.organization_id, asset_id, status=ARCHIVED)
@@ -296,7 +296,8 @@ def asset_barcodes(request: Request, db: DB, caller: CurrentCaller, asset_id: Id
 # ============================================================================= archived devices
 
 
-@router.get("/archived_devices/version")
+# The reference prints this path without its leading slash; it is served, outside the table.
+@router.get("/archived_devices/version", include_in_schema=False)
 def archived_version(request: Request, caller: CurrentCaller) -> Response:
     return _version(request)
 

@@ -1,0 +1,101 @@
+"""One identity: an asset is a CMDB object (both faces read and change the same record), and an
+inventoried machine has its device asset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event, select
+
+from estate.assets.service import ensure_device_assets
+from estate.inventory.models import Machine
+from tests.assets.conftest import create_asset, field_key, read_asset
+from tests.idoit.conftest import RpcClient, new_key
+from tests.inventory.payloads import ingest, machine
+from tests.kace_client import KaceClient
+
+
+@pytest.fixture
+def rpc(base_url, sessions, org) -> Iterator[RpcClient]:
+    with RpcClient(base_url, new_key(sessions, org.id)) as client:
+        yield client
+
+
+def test_an_asset_made_over_kace_is_read_and_changed_over_idoit(admin: KaceClient, rpc: RpcClient, computer):
+    serial, condition = field_key(computer, "Serial Number"), field_key(computer, "Condition")
+    category = "C__CATG__CUSTOM_FIELDS_ASSET_COMPUTER"
+    asset_id = create_asset(admin, asset_type_id=computer["id"], name="shared-pc", asset_status_id=5,
+                            **{serial: "XK4242SN", condition: "Good"})
+
+    obj = rpc.result("cmdb.object.read", {"id": asset_id})
+    assert obj["title"] == "shared-pc" and obj["objecttype"] == 10 and obj["cmdb_status"] == 5
+    (entry,) = rpc.result("cmdb.category.read", {"objID": asset_id, "category": category})
+    assert entry[serial] == "XK4242SN" and entry[condition] == "Good"
+    hits = rpc.result("idoit.search", {"q": "XK4242SN"})
+    assert [hit["documentId"] for hit in hits] == [str(asset_id)]
+
+    rpc.result("cmdb.category.save", {"object": asset_id, "category": category, "data": {serial: "XK-9999"}})
+    rpc.result("cmdb.category.save", {"object": asset_id, "category": "C__CATG__GLOBAL",
+                                      "data": {"title": "renamed-pc", "cmdb_status": 7}})
+    record = read_asset(admin, asset_id)
+    assert record[serial] == "XK-9999" and record[condition] == "Good"
+    assert record["name"] == "renamed-pc" and record["asset_status_id"] == 7
+
+    assert admin.post(f"/api/asset/assets/{asset_id}/archive/", json={"archive_reason": "x"}).status_code == 200
+    assert rpc.result("cmdb.object.read", {"id": asset_id})["status"] == 3
+
+
+def test_an_object_made_over_idoit_is_an_asset(admin: KaceClient, rpc: RpcClient, types):
+    created = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__APPLICATION", "title": "Office Suite"})
+    object_id = created["id"]
+    record = read_asset(admin, object_id)
+    assert record["asset_type_name"] == "Software" and record["asset_type_id"] == types["Software"]["id"]
+    listed = admin.get("/api/asset/assets/", params={"filtering": "name eq Office Suite"}).json()["Assets"]
+    assert [item["id"] for item in listed] == [object_id]
+    publisher = field_key(types["Software"], "Publisher")
+    response = admin.put(f"/api/asset/assets/{object_id}", json={"Assets": [{publisher: "Contoso"}]})
+    assert response.status_code == 200, response.text
+    (entry,) = rpc.result("cmdb.category.read", {"objID": object_id,
+                                                 "category": "C__CATG__CUSTOM_FIELDS_ASSET_SOFTWARE"})
+    assert entry[publisher] == "Contoso"
+    # Objects of a type no asset type names (a person) are not assets.
+    person = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__PERSON", "title": "Jane Doe"})["id"]
+    assert admin.get(f"/api/asset/assets/{person}").status_code == 404
+
+
+def test_ingested_machines_get_their_device_assets_once(admin: KaceClient, sessions, org):
+    ids = ingest(admin, machine("dev-1"), machine("dev-2"))
+    with sessions.begin() as db:
+        machines = list(db.scalars(select(Machine).where(Machine.id.in_(ids))))
+        first = ensure_device_assets(db, organization_id=org.id, machines=machines)
+    with sessions.begin() as db:
+        machines = list(db.scalars(select(Machine).where(Machine.id.in_(ids))))
+        again = ensure_device_assets(db, organization_id=org.id, machines=machines)
+    assert first == again and set(first) == set(ids)
+    body = admin.get("/api/asset/assets/", params={"filtering": f"mapped_id eq {ids[0]}",
+                                                   "shaping": "asset standard,machine limited"}).json()
+    (record,) = body["Assets"]
+    assert record["id"] == first[ids[0]] and record["asset_type_name"] == "Computer"
+    assert record["Machine"][0]["Name"] == "dev-1"
+    response = admin.post("/api/asset/assets", json={"Assets": [{"asset_type_id": record["asset_type_id"],
+                                                                  "name": "dup", "mapped_id": ids[0]}]})
+    assert response.status_code == 400 and "mapped_id" in response.text
+
+
+def test_device_assets_of_a_batch_take_a_fixed_number_of_statements(admin: KaceClient, sessions, org):
+    def statements_for(count: int) -> int:
+        ids = ingest(admin, *(machine(f"batch-{count}-{n}") for n in range(count)))
+        seen: list[str] = []
+        with sessions.begin() as db:
+            machines = list(db.scalars(select(Machine).where(Machine.id.in_(ids))))
+            engine = db.get_bind()
+            listener = lambda *args: seen.append(args[2])  # noqa: E731
+            event.listen(engine, "before_cursor_execute", listener)
+            try:
+                ensure_device_assets(db, organization_id=org.id, machines=machines)
+            finally:
+                event.remove(engine, "before_cursor_execute", listener)
+        return len([s for s in seen if "cmdb_search" not in s])
+
+    assert statements_for(2) == statements_for(12)
