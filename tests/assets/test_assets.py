@@ -74,6 +74,11 @@ def test_list_with_the_query_language_and_sub_entities(admin: KaceClient, types,
     assert item["Asset_status"][0]["id"] == 6 and item["Barcodes"] == []
     body = admin.get("/api/asset/assets/", params={"filtering": "owner.user_name eq " + org.admin.login}).json()
     assert [item["id"] for item in body["Assets"]] == [first]
+    serial, cost = field_key(computer, "Serial Number"), field_key(computer, "Cost")
+    admin.put(f"/api/asset/assets/{first}", json={"Assets": [{serial: "S-77", cost: 99.5}]})
+    body = admin.get("/api/asset/assets/", params={"shaping": "asset all", "filtering": f"{cost} gt 50"}).json()
+    (item,) = body["Assets"]
+    assert item["id"] == first and item[serial] == "S-77" and item[cost] == 99.5
     response = admin.get("/api/asset/assets/", params={"filtering": "no_such_field eq 1"})
     assert response.status_code == 400
 

@@ -82,6 +82,13 @@ def test_ingested_machines_get_their_device_assets_once(admin: KaceClient, sessi
                                                                   "name": "dup", "mapped_id": ids[0]}]})
     assert response.status_code == 400 and "mapped_id" in response.text
 
+    # A machine removed from inventory: its asset stays, without a mapped machine.
+    with sessions.begin() as db:
+        db.delete(db.get(Machine, ids[1]))
+    assert read_asset(admin, first[ids[1]])["mapped_id"] == 0
+    listed = admin.get("/api/asset/assets/", params={"filtering": f"id eq {first[ids[1]]}"}).json()["Assets"]
+    assert listed[0]["mapped_id"] == 0
+
 
 def test_device_assets_of_a_batch_take_a_fixed_number_of_statements(admin: KaceClient, sessions, org):
     def statements_for(count: int) -> int:

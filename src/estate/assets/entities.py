@@ -8,16 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, and_, func, literal, literal_column, select, true, union_all
+from sqlalchemy.orm import aliased
 
-from estate.assets.models import AssetLink, AssetType, Barcode
+from estate.assets.models import AssetAttachment, AssetLink, AssetType, Barcode
+from estate.assets.stock import ATTACHMENT, NUMBER, REFERENCE, STOCK_TYPES, StockField
 from estate.cmdb.catalog import CATALOG
-from estate.cmdb.models import CmdbObject
+from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.inventory.entities import MACHINE
+from estate.inventory.models import Machine
 from estate.orgs.models import Location, Organization
 from estate.query import ChildRows, Entity, Field, Kind, Level, Style, SubEntity
 from estate.servicedesk.entities import USER, OrgParentRow
 
 L = Level
+_KINDS = {NUMBER: Kind.NUMBER, REFERENCE: Kind.INT}
 
 
 def _field(name: str, col: Any, kind: Kind = Kind.TEXT, level: Level = L.STANDARD, *, wildcard: bool = False) -> Field:
@@ -25,6 +29,22 @@ def _field(name: str, col: Any, kind: Kind = Kind.TEXT, level: Level = L.STANDAR
 
 
 _zero = literal_column("0")
+_values = aliased(CategoryEntry, name="asset_values")
+
+
+def _field_value(item: StockField) -> Any:
+    """The value of one asset field, from its type's category entry (attachments: the file name)."""
+    if item.kind == ATTACHMENT:
+        name = select(AssetAttachment.file_name).where(
+            AssetAttachment.object_id == CmdbObject.id, AssetAttachment.field_key == item.key
+        )
+        return name.scalar_subquery().label(item.key)
+    value = _values.values[item.key]
+    typed = value.as_float() if item.kind == NUMBER else value.as_integer() if item.kind == REFERENCE else (
+        value.as_string()
+    )
+    return typed.label(item.key)
+
 _assets = (
     select(
         CmdbObject.id.label("id"),
@@ -37,17 +57,21 @@ _assets = (
         CmdbObject.id.label("asset_data_id"),
         func.coalesce(AssetLink.owner_id, _zero).label("owner_id"),
         func.coalesce(AssetLink.location_id, _zero).label("location_id"),
-        func.coalesce(AssetLink.mapped_id, _zero).label("mapped_id"),
+        # A machine removed from inventory leaves no dangling id behind.
+        func.coalesce(Machine.id, _zero).label("mapped_id"),
         CmdbObject.cmdb_status.label("asset_status_id"),
         func.coalesce(AssetLink.archive_reason, "").label("archive"),
         CmdbObject.created.label("created"),
         func.coalesce(CmdbObject.updated, CmdbObject.created).label("modified"),
+        *(_field_value(item) for stock in STOCK_TYPES for item in stock.fields),
     )
     .join(
         AssetType,
         and_(AssetType.organization_id == CmdbObject.organization_id, AssetType.type_const == CmdbObject.type_const),
     )
     .outerjoin(AssetLink, AssetLink.object_id == CmdbObject.id)
+    .outerjoin(Machine, and_(Machine.id == AssetLink.mapped_id, Machine.organization_id == CmdbObject.organization_id))
+    .outerjoin(_values, and_(_values.object_id == CmdbObject.id, _values.category_const == AssetType.category_const))
     .subquery("assets")
 )
 
@@ -183,6 +207,12 @@ ASSET = Entity(
         _field("archive", _assets.c.archive),
         _field("asset_status_id", _assets.c.asset_status_id, Kind.INT),
         _field("asset_type_name", _assets.c.asset_type_name, wildcard=True),
+        # Every type's fields are columns of the one entity; they are shown at `asset all`.
+        *(
+            _field(item.key, _assets.c[item.key], _KINDS.get(item.kind, Kind.TEXT), L.ALL)
+            for stock in STOCK_TYPES
+            for item in stock.fields
+        ),
     ),
     subentities=(
         _parent("asset_type", ASSET_TYPE, _assets.c.asset_type_id, ("type",)),

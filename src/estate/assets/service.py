@@ -112,6 +112,10 @@ def describe(db: Session, organization_id: int, objs: list[CmdbObject]) -> list[
             CategoryEntry.organization_id == organization_id, CategoryEntry.object_id.in_(ids),
             CategoryEntry.category_const.in_([t.category_const for t in types.values()])))
     }
+    mapped = [link.mapped_id for link in links.values() if link.mapped_id]
+    # A machine removed from inventory leaves no dangling id behind (as the list's view does).
+    machines = set(db.scalars(select(Machine.id).where(Machine.organization_id == organization_id,
+                                                       Machine.id.in_(mapped)))) if mapped else set()
     files = {(a.object_id, a.field_key): a.file_name
              for a in db.scalars(select(AssetAttachment).where(AssetAttachment.object_id.in_(ids)))}
     records = []
@@ -123,7 +127,7 @@ def describe(db: Session, organization_id: int, objs: list[CmdbObject]) -> list[
             "owner_id": link.owner_id if link and link.owner_id else 0,
             "location_id": link.location_id if link and link.location_id else 0,
             "modified": _fmt(obj.updated or obj.created), "created": _fmt(obj.created),
-            "mapped_id": link.mapped_id if link and link.mapped_id else 0,
+            "mapped_id": link.mapped_id if link and link.mapped_id in machines else 0,
             "asset_class_id": kind.asset_class_id,
             "archive": link.archive_reason if link and obj.status == ARCHIVED else "",
             "asset_status_id": obj.cmdb_status, "asset_type_name": kind.name,
