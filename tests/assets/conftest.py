@@ -40,4 +40,4 @@ def types(admin: KaceClient) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def computer(types: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return types["Computer"]
+    return types["Device"]

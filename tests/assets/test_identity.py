@@ -24,7 +24,7 @@ def rpc(base_url, sessions, org) -> Iterator[RpcClient]:
 
 def test_an_asset_made_over_kace_is_read_and_changed_over_idoit(admin: KaceClient, rpc: RpcClient, computer):
     serial, condition = field_key(computer, "Serial Number"), field_key(computer, "Condition")
-    category = "C__CATG__CUSTOM_FIELDS_ASSET_COMPUTER"
+    category = "C__CATG__CUSTOM_FIELDS_ASSET_DEVICE"
     asset_id = create_asset(admin, asset_type_id=computer["id"], name="shared-pc", asset_status_id=5,
                             **{serial: "XK4242SN", condition: "Good"})
 
@@ -76,7 +76,7 @@ def test_ingested_machines_get_their_device_assets_once(admin: KaceClient, sessi
     body = admin.get("/api/asset/assets/", params={"filtering": f"mapped_id eq {ids[0]}",
                                                    "shaping": "asset standard,machine limited"}).json()
     (record,) = body["Assets"]
-    assert record["id"] == first[ids[0]] and record["asset_type_name"] == "Computer"
+    assert record["id"] == first[ids[0]] and record["asset_type_name"] == "Device"
     assert record["Machine"][0]["Name"] == "dev-1"
     response = admin.post("/api/asset/assets", json={"Assets": [{"asset_type_id": record["asset_type_id"],
                                                                   "name": "dup", "mapped_id": ids[0]}]})

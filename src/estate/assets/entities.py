@@ -199,7 +199,8 @@ ASSET = Entity(
         _field("asset_type_id", _assets.c.asset_type_id, Kind.INT),
         _field("asset_data_id", _assets.c.asset_data_id, Kind.INT),
         _field("owner_id", _assets.c.owner_id, Kind.INT),
-        _field("location_id", _assets.c.location_id, Kind.INT),
+        # Appliances answer lists without it; it is there at `asset all` and in single reads.
+        _field("location_id", _assets.c.location_id, Kind.INT, L.ALL),
         _field("modified", _assets.c.modified, Kind.DATETIME),
         _field("created", _assets.c.created, Kind.DATETIME),
         _field("mapped_id", _assets.c.mapped_id, Kind.INT),

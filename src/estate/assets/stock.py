@@ -16,7 +16,7 @@ KINDS = (TEXT, NUMBER, DATE, CHOICE, ATTACHMENT, REFERENCE)
 DATA_TYPES = {TEXT: "text", NUMBER: "double", DATE: "date", CHOICE: "text", ATTACHMENT: "text", REFERENCE: "int"}
 # Catalog ids of the asset categories start here, clear of the table's numbering.
 FIRST_CATEGORY_ID = 9001
-DEVICE = "Computer"
+DEVICE = "Device"
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class StockType:
 
 
 STOCK_TYPES: tuple[StockType, ...] = (
-    StockType(DEVICE, "C__OBJTYPE__CLIENT", "C__CATG__CUSTOM_FIELDS_ASSET_COMPUTER", 1, (
+    StockType(DEVICE, "C__OBJTYPE__CLIENT", "C__CATG__CUSTOM_FIELDS_ASSET_DEVICE", 1, (
         StockField("field_10000", "Serial Number", TEXT),
         StockField("field_10001", "Purchase Date", DATE),
         StockField("field_10002", "Warranty Document", ATTACHMENT),
