@@ -16,6 +16,10 @@ from tests.inventory.payloads import ingest, machine
 from tests.kace_client import KaceClient
 
 
+def _names(db, ids: list[int]) -> dict[int, str]:
+    return dict(db.execute(select(Machine.id, Machine.name).where(Machine.id.in_(ids))).all())
+
+
 @pytest.fixture
 def rpc(base_url, sessions, org) -> Iterator[RpcClient]:
     with RpcClient(base_url, new_key(sessions, org.id)) as client:
@@ -67,11 +71,9 @@ def test_an_object_made_over_idoit_is_an_asset(admin: KaceClient, rpc: RpcClient
 def test_ingested_machines_get_their_device_assets_once(admin: KaceClient, sessions, org):
     ids = ingest(admin, machine("dev-1"), machine("dev-2"))
     with sessions.begin() as db:
-        machines = list(db.scalars(select(Machine).where(Machine.id.in_(ids))))
-        first = ensure_device_assets(db, organization_id=org.id, machines=machines)
+        first = ensure_device_assets(db, organization_id=org.id, machines=_names(db, ids))
     with sessions.begin() as db:
-        machines = list(db.scalars(select(Machine).where(Machine.id.in_(ids))))
-        again = ensure_device_assets(db, organization_id=org.id, machines=machines)
+        again = ensure_device_assets(db, organization_id=org.id, machines=_names(db, ids))
     assert first == again and set(first) == set(ids)
     body = admin.get("/api/asset/assets/", params={"filtering": f"mapped_id eq {ids[0]}",
                                                    "shaping": "asset standard,machine limited"}).json()
@@ -95,7 +97,7 @@ def test_device_assets_of_a_batch_take_a_fixed_number_of_statements(admin: KaceC
         ids = ingest(admin, *(machine(f"batch-{count}-{n}") for n in range(count)))
         seen: list[str] = []
         with sessions.begin() as db:
-            machines = list(db.scalars(select(Machine).where(Machine.id.in_(ids))))
+            machines = _names(db, ids)
             engine = db.get_bind()
             listener = lambda *args: seen.append(args[2])  # noqa: E731
             event.listen(engine, "before_cursor_execute", listener)

@@ -18,7 +18,7 @@ from estate.inventory.entities import MACHINE
 from estate.inventory.models import Machine
 from estate.orgs.models import Location, Organization
 from estate.query import ChildRows, Entity, Field, Kind, Level, Style, SubEntity
-from estate.servicedesk.entities import USER, OrgParentRow
+from estate.servicedesk.entities import USER, OrgParentRow, core
 
 L = Level
 _KINDS = {NUMBER: Kind.NUMBER, REFERENCE: Kind.INT}
@@ -28,7 +28,7 @@ def _field(name: str, col: Any, kind: Kind = Kind.TEXT, level: Level = L.STANDAR
     return Field(name, col, kind, level, wildcard=wildcard)
 
 
-_zero = literal_column("0")
+_zero: Any = literal_column("0")
 _values = aliased(CategoryEntry, name="asset_values")
 
 
@@ -106,7 +106,7 @@ ASSET_STATUS = Entity(
     table=_statuses,
     id_field="id",
     name_field="name",
-    organization_column=_statuses.c.organization_id,
+    organization_column=core(_statuses.c.organization_id),
     style=Style.NATIVE,
     fields=(
         _field("id", _statuses.c.id, Kind.INT, L.LIMITED),
@@ -123,7 +123,7 @@ ASSET_TYPE = Entity(
     table=_types,
     id_field="id",
     name_field="name",
-    organization_column=_types.c.organization_id,
+    organization_column=core(_types.c.organization_id),
     style=Style.NATIVE,
     fields=(
         _field("id", _types.c.id, Kind.INT, L.LIMITED),
@@ -139,7 +139,7 @@ LOCATION = Entity(
     table=_locations,
     id_field="id",
     name_field="name",
-    organization_column=_locations.c.organization_id,
+    organization_column=core(_locations.c.organization_id),
     style=Style.NATIVE,
     fields=(
         _field("id", _locations.c.id, Kind.INT, L.LIMITED),
@@ -165,7 +165,7 @@ BARCODE = Entity(
     table=_b,
     id_field="id",
     name_field="barcode_name",
-    organization_column=_b.c.organization_id,
+    organization_column=core(_b.c.organization_id),
     style=Style.NATIVE,
     aliases=("barcodes",),
     fields=(
@@ -190,7 +190,7 @@ ASSET = Entity(
     table=_assets,
     id_field="id",
     name_field="name",
-    organization_column=_assets.c.organization_id,
+    organization_column=core(_assets.c.organization_id),
     style=Style.NATIVE,
     aliases=("assets",),
     fields=(
@@ -221,7 +221,7 @@ ASSET = Entity(
         _parent("location", LOCATION, _assets.c.location_id),
         _parent("owner", USER, _assets.c.owner_id, ("user",)),
         _parent("machine", MACHINE, _assets.c.mapped_id, ("mapped_machine", "mapped")),
-        SubEntity("barcodes", lambda: BARCODE, ChildRows(_b.c.asset_id), aliases=("barcode",)),
+        SubEntity("barcodes", lambda: BARCODE, ChildRows(core(_b.c.asset_id)), aliases=("barcode",)),
     ),
 )
 

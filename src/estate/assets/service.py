@@ -4,7 +4,7 @@ and the search index see KACE writes as they see i-doit ones (docs/decisions/030
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -344,17 +344,21 @@ def attachment_of(db: Session, obj: CmdbObject, field_key: str) -> AssetAttachme
 # ------------------------------------------------------------------------------ inventory identity
 
 
-def ensure_device_assets(db: Session, *, organization_id: int, machines: Iterable[Machine]) -> dict[int, int]:
-    """Find or create the device asset (mapped_id = machine id) of each machine: machine id → asset
-    id. Objects, their global entries, links and logbook lines are each one INSERT for the whole
-    batch; only the search index is written per new asset (cmdb.search has no bulk form yet). The
-    rows are those objects.create writes, so the i-doit face cannot tell the two apart."""
-    by_id = {m.id: m for m in machines}
-    if not by_id:
+def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping[int, str | None]) -> dict[int, int]:
+    """Find or create the device asset (mapped_id = machine id) of each machine, given as machine id
+    → machine name; answers machine id → asset id.
+
+    Objects, their global entries, links and logbook lines are each one INSERT for the whole batch;
+    only the search index is written per new asset (cmdb.search has no bulk form yet). The rows are
+    those objects.create writes, so the i-doit face cannot tell them apart."""
+    if not machines:
         return {}
-    found = dict(db.execute(select(AssetLink.mapped_id, AssetLink.object_id).where(
-        AssetLink.organization_id == organization_id, AssetLink.mapped_id.in_(list(by_id)))).all())
-    missing = [m for machine_id, m in by_id.items() if machine_id not in found]
+    found: dict[int, int] = {}
+    for mapped_id, object_id in db.execute(select(AssetLink.mapped_id, AssetLink.object_id).where(
+            AssetLink.organization_id == organization_id, AssetLink.mapped_id.in_(list(machines)))):
+        if mapped_id is not None:
+            found[mapped_id] = object_id
+    missing = [machine_id for machine_id in machines if machine_id not in found]
     if not missing:
         return found
     device = db.scalar(select(AssetType).where(AssetType.organization_id == organization_id,
@@ -362,28 +366,28 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Iterabl
     if device is None:
         raise NotFound("the organization has no device asset type", field="asset_type_id")
     object_type = CATALOG.object_types[device.type_const]
-    titles = [(machine.name or f"Machine {machine.id}")[:255] for machine in missing]
+    titles = [(machines[machine_id] or f"Machine {machine_id}")[:255] for machine_id in missing]
     now = utcnow()
     # Rows come back in any order from one multi-row INSERT: a placeholder SYSID matches them.
     batch = secrets.token_hex(8)
-    returned = dict(db.execute(
+    by_sysid: dict[str, int] = dict(db.execute(  # type: ignore[arg-type]
         insert(CmdbObject).returning(CmdbObject.sysid, CmdbObject.id),
         [{"organization_id": organization_id, "type_const": object_type.const, "title": title,
           "sysid": f"{batch}-{index}", "status": NORMAL, "cmdb_status": IN_OPERATION, "created": now,
           "created_by": INVENTORY} for index, title in enumerate(titles)],
     ).all())
-    object_ids = [returned[f"{batch}-{index}"] for index in range(len(titles))]
+    object_ids = [by_sysid[f"{batch}-{index}"] for index in range(len(titles))]
     db.execute(update(CmdbObject), [{"id": object_id, "sysid": f"{object_type.sysid_prefix}{object_id:06d}"}
                                     for object_id in object_ids])
-    returned = dict(db.execute(
+    by_object: dict[int, int] = dict(db.execute(  # type: ignore[arg-type]
         insert(CategoryEntry).returning(CategoryEntry.object_id, CategoryEntry.id),
         [{"organization_id": organization_id, "object_id": object_id, "category_const": objects.GLOBAL,
           "status": NORMAL, "values": {}, "created": now} for object_id in object_ids],
     ).all())
-    entry_ids = [returned[object_id] for object_id in object_ids]
+    entry_ids = [by_object[object_id] for object_id in object_ids]
     db.execute(insert(AssetLink), [{"organization_id": organization_id, "object_id": object_id,
-                                    "mapped_id": machine.id, "archive_reason": ""}
-                                   for object_id, machine in zip(object_ids, missing, strict=True)])
+                                    "mapped_id": machine_id, "archive_reason": ""}
+                                   for object_id, machine_id in zip(object_ids, missing, strict=True)])
     db.execute(insert(LogbookEntry), [
         {"organization_id": organization_id, "object_id": object_id, "object_title": title,
          "object_status": NORMAL, "event": logbook.OBJECT_CREATED, "username": INVENTORY,
@@ -394,5 +398,5 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Iterabl
         sysid = f"{object_type.sysid_prefix}{object_id:06d}"
         search.index_entry(db, organization_id=organization_id, entry_id=entry_id,
                            body=search.document_text([title, sysid]))
-    found.update({machine.id: object_id for machine, object_id in zip(missing, object_ids, strict=True)})
+    found.update(zip(missing, object_ids, strict=True))
     return found
