@@ -108,3 +108,17 @@ def test_device_assets_of_a_batch_take_a_fixed_number_of_statements(admin: KaceC
         return len([s for s in seen if "cmdb_search" not in s])
 
     assert statements_for(2) == statements_for(12)
+
+
+def test_archive_and_delete_are_the_object_states_on_both_faces(admin: KaceClient, rpc: RpcClient, types):
+    asset_id = create_asset(admin, asset_type_id=types["Device"]["id"], name="lifecycle-pc")
+    assert admin.post(f"/api/asset/assets/{asset_id}/archive/", json={"archiveReason": "stolen"}).status_code == 200
+    assert rpc.result("cmdb.object.read", {"id": asset_id})["status"] == 3
+    rpc.result("cmdb.object.recycle", {"object": asset_id})
+    record = read_asset(admin, asset_id)
+    assert record["archive"] == ""
+    listed = admin.get("/api/asset/assets/", params={"filtering": f"id eq {asset_id}"}).json()["Assets"]
+    assert listed[0]["archive"] == ""
+    assert admin.delete(f"/api/asset/assets/{asset_id}").status_code == 200
+    assert rpc.result("cmdb.object.read", {"id": asset_id})["status"] == 4
+    assert admin.get(f"/api/asset/archived_devices/{asset_id}").status_code == 404

@@ -7,12 +7,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, and_, func, literal, literal_column, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from estate.assets.models import AssetAttachment, AssetLink, AssetType, Barcode
 from estate.assets.stock import ATTACHMENT, NUMBER, REFERENCE, STOCK_TYPES, StockField
-from estate.cmdb.catalog import CATALOG
+from estate.cmdb.catalog import ARCHIVED, CATALOG
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.inventory.entities import MACHINE
 from estate.inventory.models import Machine
@@ -60,7 +72,8 @@ _assets = (
         # A machine removed from inventory leaves no dangling id behind.
         func.coalesce(Machine.id, _zero).label("mapped_id"),
         CmdbObject.cmdb_status.label("asset_status_id"),
-        func.coalesce(AssetLink.archive_reason, "").label("archive"),
+        # A reason left by an archive that i-doit's recycle undid is not shown.
+        case((CmdbObject.status == ARCHIVED, func.coalesce(AssetLink.archive_reason, "")), else_="").label("archive"),
         CmdbObject.created.label("created"),
         func.coalesce(CmdbObject.updated, CmdbObject.created).label("modified"),
         *(_field_value(item) for stock in STOCK_TYPES for item in stock.fields),
