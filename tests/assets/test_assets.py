@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from estate.cmdb.models import LogbookEntry
 from tests.assets.conftest import create_asset, field_key, read_asset, stock_types
@@ -209,3 +210,41 @@ def test_lists_answer_xml_and_counts(admin: KaceClient, types):
     assert response.status_code == 200 and "<name>xml-app</name>" in response.text
     body = admin.get("/api/asset/assets/", params={"use_count_only": "true"}).json()
     assert body == {"Count": 1}
+
+
+def test_a_list_takes_the_same_statements_for_few_and_many_assets(admin: KaceClient, types, engine):
+    shaping = {"shaping": "asset all,owner limited,location limited,machine limited,barcodes limited,"
+                          "asset_type limited,asset_status limited", "use_count": "true"}
+
+    def statements_for_list() -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert admin.get("/api/asset/assets/", params=shaping).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    create_asset(admin, asset_type_id=types["Device"]["id"], name="n-1")
+    few = statements_for_list()
+    assert few >= 3  # the page, its count and the shaped sub-entities were seen
+    for n in range(2, 9):
+        create_asset(admin, asset_type_id=types["Device"]["id"], name=f"n-{n}")
+    assert statements_for_list() == few
+
+
+def test_an_attachment_over_the_size_limit_is_413_and_leaves_nothing(admin: KaceClient, types, settings):
+    device = types["Device"]
+    photo = field_key(device, "Photo")
+    json_type = admin.headers.pop("Content-Type")
+    try:
+        response = admin.post("/api/asset/assets", files={
+            "Assets": (None, json.dumps([{"asset_type_id": device["id"], "name": "too-big",
+                                          photo: {"attachmentSet": "F"}}])),
+            "F": ("big.bin", b"\0" * (settings.max_attachment_bytes + 1), "application/octet-stream"),
+        })
+    finally:
+        admin.headers["Content-Type"] = json_type
+    assert response.status_code == 413 and photo in response.text
+    assert admin.get("/api/asset/assets/").json()["Assets"] == []
