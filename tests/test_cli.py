@@ -89,6 +89,17 @@ def test_generated_secrets_are_printed_once(env):
 def test_org_user_and_apikey_commands(env):
     assert run(env, "migrate").returncode == 0
     assert run(env, "org", "create", "Acme").returncode == 0
+    # Every domain's defaults come with it, whichever entry point made the organization.
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["ESTATE_DATABASE_URL"])
+    with engine.connect() as connection:
+        queues = connection.execute(
+            text("SELECT count(*) FROM hd_queues q JOIN organizations o ON o.id = q.organization_id"
+                 " WHERE o.name = 'Acme'")
+        ).scalar()
+    engine.dispose()
+    assert queues == 1
     duplicate = run(env, "org", "create", "acme")
     assert duplicate.returncode == 2 and "exists" in duplicate.stderr
     created = run(env, "user", "create", "jane", "--org", "Acme", "--role", "Standard user", "--password", "pw-jane-1")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+import estate.db.models  # noqa: F401 - loads every domain, so new organizations get all their defaults
 from estate.accounts import service as accounts
 from estate.auth import apikeys
 from estate.auth.permissions import ADMINISTRATOR

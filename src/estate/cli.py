@@ -8,6 +8,7 @@ import pyotp
 import typer
 from sqlalchemy import select
 
+import estate.db.models  # noqa: F401 - loads every domain, so new organizations get all their defaults
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrganizationAccount
 from estate.auth import apikeys

@@ -17,6 +17,9 @@ def names(client, filtering: str, **params: str) -> list[str]:
     ("filtering", "expected"),
     [
         ("name eq beta-ws", ["beta-ws"]),
+        ("name eq BETA-WS", ["beta-ws"]),
+        ("name in ALPHA-ws;epsilon", ["alpha-ws", "Epsilon"]),
+        ("name ne EPSILON", ["alpha-ws", "beta-ws", "gamma-srv", "delta_50%"]),
         ("name ne beta-ws", ["alpha-ws", "gamma-srv", "delta_50%", "Epsilon"]),
         ("name neq beta-ws", ["alpha-ws", "gamma-srv", "delta_50%", "Epsilon"]),
         ("name co -ws", ["alpha-ws", "beta-ws"]),

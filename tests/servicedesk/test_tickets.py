@@ -203,6 +203,9 @@ def test_filters_clients_send(admin, org, queue, make_queue):
     by_status = admin.get(f"{API}/tickets", params={"filtering": "hd_status.name eq New,hd_queue.id eq "
                                                                  f"{other}"}).json()
     assert [t["id"] for t in by_status["Tickets"]] == [second]
+    # The appliance compares text without regard to case; clients write the status in lower case.
+    lower = admin.get(f"{API}/tickets", params={"filtering": f"hd_status.name eq new,hd_queue.id eq {other}"}).json()
+    assert [t["id"] for t in lower["Tickets"]] == [second]
     by_priority = admin.get(f"{API}/tickets", params={"filtering": "hd_priority.name eq Medium",
                                                       "use_count_only": "true"}).json()
     assert by_priority == {"Count": 2}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from estate.accounts import service as accounts
@@ -22,8 +24,10 @@ from estate.orgs.models import Organization
 from estate.settings import Settings
 
 NOT_FULLY_AUTHENTICATED = "User not fully authenticated."
-# last_seen is written at most this often, so that reads do not turn into writes.
+# last_seen is written at most this often, after the request's transaction (record_activity).
 _TOUCH_INTERVAL = timedelta(seconds=60)
+_ACTIVE_SESSION = "estate.active_session"
+log = logging.getLogger("estate.auth")
 
 
 @dataclass
@@ -125,8 +129,23 @@ def find_session(db: Session, settings: Settings, *, token: str | None, jwt: str
         db.delete(session)
         raise NotAuthenticated("Session expired; log in again")
     if now - session.last_seen > _TOUCH_INTERVAL:
-        session.last_seen = now
+        db.info[_ACTIVE_SESSION] = session.id
     return session
+
+
+def record_activity(db: Session) -> None:
+    """Move a session's last_seen forward after the request's own transaction has ended, in a short
+    write of its own, so that a read stays a read and never has to upgrade to a writer."""
+    session_id = db.info.pop(_ACTIVE_SESSION, None)
+    if session_id is None:
+        return
+    try:
+        db.execute(update(AuthSession).where(AuthSession.id == session_id).values(last_seen=utcnow()))
+        db.commit()
+    except OperationalError:
+        # Only the idle clock is at stake; a busy database must not fail the answered request.
+        db.rollback()
+        log.warning("could not record session activity")
 
 
 def check_csrf(session: AuthSession, presented: str | None) -> None:

@@ -15,6 +15,10 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+# Execution option that opens a session's transaction ready to write (see begin_for_writing).
+WRITE_INTENT = "estate_write_intent"
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
@@ -39,11 +43,21 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_INTENT) else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def begin_for_writing(db: Session) -> None:
+    """Open the session's transaction ready to write.
+
+    On SQLite (WAL) a transaction that has read cannot start writing once another connection has
+    committed since its snapshot: SQLite fails at once ("database is locked") instead of waiting on
+    busy_timeout. A request that may write therefore takes the write lock when it begins
+    (BEGIN IMMEDIATE), and concurrent writers queue. PostgreSQL needs nothing of this."""
+    db.connection(execution_options={WRITE_INTENT: True})
 
 
 def is_sqlite(engine: Engine) -> bool:

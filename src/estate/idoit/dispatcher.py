@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from estate.cmdb.logbook import Actor
+from estate.db.engine import begin_for_writing
 from estate.errors import DomainError, InvalidInput, NotAuthenticated
 from estate.idoit import auth
 from estate.idoit.registry import INVALID_PARAMS, SYSTEM_ERROR, Context, Method, RpcError, lookup
@@ -174,6 +175,8 @@ class Dispatcher:
         answers: list[Any] = []
         db = self.sessions()
         try:
+            if _may_write(calls, headers):
+                begin_for_writing(db)
             identities: dict[Any, auth.Identity] = {}
             for call in calls:
                 answer = call.error or self._execute(db, call, headers, identities, reply_headers)
@@ -263,3 +266,12 @@ class Dispatcher:
         token = context.new_session_token or identity.session_token
         if token:
             reply_headers["X-RPC-Auth-Session"] = token
+
+
+def _may_write(calls: list[Call], headers: Mapping[str, str]) -> bool:
+    """Whether the request can write: a writing method, or a login (failed attempts and session
+    activity are recorded). Plain reads with an API key stay readers and run side by side."""
+    if any(name.lower().startswith("x-rpc-auth") for name in headers):
+        return True
+    return any(call.method is not None and (call.method.writes or call.method.name.startswith("idoit.log"))
+               for call in calls)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from estate.db.base import Base, OrgScoped, UTCDateTime, utcnow
@@ -498,3 +498,16 @@ class MachineLabel(OrgScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     machine_id: Mapped[int] = _machine_fk()
     label_id: Mapped[int] = mapped_column(Integer, ForeignKey("labels.id", ondelete="CASCADE"), nullable=False)
+
+
+# Text equality in KACE filters ignores case (decision 0251): the lookups clients make most often
+# compare lower(...) and find it in these expression indexes.
+CASE_INSENSITIVE_LOOKUPS = (
+    Index("ix_machines_org_name_ci", Machine.organization_id, func.lower(Machine.name)),
+    Index("ix_software_org_display_name_ci", Software.organization_id, func.lower(Software.display_name)),
+    Index("ix_processes_org_name_ci", Process.organization_id, func.lower(Process.name)),
+    Index("ix_services_org_name_ci", Service.organization_id, func.lower(Service.name)),
+    Index("ix_services_org_display_name_ci", Service.organization_id, func.lower(Service.display_name)),
+    Index("ix_startup_programs_org_name_ci", StartupProgram.organization_id, func.lower(StartupProgram.name)),
+    Index("ix_operating_systems_org_name_ci", OperatingSystem.organization_id, func.lower(OperatingSystem.name)),
+)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from estate.auth import sessions
 from estate.auth.models import AuthSession
 from estate.auth.permissions import Caller
+from estate.db.engine import begin_for_writing
 from estate.errors import NotAuthenticated
 from estate.kace.http import api_version, read_body
 from estate.settings import Settings
@@ -25,15 +26,22 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back when it raises."""
     db: Session = request.app.state.sessions()
     try:
+        if request.method in WRITE_METHODS:
+            begin_for_writing(db)
         yield db
         db.commit()
     except BaseException:
         db.rollback()
         raise
+    else:
+        sessions.record_activity(db)
     finally:
         db.close()
 

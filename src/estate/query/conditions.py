@@ -30,6 +30,12 @@ _POSITIVE: dict[str, Callable[[ColumnElement[Any], Any], Condition]] = {
     "en": lambda column, value: column.iendswith(value, autoescape=True),
     "in": lambda column, values: column.in_(values),
 }
+# Text equality ignores case too, as the appliance's database collation does: clients send
+# `hd_status.name eq new` and expect the status "New".
+_TEXT_EQUALITY: dict[str, Callable[[ColumnElement[Any], Any], Condition]] = {
+    "eq": lambda column, value: func.lower(column) == value.lower(),
+    "in": lambda column, values: func.lower(column).in_([value.lower() for value in values]),
+}
 NEGATIVE = {"ne": "eq", "nc": "co", "ns": "st", "nen": "en", "nin": "in"}
 TEXT_MATCHING = {"co", "nc", "st", "ns", "en", "nen"}
 ORDERING = {"lt", "le", "gt", "ge"}
@@ -142,10 +148,18 @@ def field_condition(field: Field, operator: str, raw: str, shown: str) -> Condit
             return true() if operator == "nin" else false()
     else:
         value = cast(field, raw, shown)
-    matched = (_SPAN if field.kind is Kind.DATETIME else _POSITIVE)[positive](field.column, value)
+    matched = _operators(field, positive)[positive](field.column, value)
     if operator in NEGATIVE:
         return or_(field.column.is_(None), not_(matched))
     return matched
+
+
+def _operators(field: Field, operator: str) -> dict[str, Callable[[ColumnElement[Any], Any], Condition]]:
+    if field.kind is Kind.DATETIME:
+        return _SPAN
+    if field.kind is Kind.TEXT and operator in _TEXT_EQUALITY:
+        return _TEXT_EQUALITY
+    return _POSITIVE
 
 
 def wildcard_operator(operator: str, shown: str) -> str:
