@@ -550,3 +550,17 @@ def record_nodes(db: Session, *, organization_id: int, nodes: Sequence[Any], whe
         db.flush()
         ids.append(node.id)
     return ids
+
+
+def record_catalog_items(
+    db: Session, *, organization_id: int, kind: str, items: Sequence[Any], where: str
+) -> list[int]:
+    """Catalog entries reported on their own (software titles, services, ...): each is found by its
+    identity or created; answers their ids in the order given."""
+    catalog = CATALOGS[kind]
+    take_write_lock(db)
+    records = [_read_catalog_item(catalog, raw, f"{where}[{index}]") for index, raw in enumerate(items)]
+    keys = [identity_key(catalog.model, record) for record in records]
+    found = find_or_create(db, catalog.model, organization_id, dict(zip(keys, records, strict=True)),
+                           key_column="identity_key")
+    return [found[key] for key in keys]

@@ -81,3 +81,31 @@ def record_nodes(request: Request, db: DB, caller: CurrentCaller, body: Body) ->
     nodes = _envelope(body, "Nodes")
     ids = inventory.record_nodes(db, organization_id=caller.organization_id, nodes=nodes)
     return respond(request, ids)
+
+
+# Catalog entries may be reported on their own: each route takes {"<Plural>": [ {fields}, ... ]}
+# with the fields of its Definition and answers the ids, found or created.
+CATALOG_ROUTES = {
+    "software": ("software", "Software"),
+    "processes": ("process", "Processes"),
+    "services": ("service", "Services"),
+    "startup_programs": ("startup_program", "Startup_Programs"),
+    "operating_systems": ("operating_system", "Operating_Systems"),
+}
+
+
+def _catalog_route(path: str, kind: str, envelope: str):  # type: ignore[no-untyped-def]
+    def record_catalog_items(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
+        caller.require("inventory", "write")
+        items = _envelope(body, envelope)
+        ids = inventory.record_catalog_items(
+            db, organization_id=caller.organization_id, kind=kind, items=items, where=envelope
+        )
+        return respond(request, ids)
+
+    router.add_api_route(f"/{path}/", record_catalog_items, methods=["POST"], name=f"record_{path}")
+    router.add_api_route(f"/{path}", record_catalog_items, methods=["POST"], include_in_schema=False)
+
+
+for _path, (_kind, _envelope_key) in CATALOG_ROUTES.items():
+    _catalog_route(_path, _kind, _envelope_key)
