@@ -8,8 +8,10 @@ its values as strings (`"Id": "1"`), as the appliance does (Style.TEXT)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, exists, false, select
-from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from estate.auth.permissions import Caller
 from estate.inventory.models import (
@@ -47,7 +49,7 @@ def fields(table, level: Level, names: str, *, kind: Kind = Kind.TEXT, wildcard:
     )
 
 
-def field(column: ColumnClause, level: Level, *, name: str | None = None, kind: Kind = Kind.TEXT,  # type: ignore[type-arg]
+def field(column: KeyedColumnElement[Any], level: Level, *, name: str | None = None, kind: Kind = Kind.TEXT,
           wildcard: bool = False) -> Field:
     return Field(name or answer_name(column.name), column, kind=kind, level=level, wildcard=wildcard)
 

@@ -114,7 +114,7 @@ def parse_datetime(raw: str) -> Span:
     return Span(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), timedelta(microseconds=1))
 
 
-_SPAN: dict[str, Callable[[ColumnElement[Any], Span], Condition]] = {
+_SPAN: dict[str, Callable[[ColumnElement[Any], Any], Condition]] = {
     "eq": lambda column, span: and_(column >= span.start, column < span.end),
     "lt": lambda column, span: column < span.start,
     "le": lambda column, span: column < span.end,

@@ -12,7 +12,7 @@ from enum import Enum, IntEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Exists, FromClause, Select, exists, select
-from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 
 class Level(IntEnum):
@@ -52,7 +52,7 @@ def normalize(name: str) -> str:
 @dataclass(frozen=True)
 class Field:
     name: str
-    column: ColumnClause[Any]
+    column: KeyedColumnElement[Any]
     kind: Kind = Kind.TEXT
     level: Level = Level.STANDARD
     wildcard: bool = False
@@ -76,8 +76,8 @@ class LinkTable:
     """Many-to-many through a link table (machine ↔ software)."""
 
     link: FromClause
-    base_key: ColumnClause[int]  # link column holding the base id
-    target_key: ColumnClause[int]  # link column holding the sub-entity id
+    base_key: KeyedColumnElement[int]  # link column holding the base id
+    target_key: KeyedColumnElement[int]  # link column holding the sub-entity id
 
     def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Exists:
         matching = select(target.id_column).where(condition)
@@ -102,7 +102,7 @@ class LinkTable:
 class ChildRows:
     """One-to-many: the sub-entity's rows carry the base id (machine → NICs)."""
 
-    base_key: ColumnClause[int]  # sub-entity column holding the base id
+    base_key: KeyedColumnElement[int]  # sub-entity column holding the base id
 
     def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Exists:
         return exists().where(self.base_key == base_id, condition)
@@ -119,8 +119,8 @@ class ParentRow:
     """Many-to-one: the base row carries the sub-entity's id (node → its machine)."""
 
     base_table: FromClause
-    base_id: ColumnClause[int]
-    foreign_key: ColumnClause[int]  # base column holding the sub-entity id
+    base_id: KeyedColumnElement[int]
+    foreign_key: KeyedColumnElement[int]  # base column holding the sub-entity id
 
     def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Exists:
         return exists().where(target.id_column == self.foreign_key, condition)
@@ -168,7 +168,7 @@ class Entity:
     id_field: str
     name_field: str  # the field LIMITED shows besides the id, and the one `name` means
     fields: tuple[Field, ...]
-    organization_column: ColumnClause[int]
+    organization_column: KeyedColumnElement[int]
     style: Style = Style.TEXT
     aliases: tuple[str, ...] = ()
     subentities: tuple[SubEntity, ...] = ()
@@ -206,7 +206,7 @@ class Entity:
         return self._subs.get(normalize(name))  # type: ignore[attr-defined, no-any-return]
 
     @property
-    def id_column(self) -> ColumnClause[int]:
+    def id_column(self) -> KeyedColumnElement[int]:
         return self._by_key[normalize(self.id_field)].column  # type: ignore[attr-defined, no-any-return]
 
     def fields_at(self, level: Level) -> tuple[Field, ...]:

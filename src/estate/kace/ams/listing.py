@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import Field as ModelField
 from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from estate.errors import InvalidInput
 
@@ -55,7 +55,7 @@ _FILTER = re.compile(r"^(\S+)\s+(\S+)(?:\s+(.*))?$", re.DOTALL)
 
 @dataclass(frozen=True)
 class Field:
-    column: ColumnElement[Any]
+    column: ColumnElement[Any] | QueryableAttribute[Any]
     kind: str = TEXT
 
 
@@ -65,7 +65,7 @@ class Entity:
 
     names: tuple[str, ...]
     fields: Mapping[str, Field]
-    default_order: tuple[ColumnElement[Any], ...]
+    default_order: tuple[ColumnElement[Any] | QueryableAttribute[Any], ...]
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _cast(field: Field, name: str, raw: str) -> Any:
     return value
 
 
-def _text_condition(column: ColumnElement[Any], op: str, value: str) -> ColumnElement[bool]:
+def _text_condition(column: ColumnElement[Any] | QueryableAttribute[Any], op: str, value: str) -> ColumnElement[bool]:
     # Text compares case-insensitively, as the appliance's database collation does.
     lowered, needle = func.lower(column), value.lower()
     positive = {
@@ -190,9 +190,9 @@ def filter_conditions(entity: Entity, text: str | None) -> list[ColumnElement[bo
     return conditions
 
 
-def order_by(entity: Entity, text: str | None) -> list[ColumnElement[Any]]:
+def order_by(entity: Entity, text: str | None) -> list[ColumnElement[Any] | QueryableAttribute[Any]]:
     """`sorting=name desc,id`: left to right; the default order breaks ties so pages are stable."""
-    clauses: list[ColumnElement[Any]] = []
+    clauses: list[ColumnElement[Any] | QueryableAttribute[Any]] = []
     for part in (text or "").split(","):
         words = part.split()
         if not words:

@@ -3,6 +3,7 @@ are nested as summaries (id and name) so that cycles such as organization ↔ lo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -202,6 +203,7 @@ def org_account_limited(member: OrganizationAccount, account: Account) -> dict[s
 def _nul_at(value: Any, where: str) -> str | None:
     if isinstance(value, str):
         return where if "\x00" in value else None
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
