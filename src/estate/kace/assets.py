@@ -297,7 +297,7 @@ def asset_barcodes(request: Request, db: DB, caller: CurrentCaller, asset_id: Id
 
 
 # The reference prints this path without its leading slash; it is served, outside the table.
-@router.get("/archived_devices/version", include_in_schema=False)
+@router.get("/archived_devices/version")
 def archived_version(request: Request, caller: CurrentCaller) -> Response:
     return _version(request)
 
