@@ -42,7 +42,10 @@ def test_create_read_and_the_spec_update_example(admin, org, sessions):
     assert again["webSite"] == "www.example.com"
     with sessions() as db:
         entries = db.scalars(
-            select(History).where(History.entity_name == "location", History.entity_id == created["id"])
+            select(History)
+            .where(History.organization_id == org.id, History.entity_name == "location",
+                   History.entity_id == created["id"])
+            .order_by(History.id)
         ).all()
         assert [entry.action for entry in entries] == [1, 2]
         details = {
