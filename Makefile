@@ -41,8 +41,10 @@ lock: ## Re-pin requirements.lock from pyproject.toml
 	  .lockvenv/bin/pip freeze --exclude-editable; } > requirements.lock
 	rm -rf .lockvenv
 
-bench: install ## Run the benchmarks (see docs/benchmarks.md)
-	$(BIN)/python -m bench
+SIZE ?= 1000
+bench: install ## Inventory ingest and read benchmarks on a SIZE-machine fleet (bench/README.md lists all)
+	$(BIN)/python -m bench.ingest --size $(SIZE)
+	$(BIN)/python -m bench.queries --size $(SIZE)
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) var
