@@ -80,7 +80,8 @@ def check_answer(client: Any, info: FleetInfo, title: str, share: float) -> None
     """The page holds what the probe promises: min(50, matches) machines, each with the title."""
     body = client.get(MACHINES, params={**params_for(title, "machine limited,software limited", True)}).json()
     expected = round(share * info.size)
-    if abs(body["Count"] - expected) > max(2, expected * 0.2):
+    # A probe is drawn per machine: allow five binomial standard deviations around its share.
+    if abs(body["Count"] - expected) > max(2, 5 * (info.size * share * (1 - share)) ** 0.5):
         raise RuntimeError(f"{title}: {body['Count']} machines, expected about {expected}")
     for machine in body["Machines"]:
         if title not in {item["Display_name"] for item in machine["Software"]}:
