@@ -92,6 +92,19 @@ def test_ingested_machines_get_their_device_assets_once(admin: KaceClient, sessi
     assert listed[0]["mapped_id"] == 0
 
 
+def test_inventory_creates_the_device_asset_on_its_own(admin: KaceClient, rpc: RpcClient):
+    kuid = "6B1F0E0A-2C1D-4B8E-9F10-AGENTMADE001"
+    (machine_id,) = ingest(admin, machine("agent-made", Kuid=kuid))
+    body = admin.get("/api/asset/assets/", params={"filtering": f"mapped_id eq {machine_id}"}).json()
+    (record,) = body["Assets"]
+    assert record["name"] == "agent-made" and record["asset_type_name"] == "Device"
+    assert rpc.result("cmdb.object.read", {"id": record["id"]})["title"] == "agent-made"
+    # Reporting again finds the same asset.
+    assert ingest(admin, machine("agent-made", Kuid=kuid)) == [machine_id]
+    again = admin.get("/api/asset/assets/", params={"filtering": f"mapped_id eq {machine_id}"}).json()["Assets"]
+    assert [item["id"] for item in again] == [record["id"]]
+
+
 def test_device_assets_of_a_batch_take_a_fixed_number_of_statements(admin: KaceClient, sessions, org):
     def statements_for(count: int) -> int:
         ids = ingest(admin, *(machine(f"batch-{count}-{n}") for n in range(count)))

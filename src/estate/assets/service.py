@@ -348,9 +348,9 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping
     """Find or create the device asset (mapped_id = machine id) of each machine, given as machine id
     → machine name; answers machine id → asset id.
 
-    Objects, their global entries, links and logbook lines are each one INSERT for the whole batch;
-    only the search index is written per new asset (cmdb.search has no bulk form yet). The rows are
-    those objects.create writes, so the i-doit face cannot tell them apart."""
+    Objects, their global entries, links, logbook lines and search documents are each one statement
+    for the whole batch. The rows are those objects.create writes, so the i-doit face cannot tell
+    them apart."""
     if not machines:
         return {}
     found: dict[int, int] = {}
@@ -363,8 +363,8 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping
         return found
     device = db.scalar(select(AssetType).where(AssetType.organization_id == organization_id,
                                                AssetType.name == DEVICE))
-    if device is None:
-        raise NotFound("the organization has no device asset type", field="asset_type_id")
+    if device is None:  # an organization made before asset types existed: inventory goes on without
+        return found
     object_type = CATALOG.object_types[device.type_const]
     titles = [(machines[machine_id] or f"Machine {machine_id}")[:255] for machine_id in missing]
     now = utcnow()
@@ -394,9 +394,9 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping
          "changes": {"title": {"from": None, "to": title}}, "created": now}
         for object_id, title in zip(object_ids, titles, strict=True)
     ])
-    for object_id, entry_id, title in zip(object_ids, entry_ids, titles, strict=True):
-        sysid = f"{object_type.sysid_prefix}{object_id:06d}"
-        search.index_entry(db, organization_id=organization_id, entry_id=entry_id,
-                           body=search.document_text([title, sysid]))
+    search.index_entries(db, organization_id=organization_id, documents={
+        entry_id: search.document_text([title, f"{object_type.sysid_prefix}{object_id:06d}"])
+        for object_id, entry_id, title in zip(object_ids, entry_ids, titles, strict=True)
+    })
     found.update(zip(missing, object_ids, strict=True))
     return found

@@ -27,19 +27,23 @@ def document_text(values: Iterable[object]) -> str:
 
 
 def index_entry(db: Session, *, organization_id: int, entry_id: int, body: str) -> None:
-    remove_entries(db, [entry_id])
-    if not body.strip():
+    index_entries(db, organization_id=organization_id, documents={entry_id: body})
+
+
+def index_entries(db: Session, *, organization_id: int, documents: dict[int, str]) -> None:
+    """(Re)write the documents of many entries, given as entry id → text, in a fixed number of
+    statements; an entry whose text is blank leaves the index."""
+    remove_entries(db, list(documents))
+    rows = [{"id": entry_id, "body": body} for entry_id, body in documents.items() if body.strip()]
+    if not rows:
         return
     if _is_sqlite(db):
-        db.execute(
-            text("INSERT INTO cmdb_search (rowid, org, body) VALUES (:id, :org, :body)"),
-            {"id": entry_id, "org": _org_token(organization_id), "body": body},
-        )
+        statement = "INSERT INTO cmdb_search (rowid, org, body) VALUES (:id, :org, :body)"
+        org: object = _org_token(organization_id)
     else:
-        db.execute(
-            text("INSERT INTO cmdb_search (entry_id, organization_id, body) VALUES (:id, :org, :body)"),
-            {"id": entry_id, "org": organization_id, "body": body},
-        )
+        statement = "INSERT INTO cmdb_search (entry_id, organization_id, body) VALUES (:id, :org, :body)"
+        org = organization_id
+    db.execute(text(statement), [{**row, "org": org} for row in rows])
 
 
 def remove_entries(db: Session, entry_ids: list[int]) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, OrganizationAccount
 from estate.accounts.service import login_key
+from estate.assets.service import ensure_device_assets
 from estate.db.base import utcnow
 from estate.errors import InvalidInput, NotFound
 from estate.inventory.catalog import find_or_create, identity_key, uniform_rows
@@ -439,6 +440,9 @@ def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], 
     for machine, current in zip(machines, stored, strict=True):
         if current is not None:
             _update_machine(db, machine, current, current["id"] in changed, now)
+    names = {machine_id: machine.values.get("name") or (current or {}).get("name")
+             for machine, machine_id, current in zip(machines, machine_ids, stored, strict=True)}
+    ensure_device_assets(db, organization_id=organization_id, machines=names)
     return machine_ids
 
 
