@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.kace_client import KaceClient
+
 API = "/api/service_desk"
 
 
@@ -63,3 +65,11 @@ def make_pattern(sessions, org):
             return made.id
 
     return make
+
+
+@pytest.fixture
+def other_admin(base_url, other_org):
+    """The administrator of another organization, logged in."""
+    with KaceClient(base_url) as kace:
+        kace.login(other_org.admin.login, other_org.admin.password)
+        yield kace

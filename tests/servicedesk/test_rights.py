@@ -3,9 +3,6 @@ their own tickets in queues open to all users, and owners-only comments stay wit
 
 from __future__ import annotations
 
-import pytest
-
-from tests.kace_client import KaceClient
 from tests.servicedesk.conftest import API, create_ticket, named
 
 
@@ -95,13 +92,6 @@ def test_queues_closed_to_users_are_invisible_to_them(admin, user, queue, make_q
     assert refused.status_code == 404
     assert refused.json()["field"] == "hd_queue_id"
     assert admin.get(f"{API}/queues/{staff_queue}").status_code == 200
-
-
-@pytest.fixture
-def other_admin(base_url, other_org):
-    with KaceClient(base_url) as kace:
-        kace.login(other_org.admin.login, other_org.admin.password)
-        yield kace
 
 
 def test_organizations_are_walls(admin, other_admin, org, queue):

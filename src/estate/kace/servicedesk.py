@@ -34,7 +34,7 @@ from estate.query.parse import QueryTerms, ShapeTerm, parse_query
 from estate.query.plan import LEVELS, Plan, plan_query
 from estate.query.render import ZERO_DATE
 from estate.query.response import envelope, send
-from estate.query.run import fetch_page
+from estate.query.run import count, fetch_page
 from estate.servicedesk import entities, service, storage
 from estate.servicedesk import seeds as _seeds  # noqa: F401 - registers the default queue of new organizations
 from estate.servicedesk.models import (
@@ -129,9 +129,23 @@ def _appliance_record(plan: Plan, record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _page_count(db: Session, plan: Plan, shown: int) -> int:
+    """The Count of a page: read off the page when it is the last one (it holds fewer rows than its
+    limit, and some or it starts at the first row), otherwise counted."""
+    if plan.limit is not None and shown < plan.limit and (shown or not plan.offset):
+        return plan.offset + shown
+    return count(db, plan)
+
+
 def run_plan(db: Session, plan: Plan) -> tuple[int | None, list[dict[str, Any]]]:
-    page = fetch_page(db, plan)
-    return page.count, [_appliance_record(plan, record) for record in page.records]
+    """The page first, then its Count only if the page cannot tell it: a short list pays nothing
+    for the Count the answer carries by default (decision 0411)."""
+    if not plan.use_count or plan.count_only:
+        page = fetch_page(db, plan)
+        return page.count, [_appliance_record(plan, record) for record in page.records]
+    page = fetch_page(db, replace(plan, use_count=False))
+    total = _page_count(db, plan, len(page.records))
+    return total, [_appliance_record(plan, record) for record in page.records]
 
 
 def list_answer(

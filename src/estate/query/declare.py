@@ -174,6 +174,10 @@ class Entity:
     subentities: tuple[SubEntity, ...] = ()
     # Named predicates a client may add with `filterOptions` ("join sets" in the reference).
     filter_options: dict[str, Callable[[], ColumnElement[bool]]] = field(default_factory=dict)
+    # An index the entity keeps over its own wildcard fields: (positive operator, value) → the
+    # condition "some wildcard field matches", answered by the index, or None when the index cannot
+    # answer that term (the engine then matches the fields one by one).
+    wildcard_search: Callable[[str, str], ColumnElement[bool] | None] | None = None
 
     def __post_init__(self) -> None:
         by_key: dict[str, Field] = {}

@@ -19,7 +19,7 @@ from estate.query.conditions import (
     negate,
     wildcard_operator,
 )
-from estate.query.declare import Entity, Field, Level, SubEntity, normalize
+from estate.query.declare import Entity, Field, Level, LinkTable, SubEntity, normalize
 from estate.query.parse import FilterTerm, QueryTerms, ShapeTerm, SortTerm
 
 LEVELS = {
@@ -124,9 +124,16 @@ def _org(entity: Entity, scope: Scope) -> Condition:
     return entity.organization_column == scope.organization_id
 
 
+def _own_wildcard_fields(base: Entity, positive: str, term: FilterTerm) -> Condition:
+    indexed = base.wildcard_search(positive, term.value) if base.wildcard_search is not None else None
+    if indexed is not None:
+        return indexed
+    return any_field_matches(base.wildcard_fields, positive, term.value, term.text)
+
+
 def _wildcard(base: Entity, term: FilterTerm, scope: Scope) -> Condition:
     positive = wildcard_operator(term.operator, term.text)
-    matches = [any_field_matches(base.wildcard_fields, positive, term.value, term.text)]
+    matches = [_own_wildcard_fields(base, positive, term)]
     for sub in base.subentities:
         if sub.in_wildcard:
             target = sub.entity()
@@ -203,6 +210,15 @@ def _sorts(base: Entity, sorts: tuple[SortTerm, ...]) -> tuple[list[ColumnElemen
     return base_order, sub_orders
 
 
+def _tie_break(sub: SubEntity, target: Entity) -> ColumnElement[Any]:
+    """Related rows in id order. Through a link table the link's own copy of the id orders them:
+    its index (base id, related id) hands them over sorted, where the related table's id would
+    sort ~12 500 titles of a page again."""
+    if isinstance(sub.path, LinkTable):
+        return sub.path.target_key.asc()
+    return target.id_column.asc()
+
+
 def _shapes(base: Entity, levels: dict[str, Level], sub_orders: dict[str, list[Any]]) -> tuple[SubShape, ...]:
     shapes = []
     for sub in base.subentities:
@@ -211,7 +227,7 @@ def _shapes(base: Entity, levels: dict[str, Level], sub_orders: dict[str, list[A
         if level == Level.NONE:
             continue
         target = sub.entity()
-        order = (*sub_orders.get(sub.name, ()), target.id_column.asc())
+        order = (*sub_orders.get(sub.name, ()), _tie_break(sub, target))
         shapes.append(SubShape(sub=sub, target=target, fields=target.fields_at(level), order_by=order))
     return tuple(shapes)
 

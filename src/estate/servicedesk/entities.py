@@ -16,6 +16,7 @@ from estate.inventory.models import Machine
 from estate.query import ChildRows, Entity, Field, Kind, LinkTable, ParentRow, Style, SubEntity
 from estate.query.declare import BASE_ID
 from estate.query.declare import Level as L  # noqa: N817 - the levels read as a column of the tables below
+from estate.servicedesk import search
 from estate.servicedesk.models import (
     CUSTOM_FIELDS,
     Attachment,
@@ -342,6 +343,8 @@ TICKET: Entity = Entity(
     style=Style.NATIVE,
     aliases=("ticket",),
     fields=_ticket_fields(),
+    # The wildcard reads the trigram index of the ticket's text, not every ticket (decision 0410).
+    wildcard_search=lambda positive, value: search.wildcard(TICKET.wildcard_fields, positive, value),
     subentities=(
         _user_of("owner", Ticket.owner_id, Ticket, Ticket.id, Ticket.organization_id, in_wildcard=True),
         _user_of("submitter", Ticket.submitter_id, Ticket, Ticket.id, Ticket.organization_id, in_wildcard=True),

@@ -10,8 +10,13 @@ config = context.config
 
 def _include_name(name, type_, parent_names) -> bool:  # type: ignore[no-untyped-def]
     # The CMDB full-text index (FTS5 and its shadow tables / a tsvector table) is created per
-    # dialect by migration 0003_cmdb, not from the models.
-    return not (type_ == "table" and name is not None and name.startswith("cmdb_search"))
+    # dialect by migration 0003_cmdb, not from the models; so is the ticket search index
+    # (0010_ticket_search: FTS5 tables on SQLite, pg_trgm indexes on PostgreSQL).
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(("cmdb_search", "hd_ticket_search"))
+    return not (type_ == "index" and name.startswith("ix_hd_tickets_") and name.endswith("_trgm"))
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,86 @@
+"""The ticket wildcard through the trigram index of migration 0010_ticket_search (decision 0410).
+
+`* co printer` keeps the appliance's meaning, "some field contains the text, whatever the case",
+and is answered from the index instead of reading every ticket of the organization:
+
+- SQLite: the FTS5 table `hd_ticket_search` (trigram tokenizer, rowid = ticket id) finds the text
+  as one phrase of trigrams, which is exactly a case-insensitive substring of one column.
+- PostgreSQL: `ILIKE '%text%'` on each column, which the columns' pg_trgm GIN indexes answer.
+
+Texts shorter than a trigram cannot be looked up this way; they are matched field by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, ColumnElement, and_, column, literal, literal_column, or_, select, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from estate.query.conditions import any_field_matches
+from estate.query.declare import Field
+from estate.servicedesk.models import Ticket
+
+MIN_LENGTH = 3
+# The ticket columns the index covers, which are the ticket's wildcard fields.
+COLUMNS = (Ticket.title, Ticket.summary, Ticket.cc_list, Ticket.resolution)
+# Operators whose every match contains the value: the index narrows them to the tickets holding it.
+CONTAINING = frozenset({"co", "st", "en", "eq"})
+
+_index = table("hd_ticket_search", column("rowid"))
+
+
+class PerDialect(ColumnElement[bool]):
+    """One condition on SQLite and another elsewhere. Both keep their values bound, so a statement
+    holding this is cached like any other."""
+
+    inherit_cache = True
+    type = Boolean()
+    # A condition in its own right: SQLAlchemy must not compare it with 1 where booleans are numbers.
+    _is_implicitly_boolean = True
+    _traverse_internals = [
+        ("on_sqlite", InternalTraversal.dp_clauseelement),
+        ("elsewhere", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, on_sqlite: ColumnElement[bool], elsewhere: ColumnElement[bool]) -> None:
+        self.on_sqlite = on_sqlite
+        self.elsewhere = elsewhere
+
+
+@compiles(PerDialect)
+def _per_dialect(element: PerDialect, compiler: SQLCompiler, **kw: Any) -> str:
+    chosen = element.on_sqlite if compiler.dialect.name == "sqlite" else element.elsewhere
+    return f"({compiler.process(chosen, **kw)})"
+
+
+def _phrase(value: str) -> str:
+    """An FTS5 string: the whole value as one phrase, its double quotes doubled, so nothing a
+    client writes is read as query syntax."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _like_pattern(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def text_contains(value: str) -> ColumnElement[bool]:
+    """Tickets one of whose indexed columns contains `value` (at least MIN_LENGTH characters)."""
+    matching = select(_index.c.rowid).where(literal_column("hd_ticket_search").match(literal(_phrase(value))))
+    pattern = literal(_like_pattern(value))
+    anywhere = or_(*(item.ilike(pattern, escape="\\") for item in COLUMNS))
+    return PerDialect(Ticket.id.in_(matching), anywhere)
+
+
+def wildcard(fields: tuple[Field, ...], positive: str, value: str) -> ColumnElement[bool] | None:
+    """The ticket's own wildcard fields matching `positive value`, through the index; None when the
+    index cannot answer (a short value, an operator that does not imply containment)."""
+    if positive not in CONTAINING or len(value) < MIN_LENGTH:
+        return None
+    found = text_contains(value)
+    if positive == "co":
+        return found
+    # starts with / ends with / equals: the index finds the candidates, the fields decide.
+    return and_(found, any_field_matches(fields, positive, value, value))
