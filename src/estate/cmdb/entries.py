@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from estate.cmdb import logbook, objects, search, values
-from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL, PURGED, Category
+from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL, OBJECT, PURGED, Category
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.db.base import utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
+from estate.inventory import cmdb_view
 
 GLOBAL = objects.GLOBAL
 # Attributes of the global category that live on the object row itself.
@@ -54,6 +55,8 @@ def category_by_id(scope: str, category_id: object, field_name: str) -> Category
 
 
 def get_entry(db: Session, obj: CmdbObject, category: Category, entry_id: int) -> CategoryEntry:
+    """A stored entry, to change: an inventoried machine's software is not one (it is the inventory's)."""
+    cmdb_view.refuse_software_writes(db, obj, category)
     entry = db.get(CategoryEntry, entry_id)
     if entry is None or entry.object_id != obj.id or entry.category_const != category.const:
         raise NotFound(f"Entry {entry_id} of {category.const} not found for object {obj.id}", field="entry")
@@ -72,7 +75,8 @@ def _reindex(db: Session, obj: CmdbObject, category: Category, entry: CategoryEn
         objects.reindex_global(db, obj)
         return
     refs = values.load_references(db, obj.organization_id, [(category, entry.values)])
-    body = search.document_text(values.searchable_text(category, entry.values, refs))
+    texts = values.searchable_text(category, entry.values, refs) + cmdb_view.title_texts(category, entry.values)
+    body = search.document_text(texts)
     search.index_entry(db, organization_id=obj.organization_id, entry_id=entry.id, body=body)
 
 
@@ -97,9 +101,12 @@ def _apply(
     db: Session, actor: Actor, obj: CmdbObject, category: Category, entry: CategoryEntry, data: dict[str, Any]
 ) -> None:
     before = dict(entry.values)
+    data = cmdb_view.handing_back(category, data)
     after = values.coerce(db, obj.organization_id, category, data, before)
-    diff = logbook.changes_between(before, after)
-    if not diff and entry.values:
+    # A person's value owns its attribute against inventory runs; an empty one hands it back (0522).
+    cmdb_view.claim(category, data, after)
+    diff = logbook.changes_between(cmdb_view.public(before), cmdb_view.public(after))
+    if after == before and entry.values:
         return
     entry.values = after
     entry.updated = utcnow()
@@ -123,6 +130,7 @@ def save(
     """Create or update one entry. A single-value category saved again updates its one entry."""
     if category.const == GLOBAL:
         return _save_global(db, actor, obj, data)
+    cmdb_view.refuse_software_writes(db, obj, category)
     if entry_id is not None:
         entry = get_entry(db, obj, category, entry_id)
     elif not category.multi_value:
@@ -148,6 +156,7 @@ def update_existing(
     """The legacy update: multi-value categories name the entry, single-value ones update theirs."""
     if category.const == GLOBAL:
         return _save_global(db, actor, obj, data)
+    cmdb_view.refuse_software_writes(db, obj, category)
     if entry_id is None:
         if category.multi_value:
             raise InvalidInput(
@@ -253,10 +262,21 @@ def shape(
 ) -> dict[str, Any]:
     if category.const == GLOBAL:
         return _global_shape(obj, entry, refs, language)
-    shaped: dict[str, Any] = {"id": str(entry.id), "objID": str(obj.id)}
+    return _shape_values(obj, category, entry.id, entry.values, refs, language)
+
+
+def _shape_values(
+    obj: CmdbObject, category: Category, entry_id: int, stored: dict[str, Any], refs: values.References, language: str
+) -> dict[str, Any]:
+    shaped: dict[str, Any] = {"id": str(entry_id), "objID": str(obj.id)}
     for key, attribute in category.attributes.items():
-        if key not in shaped:
-            shaped[key] = values.render(attribute, entry.values.get(key), refs, language)
+        if key in shaped:
+            continue
+        value = stored.get(key)
+        if attribute.kind == OBJECT and isinstance(value, str):  # a title the inventory reported
+            shaped[key] = cmdb_view.title_object(category.const, value, language)
+        else:
+            shaped[key] = values.render(attribute, value, refs, language)
     return shaped
 
 
@@ -275,6 +295,8 @@ def read_many(
         return result
     by_id = {o.id: o for o in objs}
     consts = {c.const: c for c in categories}
+    # An inventoried machine's software is read from its inventory, not from stored entries.
+    machines = cmdb_view.machines_of(db, organization_id, list(by_id)) if cmdb_view.SOFTWARE in consts else {}
     query = select(CategoryEntry).where(
         CategoryEntry.organization_id == organization_id,
         CategoryEntry.object_id.in_(list(by_id)),
@@ -286,9 +308,17 @@ def read_many(
         for e in db.scalars(query.order_by(CategoryEntry.id))
         if (e.category_const == GLOBAL and by_id[e.object_id].status == status)
         or (e.category_const != GLOBAL and e.status == status)
+        if not (e.category_const == cmdb_view.SOFTWARE and e.object_id in machines)
     ]
     refs = values.load_references(db, organization_id, [(consts[e.category_const], e.values) for e in rows])
     for entry in rows:
         category = consts[entry.category_const]
         result[entry.object_id][category.const].append(shape(by_id[entry.object_id], category, entry, refs, language))
+    if machines and status == NORMAL:
+        software = consts[cmdb_view.SOFTWARE]
+        for object_id, rows_of_object in cmdb_view.software_rows(db, organization_id, machines).items():
+            result[object_id][software.const] = [
+                _shape_values(by_id[object_id], software, link_id, stored, refs, language)
+                for link_id, stored in rows_of_object
+            ]
     return result

@@ -30,6 +30,7 @@ from estate.accounts.service import login_key
 from estate.assets.service import ensure_device_assets
 from estate.db.base import utcnow
 from estate.errors import InvalidInput, NotFound
+from estate.inventory import cmdb_view
 from estate.inventory.catalog import find_or_create, identity_key, uniform_rows
 from estate.inventory.fields import (
     INT_MAX,
@@ -427,6 +428,12 @@ def _update_machine(
     db.connection().execute(update(MACHINES).where(MACHINES.c.id == current["id"]).values(**values))
 
 
+def _reported_categories(machine: MachineInput, current: Mapping[str, Any] | None) -> cmdb_view.Reported:
+    catalog_os = next(iter(machine.catalogs.get("operating_system", {}).values()), {}).get("name")
+    merged = {**(current or {}), **machine.values}
+    return cmdb_view.reported_categories(merged, machine.values, machine.rows, catalog_os)
+
+
 def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], stored: Sequence[Any]) -> list[int]:
     now = utcnow()
     _complete(db, organization_id, machines, stored)
@@ -442,7 +449,11 @@ def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], 
             _update_machine(db, machine, current, current["id"] in changed, now)
     names = {machine_id: machine.values.get("name") or (current or {}).get("name")
              for machine, machine_id, current in zip(machines, machine_ids, stored, strict=True)}
-    ensure_device_assets(db, organization_id=organization_id, machines=names)
+    objects = ensure_device_assets(db, organization_id=organization_id, machines=names)
+    cmdb_view.sync_machine_categories(db, organization_id=organization_id, objects=objects, now=now, reported={
+        machine_id: _reported_categories(machine, current)
+        for machine, machine_id, current in zip(machines, machine_ids, stored, strict=True)
+    })
     return machine_ids
 
 

@@ -14,6 +14,7 @@ from estate.cmdb.catalog import CATALOG, DIALOG, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.idoit import auth
 from estate.idoit.registry import Context, Params, rpc
+from estate.inventory import cmdb_view
 
 API_VERSION = "1.14.1"
 CUSTOM_PREFIX = "C__CATG__CUSTOM_FIELDS_"
@@ -133,8 +134,28 @@ def _matches(text: str, terms: list[str]) -> bool:
     return any(word.startswith(term) for term in terms for word in words)
 
 
-@rpc("idoit.search", SearchParams)
-def search_(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
+def _hit(ctx: Context, obj: CmdbObject, category: Category, attribute_title: str, value: str, entry_id: int,
+         score: int, query: str) -> dict[str, Any]:
+    object_type = CATALOG.object_types.get(obj.type_const)
+    type_title = object_type.titles[ctx.language] if object_type else obj.type_const
+    state = CATALOG.record_states.get(obj.status)
+    scope_key = "catgID" if category.scope == "g" else "catsID"
+    return {
+        "documentId": str(obj.id),
+        "key": " > ".join((
+            type_title,
+            CATALOG.translate(category.title, ctx.language),
+            CATALOG.translate(attribute_title, ctx.language),
+        )),
+        "value": value,
+        "type": "cmdb",
+        "link": f"/?objID={obj.id}&{scope_key}={category.id}&cateID={entry_id}&highlight={quote(query)}",
+        "score": str(max(score, 1)),
+        "status": state.titles[ctx.language] if state else str(obj.status),
+    }
+
+
+def _entry_hits(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
     terms = search.terms_of(params.q)
     ids = search.matching_entries(ctx.db, organization_id=ctx.organization_id, query=params.q)
     if not ids:
@@ -154,28 +175,29 @@ def search_(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
     results = []
     for entry, obj in rows:
         category = CATALOG.categories[entry.category_const]
-        object_type = CATALOG.object_types.get(obj.type_const)
-        type_title = object_type.titles[ctx.language] if object_type else obj.type_const
-        state = CATALOG.record_states.get(obj.status)
         for attribute, text in _hits(category, obj, entry, refs):
-            if not _matches(text, terms):
-                continue
-            scope_key = "catgID" if category.scope == "g" else "catsID"
-            results.append(
-                {
-                    "documentId": str(obj.id),
-                    "key": " > ".join(
-                        (
-                            type_title,
-                            CATALOG.translate(category.title, ctx.language),
-                            CATALOG.translate(attribute.title, ctx.language),
-                        )
-                    ),
-                    "value": text,
-                    "type": "cmdb",
-                    "link": f"/?objID={obj.id}&{scope_key}={category.id}&cateID={entry.id}&highlight={quote(params.q)}",
-                    "score": str(max(100 - order[entry.id], 1)),
-                    "status": state.titles[ctx.language] if state else str(obj.status),
-                }
-            )
+            if _matches(text, terms):
+                score = 100 - order[entry.id]
+                results.append(_hit(ctx, obj, category, attribute.title, text, entry.id, score, params.q))
     return results
+
+
+def _software_hits(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
+    """Machines that have an installed title matching the query (their software assignment)."""
+    found = cmdb_view.machines_with_software(
+        ctx.db, organization_id=ctx.organization_id, query=params.q, limit=search.MAX_HITS
+    )
+    if not found:
+        return []
+    ids = {hit.object_id for hit in found}
+    objs = {obj.id: obj for obj in ctx.db.scalars(
+        select(CmdbObject).where(CmdbObject.organization_id == ctx.organization_id, CmdbObject.id.in_(ids)))}
+    category = CATALOG.categories[cmdb_view.SOFTWARE]
+    title = category.attributes["application"].title
+    return [_hit(ctx, objs[hit.object_id], category, title, hit.title, hit.link_id, 100 - rank, params.q)
+            for rank, hit in enumerate(found) if hit.object_id in objs]
+
+
+@rpc("idoit.search", SearchParams)
+def search_(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
+    return _entry_hits(ctx, params) + _software_hits(ctx, params)
