@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from estate.db.base import Base, OrgScoped, UTCDateTime, utcnow
@@ -20,6 +20,9 @@ class CmdbObject(OrgScoped, Base):
     __tablename__ = "cmdb_objects"
     __table_args__ = (
         Index("ix_cmdb_objects_org_type_status", "organization_id", "type_const", "status"),
+        # Pages of one type in id order (cmdb.objects.read with a type filter) walk this index.
+        Index("ix_cmdb_objects_org_type_id", "organization_id", "type_const", "id"),
+        Index("ix_cmdb_objects_org_cmdb_status", "organization_id", "cmdb_status"),
         Index("ix_cmdb_objects_org_title", "organization_id", "title"),
         Index("ix_cmdb_objects_org_sysid", "organization_id", "sysid"),
         Index("ix_cmdb_objects_org_updated", "organization_id", "updated"),
@@ -56,6 +59,24 @@ class CategoryEntry(OrgScoped, Base):
     values: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CmdbState(OrgScoped, Base):
+    """A CMDB status of one organization made with cmdb.status.save: a new state (number 15 and up)
+    or the title and colour of an editable built-in state (numbers 1-14 come from the catalog)."""
+
+    __tablename__ = "cmdb_states"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "number", name="uq_cmdb_states_org_number"),
+        UniqueConstraint("organization_id", "const", name="uq_cmdb_states_org_const"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The id clients see (objects' cmdb_status); per organization, as each i-doit tenant counts its own.
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    const: Mapped[str] = mapped_column(String(100), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    color: Mapped[str] = mapped_column(String(6), nullable=False)
 
 
 class DialogEntry(OrgScoped, Base):

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from estate.cmdb.catalog import CATALOG, NORMAL
+from estate.cmdb import states
+from estate.cmdb.catalog import CATALOG, NORMAL, State
 from estate.cmdb.models import CmdbObject, Report
 from estate.db.base import utcnow
 from estate.errors import NotFound
@@ -54,11 +55,11 @@ QUERIES: dict[str, Callable[[Select], Select]] = {
 }
 
 
-def _row(kind: str, obj: CmdbObject, language: str) -> dict[str, Any]:
+def _row(kind: str, obj: CmdbObject, language: str, cmdb_states: dict[int, State]) -> dict[str, Any]:
     object_type = CATALOG.object_types.get(obj.type_const)
     type_title = object_type.titles[language] if object_type else obj.type_const
     if kind == "servers":
-        state = CATALOG.cmdb_states.get(obj.cmdb_status)
+        state = cmdb_states.get(obj.cmdb_status)
         return {"Title": obj.title, "CMDB status": state.titles[language] if state else ""}
     changed = obj.updated or obj.created
     return {
@@ -76,4 +77,5 @@ def run(db: Session, report: Report, *, offset: int = 0, limit: int | None = Non
     query = QUERIES[report.kind](query).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [_row(report.kind, obj, language) for obj in db.scalars(query)]
+    cmdb_states = states.states_of(db, report.organization_id)
+    return [_row(report.kind, obj, language, cmdb_states) for obj in db.scalars(query)]

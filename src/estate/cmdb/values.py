@@ -5,15 +5,15 @@ every referenced dialog entry and object of a page in two queries."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from estate.cmdb import dialogs
-from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, OBJECT, OBJECT_TYPE, Attribute, Category
+from estate.cmdb import dialogs, states
+from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, OBJECT, OBJECT_TYPE, Attribute, Category, State
 from estate.cmdb.models import CmdbObject, DialogEntry
 from estate.errors import InvalidInput
 
@@ -126,7 +126,7 @@ def coerce(
                 raise InvalidInput(f"unknown object type {value!r}", field=_field(attribute))
             values[key] = object_type.const
         elif attribute.kind == CMDB_STATUS:
-            state = CATALOG.cmdb_state(value)
+            state = states.find(db, organization_id, value)
             if state is None:
                 raise InvalidInput(f"unknown CMDB status {value!r}", field=_field(attribute))
             values[key] = state.id
@@ -141,6 +141,7 @@ class References:
 
     dialog_entries: dict[int, DialogEntry]
     objects: dict[int, CmdbObject]
+    cmdb_states: dict[int, State] = field(default_factory=lambda: CATALOG.cmdb_states)
 
 
 def _ids(value: Any) -> list[int]:
@@ -149,10 +150,20 @@ def _ids(value: Any) -> list[int]:
     return [value] if isinstance(value, int) else []
 
 
+def _shows_cmdb_status(category: Category) -> bool:
+    # The global category shows its object's CMDB status as an attribute.
+    return category.const == "C__CATG__GLOBAL" or any(a.kind == CMDB_STATUS for a in category.attributes.values())
+
+
 def load_references(db: Session, organization_id: int, rows: Iterable[tuple[Category, dict[str, Any]]]) -> References:
     dialog_ids: set[int] = set()
     object_ids: set[int] = set()
+    categories: set[str] = set()
+    wants_states = False
     for category, values in rows:
+        if category.const not in categories:
+            categories.add(category.const)
+            wants_states = wants_states or _shows_cmdb_status(category)
         for key, value in values.items():
             attribute = category.attributes.get(key)
             if attribute is None:
@@ -167,7 +178,10 @@ def load_references(db: Session, organization_id: int, rows: Iterable[tuple[Cate
             CmdbObject.organization_id == organization_id, CmdbObject.id.in_(sorted(object_ids))
         )
         objects = {row.id: row for row in db.scalars(query)}
-    return References(dialogs.by_ids(db, organization_id, dialog_ids), objects)
+    references = References(dialogs.by_ids(db, organization_id, dialog_ids), objects)
+    if wants_states:
+        references.cmdb_states = states.states_of(db, organization_id)
+    return references
 
 
 def dialog_shape(entry: DialogEntry | None, language: str) -> dict[str, Any] | None:
@@ -204,7 +218,7 @@ def render(attribute: Attribute, value: Any, refs: References, language: str) ->
         title = object_type.titles[language]
         return {"id": str(object_type.id), "title": title, "const": object_type.const, "title_lang": title}
     if attribute.kind == CMDB_STATUS:
-        state = CATALOG.cmdb_states.get(value) if isinstance(value, int) else None
+        state = refs.cmdb_states.get(value) if isinstance(value, int) else None
         if state is None:
             return None
         title = state.titles[language]

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field, StrictInt, StrictStr
 from sqlalchemy import and_, func, or_, select
 
-from estate.cmdb import entries, logbook, objects, reports, values
+from estate.cmdb import entries, logbook, objects, reports, states, values
 from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, NORMAL, OBJECT, OBJECT_TYPE, Attribute, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject, DialogEntry
 from estate.idoit.methods.categories import category_by_id_or_const
@@ -199,8 +199,33 @@ def category_info(ctx: Context, params: CategoryInfoParams) -> dict[str, Any]:
 def status_read(ctx: Context, params: Params) -> list[dict[str, Any]]:
     return [
         {"id": s.id, "title": s.titles[ctx.language], "constant": s.const, "color": s.color, "editable": s.editable}
-        for s in CATALOG.cmdb_states.values()
+        for s in states.states_of(ctx.db, ctx.organization_id).values()
     ]
+
+
+class StatusSave(Params):
+    id: StrictInt | None = Field(default=None, gt=0)
+    title: StrictStr
+    constant: StrictStr
+    color: StrictStr
+
+
+@rpc("cmdb.status.save", StatusSave, writes=True)
+def status_save(ctx: Context, params: StatusSave) -> dict[str, Any]:
+    number, created = states.save(
+        ctx.db, ctx.organization_id, number=params.id, title=params.title, const=params.constant, color=params.color
+    )
+    return {"success": True, "message": "Status created" if created else "Status saved", "id": number}
+
+
+class StatusDelete(Params):
+    id: StrictInt = Field(gt=0)
+
+
+@rpc("cmdb.status.delete", StatusDelete, writes=True)
+def status_delete(ctx: Context, params: StatusDelete) -> dict[str, Any]:
+    states.delete(ctx.db, ctx.organization_id, params.id)
+    return {"success": True, "message": "Status purged"}
 
 
 # --- cmdb.reports ---------------------------------------------------------------------------------
@@ -279,7 +304,7 @@ def _condition(ctx: Context, index: int, condition: Condition):  # type: ignore[
     if category.const == objects.GLOBAL and key in OBJECT_COLUMNS:
         return compare(OBJECT_COLUMNS[key], value)
     if category.const == objects.GLOBAL and key == "cmdb_status":
-        state = CATALOG.cmdb_state(condition.value)
+        state = states.find(ctx.db, ctx.organization_id, condition.value)
         return compare(CmdbObject.cmdb_status, state.id if state else -1)
     stored = CategoryEntry.values[key].as_string()
     if attribute.kind == DIALOG:
@@ -315,7 +340,8 @@ def condition_read(ctx: Context, params: ConditionParams) -> list[dict[str, Any]
         .order_by(CmdbObject.id)
         .limit(10000)
     )
-    return [object_shape(obj, ctx.language, type_key="type") for obj in ctx.db.scalars(query)]
+    known = states.states_of(ctx.db, ctx.organization_id)
+    return [object_shape(obj, ctx.language, type_key="type", cmdb_states=known) for obj in ctx.db.scalars(query)]
 
 
 # --- cmdb.location_tree ---------------------------------------------------------------------------
@@ -328,9 +354,10 @@ class LocationTreeParams(Params):
 @rpc("cmdb.location_tree.read", LocationTreeParams, aliases=("cmdb.location_tree",))
 def location_tree(ctx: Context, params: LocationTreeParams) -> list[dict[str, Any]]:
     get_object(ctx, params.id)
+    known = states.states_of(ctx.db, ctx.organization_id)
     answer = []
     for child in objects.children_in_location(ctx.db, ctx.organization_id, params.id):
-        shaped = object_shape(child, ctx.language, type_key="type")
+        shaped = object_shape(child, ctx.language, type_key="type", cmdb_states=known)
         answer.append(
             {
                 key: shaped[key]
@@ -610,9 +637,10 @@ def ip_search(ctx: Context, params: IpSearchParams) -> list[dict[str, Any]]:
         )
         .order_by(CmdbObject.id)
     ).all()
+    known = states.states_of(ctx.db, ctx.organization_id)
     found = []
     for obj, entry in rows:
         network = _network_of(entry.values)
         if (network is not None and ip.version == network.version and ip in network) or _in_range(ip, entry.values):
-            found.append(object_shape(obj, ctx.language, type_key="type"))
+            found.append(object_shape(obj, ctx.language, type_key="type", cmdb_states=known))
     return found

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pydantic import Field, StrictInt, field_validator
 
-from estate.cmdb import entries, objects
+from estate.cmdb import entries, objects, states
 from estate.cmdb.catalog import (
     ARCHIVED,
     BIRTH,
@@ -17,6 +18,7 @@ from estate.cmdb.catalog import (
     NORMAL,
     PURGED,
     TEMPLATE,
+    State,
 )
 from estate.cmdb.models import CmdbObject
 from estate.idoit.registry import SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
@@ -25,37 +27,40 @@ ObjectId = Field(gt=0)
 
 
 def fmt(moment: Any) -> str | None:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else None
+    # isoformat is done in C; strftime is the slowest part of shaping a page of 1 000 objects.
+    return moment.isoformat(" ", "seconds")[:19] if moment else None
 
 
 def image_of(obj: CmdbObject) -> str:
     return f"images/objecttypes/{obj.type_const.removeprefix('C__OBJTYPE__').lower()}.png"
 
 
-def object_shape(obj: CmdbObject, language: str, *, type_key: str) -> dict[str, Any]:
-    """The summary of cmdb.object.read (type_key "objecttype") and cmdb.objects.read ("type")."""
-    object_type = CATALOG.object_types.get(obj.type_const)
-    state = CATALOG.cmdb_states.get(obj.cmdb_status)
-    shaped: dict[str, Any] = {
-        "id": obj.id,
-        "title": obj.title,
-        "sysid": obj.sysid,
-        type_key: object_type.id if object_type else 0,
-        "type_title": object_type.titles[language] if object_type else obj.type_const,
-    }
+@cache
+def _type_fields(type_const: str, language: str, type_key: str) -> tuple[tuple[str, Any], ...]:
+    """The type's part of an object summary, the same for every object of the type."""
+    object_type = CATALOG.object_types.get(type_const)
+    fields: list[tuple[str, Any]] = [
+        (type_key, object_type.id if object_type else 0),
+        ("type_title", object_type.titles[language] if object_type else type_const),
+    ]
     if type_key == "objecttype":
-        shaped["type_icon"] = object_type.icon if object_type else ""
+        fields.append(("type_icon", object_type.icon if object_type else ""))
     else:
         group = CATALOG.groups.get(object_type.group_id) if object_type else None
-        shaped["type_group_title"] = group.titles[language] if group else None
-    shaped.update(
-        {
-            "status": obj.status,
-            "cmdb_status": obj.cmdb_status,
-            "cmdb_status_title": state.titles[language] if state else "",
-            "created": fmt(obj.created),
-        }
-    )
+        fields.append(("type_group_title", group.titles[language] if group else None))
+    return tuple(fields)
+
+
+def object_shape(obj: CmdbObject, language: str, *, type_key: str, cmdb_states: dict[int, State]) -> dict[str, Any]:
+    """The summary of cmdb.object.read (type_key "objecttype") and cmdb.objects.read ("type");
+    ``obj`` may be a row of the object's columns. ``cmdb_states``: states.states_of(...)."""
+    state = cmdb_states.get(obj.cmdb_status)
+    shaped: dict[str, Any] = {"id": obj.id, "title": obj.title, "sysid": obj.sysid}
+    shaped.update(_type_fields(obj.type_const, language, type_key))
+    shaped["status"] = obj.status
+    shaped["cmdb_status"] = obj.cmdb_status
+    shaped["cmdb_status_title"] = state.titles[language] if state else ""
+    shaped["created"] = fmt(obj.created)
     if obj.updated:
         shaped["updated"] = fmt(obj.updated)
     shaped["image"] = image_of(obj)
@@ -69,8 +74,8 @@ def record_state_param(value: Any, parameter: str) -> int:
     return state.id
 
 
-def cmdb_state_param(value: Any, parameter: str = "cmdb_status") -> int:
-    state = CATALOG.cmdb_state(value)
+def cmdb_state_param(ctx: Context, value: Any, parameter: str = "cmdb_status") -> int:
+    state = states.find(ctx.db, ctx.organization_id, value)
     if state is None:
         raise invalid(parameter, f"unknown CMDB status {value!r}")
     return state.id
@@ -120,7 +125,7 @@ def object_create(ctx: Context, params: ObjectCreate) -> dict[str, Any]:
     if object_type is None:
         raise invalid("type", f"unknown object type {params.type!r}")
     status = _created_state(params)
-    cmdb_status = cmdb_state_param(params.cmdb_status) if params.cmdb_status is not None else IN_OPERATION
+    cmdb_status = cmdb_state_param(ctx, params.cmdb_status) if params.cmdb_status is not None else IN_OPERATION
     planned = {const: rows if isinstance(rows, list) else [rows] for const, rows in (params.categories or {}).items()}
     categories = {const: entries.category_of(const, f"categories.{const}") for const in planned}
     global_data = {
@@ -160,7 +165,9 @@ def object_read(ctx: Context, params: ObjectRef) -> Any:
     obj = objects.find(ctx.db, ctx.organization_id, params.id)
     if obj is None:
         return []
-    return object_shape(obj, ctx.language, type_key="objecttype")
+    return object_shape(
+        obj, ctx.language, type_key="objecttype", cmdb_states=states.states_of(ctx.db, ctx.organization_id)
+    )
 
 
 class ObjectUpdate(Params):
@@ -181,7 +188,7 @@ def object_update(ctx: Context, params: ObjectUpdate) -> dict[str, Any]:
     if params.sysid is not None:
         changes["sysid"] = params.sysid
     if params.cmdb_status is not None:
-        changes["cmdb_status"] = cmdb_state_param(params.cmdb_status)
+        changes["cmdb_status"] = cmdb_state_param(ctx, params.cmdb_status)
     objects.update(ctx.db, ctx.actor, obj, changes)
     return {"message": "Object title was successfully updated", "success": True}
 
@@ -342,7 +349,7 @@ def _object_type_const(value: Any) -> str:
     return object_type.const
 
 
-def build_filter(raw: dict[str, Any]) -> objects.ObjectFilter:
+def build_filter(ctx: Context, raw: dict[str, Any]) -> objects.ObjectFilter:
     unknown = sorted(set(raw) - FILTER_KEYS)
     if unknown:
         raise invalid(f"filter.{unknown[0]}", f"unknown filter {unknown[0]!r}")
@@ -368,10 +375,11 @@ def build_filter(raw: dict[str, Any]) -> objects.ObjectFilter:
     if "status" in raw:
         found.status = record_state_param(raw["status"], "filter.status")
     if "cmdb_status" in raw:
-        found.cmdb_status = cmdb_state_param(raw["cmdb_status"], "filter.cmdb_status")
+        found.cmdb_status = cmdb_state_param(ctx, raw["cmdb_status"], "filter.cmdb_status")
     if "cmdb_status_title" in raw:
         title = str(raw["cmdb_status_title"]).lower()
-        state = next((s for s in CATALOG.cmdb_states.values() if title in (t.lower() for t in s.titles.values())), None)
+        known = states.states_of(ctx.db, ctx.organization_id).values()
+        state = next((s for s in known if title in (t.lower() for t in s.titles.values())), None)
         if state is None:
             raise invalid("filter.cmdb_status_title", f"unknown CMDB status {raw['cmdb_status_title']!r}")
         found.cmdb_status = state.id
@@ -389,7 +397,7 @@ def _wanted_categories(ctx: Context, value: bool | list[str] | None, objs: list[
 
 @rpc("cmdb.objects.read", ObjectsRead, aliases=("cmdb.objects",))
 def objects_read(ctx: Context, params: ObjectsRead) -> list[dict[str, Any]]:
-    filters = build_filter(params.filter or {})
+    filters = build_filter(ctx, params.filter or {})
     offset, count = parse_limit(params.limit)
     order = ORDER_ALIASES.get(params.order_by or "id")
     if order is None:
@@ -399,10 +407,12 @@ def objects_read(ctx: Context, params: ObjectsRead) -> list[dict[str, Any]]:
         raise invalid("sort", "sort must be ASC or DESC")
     if filters.ids == [] or filters.type_consts == []:
         return []
-    found = objects.list_objects(
+    # Rows of the object's columns, not ORM objects: a page of 1 000 is shaped straight from them.
+    found = objects.list_object_rows(
         ctx.db, ctx.organization_id, filters, offset=offset, limit=count, order_by=order, descending=sort == "DESC"
     )
-    shaped = [object_shape(obj, ctx.language, type_key="type") for obj in found]
+    known = states.states_of(ctx.db, ctx.organization_id)
+    shaped = [object_shape(obj, ctx.language, type_key="type", cmdb_states=known) for obj in found]
     categories = _wanted_categories(ctx, params.categories, found)
     if categories:
         data = entries.read_many(ctx.db, ctx.organization_id, found, categories, language=ctx.language)
