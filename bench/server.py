@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from estate.cli import KEEP_ALIVE_SECONDS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,7 +28,8 @@ def free_port() -> int:
 
 @contextmanager
 def kace_client(base_url: str, login: str, password: str) -> Iterator[httpx.Client]:
-    """A logged-in client, closed on exit."""
+    """A logged-in client, closed on exit. Idle connections are dropped after httpx's 5 s, well
+    before the server's KEEP_ALIVE_SECONDS (see estate.cli)."""
     headers = {"Accept": "application/json", "Content-Type": "application/json", "x-dell-api-version": "5"}
     with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
         response = client.post("/ams/shared/api/security/login", json={"userName": login, "password": password})
@@ -55,7 +58,8 @@ def running_server(database_url: str, *, workers: int = 1) -> Iterator[Server]:
     port = free_port()
     env = {**os.environ, "ESTATE_DATABASE_URL": database_url, "ESTATE_LOG_LEVEL": "warning"}
     command = [sys.executable, "-m", "uvicorn", "--factory", "estate.app:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
+               "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers),
+               "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own interpreter and module
     try:
         _wait_until_listening(port, process)

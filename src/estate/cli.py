@@ -58,6 +58,12 @@ def migrate() -> None:
     typer.echo("database is at the newest revision")
 
 
+# How long an idle keep-alive connection stays open. It must outlast the clients' own limit
+# (httpx: 5 s, the same as uvicorn's default): when both are equal, a client reusing a connection
+# just as the server closes it gets "Connection reset by peer".
+KEEP_ALIVE_SECONDS = 75
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -83,6 +89,7 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrganizationAccount
-from estate.auth.models import AuthSession, LoginFailure
+from estate.auth.models import AuthSession, LoginFailure, Role, RoleMember
 from estate.auth.permissions import Caller
 from estate.auth.secrets import digest, new_hex_token, new_token, verify_password
 from estate.db.base import utcnow
@@ -115,21 +115,32 @@ def _forget_idle_sessions(db: Session, settings: Settings) -> None:
     db.execute(delete(AuthSession).where(AuthSession.last_seen < cutoff))
 
 
-def find_session(db: Session, settings: Settings, *, token: str | None, jwt: str | None) -> AuthSession:
+def _presented_hashes(token: str | None, jwt: str | None) -> list[str]:
     hashes = [digest(value) for value in (token, jwt) if value]
     if not hashes:
         raise NotAuthenticated("Not logged in")
-    session = db.scalar(
-        select(AuthSession).where(or_(AuthSession.token_hash.in_(hashes), AuthSession.jwt_hash.in_(hashes)))
-    )
+    return hashes
+
+
+def _of_presented(hashes: list[str]) -> ColumnElement[bool]:
+    return or_(AuthSession.token_hash.in_(hashes), AuthSession.jwt_hash.in_(hashes))
+
+
+def _check_idle(db: Session, settings: Settings, session_id: int, last_seen: datetime) -> None:
+    """Refuse a session idle too long; note one whose last_seen is due a move (record_activity)."""
+    now = utcnow()
+    if last_seen < now - timedelta(minutes=settings.session_idle_minutes):
+        db.execute(delete(AuthSession).where(AuthSession.id == session_id))
+        raise NotAuthenticated("Session expired; log in again")
+    if now - last_seen > _TOUCH_INTERVAL:
+        db.info[_ACTIVE_SESSION] = session_id
+
+
+def find_session(db: Session, settings: Settings, *, token: str | None, jwt: str | None) -> AuthSession:
+    session = db.scalar(select(AuthSession).where(_of_presented(_presented_hashes(token, jwt))))
     if session is None:
         raise NotAuthenticated("Not logged in")
-    now = utcnow()
-    if session.last_seen < now - timedelta(minutes=settings.session_idle_minutes):
-        db.delete(session)
-        raise NotAuthenticated("Session expired; log in again")
-    if now - session.last_seen > _TOUCH_INTERVAL:
-        db.info[_ACTIVE_SESSION] = session.id
+    _check_idle(db, settings, session.id, session.last_seen)
     return session
 
 
@@ -149,28 +160,75 @@ def record_activity(db: Session) -> None:
 
 
 def check_csrf(session: AuthSession, presented: str | None) -> None:
-    if not presented or not secrets.compare_digest(presented.encode(), session.csrf_token.encode()):
+    _check_csrf_token(session.csrf_token, presented)
+
+
+def _check_csrf_token(expected: str, presented: str | None) -> None:
+    if not presented or not secrets.compare_digest(presented.encode(), expected.encode()):
         raise NotAuthenticated("Missing or invalid x-dell-csrf-token header")
 
 
-def caller_for(db: Session, session: AuthSession) -> Caller:
-    row = db.execute(
-        select(Account, OrganizationAccount, Organization)
-        .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
-        .join(Organization, Organization.id == OrganizationAccount.organization_id)
-        .where(Account.id == session.account_id, OrganizationAccount.organization_id == session.organization_id)
-    ).first()
-    if row is None or row[0].is_deleted or not row[1].is_enabled:
+# Everything a request needs to know who calls, in one statement: the session, its account, the
+# membership and organization it acts in (outer-joined, so that a missing one is told apart), and
+# one row per role of the membership with its grants. Answering every request, it is built once,
+# over the tables rather than the mapped classes, and runs without the ORM.
+_session, _account, _member = AuthSession.__table__, Account.__table__, OrganizationAccount.__table__
+_organization, _role, _role_member = Organization.__table__, Role.__table__, RoleMember.__table__
+_CALLER = (
+    select(
+        _session.c.id,
+        _session.c.last_seen,
+        _session.c.csrf_token,
+        _session.c.fully_authenticated,
+        _session.c.account_id,
+        _session.c.organization_id,
+        _account.c.login,
+        _account.c.is_deleted,
+        _member.c.id,
+        _member.c.is_enabled,
+        _organization.c.is_deleted,
+        _organization.c.is_enabled,
+        _role.c.permissions,
+    )
+    .select_from(_session)
+    .join(_account, _account.c.id == _session.c.account_id)
+    .outerjoin(
+        _member,
+        and_(_member.c.account_id == _session.c.account_id, _member.c.organization_id == _session.c.organization_id),
+    )
+    .outerjoin(_organization, _organization.c.id == _member.c.organization_id)
+    .outerjoin(_role_member, _role_member.c.org_account_id == _member.c.id)
+    .outerjoin(_role, _role.c.id == _role_member.c.role_id)
+)
+
+
+def resolve_caller(
+    db: Session, settings: Settings, *, token: str | None, jwt: str | None, csrf: str | None
+) -> Caller:
+    """The caller of a request from its cookies and CSRF header, checked as login_session and then
+    the membership are (same order, same answers), in one statement."""
+    hashes = _presented_hashes(token, jwt)
+    rows = db.connection().execute(
+        _CALLER.where(or_(_session.c.token_hash.in_(hashes), _session.c.jwt_hash.in_(hashes)))
+    ).all()
+    if not rows:
+        raise NotAuthenticated("Not logged in")
+    (session_id, last_seen, csrf_token, fully_authenticated, account_id, organization_id, login, account_deleted,
+     member_id, member_enabled, organization_deleted, organization_enabled, _) = rows[0]
+    _check_idle(db, settings, session_id, last_seen)
+    _check_csrf_token(csrf_token, csrf)
+    if not fully_authenticated:
+        raise NotAuthenticated(NOT_FULLY_AUTHENTICATED)
+    if member_id is None or account_deleted or not member_enabled:
         raise NotAuthenticated("This account may no longer use this organization")
-    account, member, organization = row
-    if organization.is_deleted or not organization.is_enabled:
+    if organization_deleted or not organization_enabled:
         raise NotAuthenticated("This organization is disabled")
     return Caller(
-        account_id=account.id,
-        organization_id=session.organization_id,
-        org_account_id=member.id,
-        login=account.login,
-        grants=accounts.grants_of(db, member.id),
+        account_id=account_id,
+        organization_id=organization_id,
+        org_account_id=member_id,
+        login=login,
+        grants=frozenset(grant for row in rows if row[-1] for grant in row[-1]),
     )
 
 

@@ -8,11 +8,13 @@ its values as strings (`"Id": "1"`), as the appliance does (Style.TEXT)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, false, select
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from estate.assets.models import AssetLink
 from estate.auth.permissions import Caller
 from estate.inventory.models import (
     Label,
@@ -34,6 +36,7 @@ from estate.inventory.models import (
     StartupProgram,
 )
 from estate.query import ChildRows, Entity, Field, Kind, Level, LinkTable, ParentRow, Scope, Style, SubEntity
+from estate.query.declare import BASE_ID
 
 L, S, E, A = Level.LIMITED, Level.STANDARD, Level.EXTENDED, Level.ALL
 
@@ -246,6 +249,43 @@ _MACHINE_EXTENDED_TEXT = (
 )
 
 
+_links = AssetLink.__table__
+
+
+@dataclass(frozen=True)
+class DeviceAsset:
+    """Machine → its device asset: the asset whose link names the machine (`mapped_id`), one per
+    machine and organization (every ingest makes it). A path of the engine (see query.declare)."""
+
+    def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Exists:
+        matching = select(target.id_column).where(condition)
+        return exists().where(
+            _links.c.organization_id == _m.c.organization_id,
+            _links.c.mapped_id == base_id,
+            _links.c.object_id.in_(matching),
+        )
+
+    def base_ids(self, target: Entity, condition: ColumnElement[bool]) -> Select[Any]:
+        matching = select(target.id_column).where(condition)
+        return select(_links.c.mapped_id).where(_links.c.object_id.in_(matching))
+
+    def load(self, target: Entity, columns: list[ColumnElement[Any]], base_ids: list[int]) -> Select[Any]:
+        joined = _links.join(
+            target.table,
+            and_(_links.c.object_id == target.id_column, _links.c.organization_id == target.organization_column),
+        )
+        return select(_links.c.mapped_id.label(BASE_ID), *columns).select_from(joined).where(
+            _links.c.mapped_id.in_(base_ids)
+        )
+
+
+def _asset() -> Entity:
+    # Imported when first used: the asset declarations are built on MACHINE.
+    from estate.assets.entities import ASSET
+
+    return ASSET
+
+
 MACHINE = Entity(
     name="machine",
     plural="Machines",
@@ -311,6 +351,7 @@ MACHINE = Entity(
             LinkTable(MachineLabel.__table__, MachineLabel.__table__.c.machine_id, MachineLabel.__table__.c.label_id),
             aliases=("labels",),
         ),
+        SubEntity("asset", _asset, DeviceAsset(), aliases=("assets",)),
     ),
 )
 

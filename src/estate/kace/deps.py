@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+from anyio import CancelScope
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from estate.auth import sessions
 from estate.auth.models import AuthSession
 from estate.auth.permissions import Caller
 from estate.db.engine import begin_for_writing
-from estate.errors import NotAuthenticated
 from estate.kace.http import api_version, read_body
 from estate.settings import Settings
 
@@ -22,26 +23,42 @@ CSRF_COOKIE = "KACE_CSRF_TOKEN"
 CSRF_HEADERS = ("x-dell-csrf-token", "x-kace-csrf-token")
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI runs every plain `def` dependency in the
+# thread pool, and under load each such round trip costs more than a page's query.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back when it raises."""
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back when it raises.
+
+    Opening a session does no I/O, so it happens on the event loop; what may wait on the database
+    (the write lock, the commit, the activity write) runs in the thread pool."""
     db: Session = request.app.state.sessions()
     try:
         if request.method in WRITE_METHODS:
-            begin_for_writing(db)
+            await run_in_threadpool(begin_for_writing, db)
         yield db
-        db.commit()
+        await run_in_threadpool(_commit, db)
     except BaseException:
-        db.rollback()
+        # Also when the request is cancelled: the connection must go back to the pool clean.
+        with CancelScope(shield=True):
+            await run_in_threadpool(_roll_back, db)
         raise
-    else:
-        sessions.record_activity(db)
+
+
+def _commit(db: Session) -> None:
+    db.commit()
+    sessions.record_activity(db)
+    db.close()
+
+
+def _roll_back(db: Session) -> None:
+    try:
+        db.rollback()
     finally:
         db.close()
 
@@ -70,10 +87,16 @@ def login_session(request: Request, db: DB, settings: AppSettings) -> AuthSessio
 LoginSession = Annotated[AuthSession, Depends(login_session)]
 
 
-def current_caller(session: LoginSession, db: DB) -> Caller:
-    if not session.fully_authenticated:
-        raise NotAuthenticated(sessions.NOT_FULLY_AUTHENTICATED)
-    return sessions.caller_for(db, session)
+def current_caller(request: Request, db: DB, settings: AppSettings) -> Caller:
+    """The fully authenticated caller; checks what login_session checks, then the membership."""
+    api_version(request)
+    return sessions.resolve_caller(
+        db,
+        settings,
+        token=request.cookies.get(SESSION_COOKIE),
+        jwt=request.cookies.get(JWT_COOKIE),
+        csrf=csrf_header(request),
+    )
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
