@@ -117,6 +117,7 @@ def _apply(
         logbook.record(
             db, actor, obj, logbook.CATEGORY_CHANGED, category_const=category.const, entry_id=entry.id, changes=diff
         )
+        objects.notify(db, actor, obj, objects.CATEGORY_CHANGED, category.const)
 
 
 def save(
@@ -215,6 +216,7 @@ def purge(db: Session, actor: Actor, obj: CmdbObject, category: Category, entry:
     objects.touch(obj, actor)
     db.delete(entry)
     db.flush()
+    objects.notify(db, actor, obj, objects.CATEGORY_CHANGED, category.const)
     return previous
 
 

@@ -44,7 +44,13 @@ class Location(OrgScoped, Timestamps, Base):
     primary_contact_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("organization_accounts.id", ondelete="SET NULL", use_alter=True), index=True
     )
+    # Not listed by KACE: deleted over KACE, or its object is not in the normal record state.
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The CMDB location object this location is (docs/decisions/0530). Null only for a row written
+    # around the service; its first KACE write gives it its object.
+    object_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("cmdb_objects.id"), unique=True, index=True
+    )
 
 
 class Product(Timestamps, Base):

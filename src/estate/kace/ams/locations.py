@@ -1,4 +1,7 @@
-"""/ams/shared/api/locations and /ams/shared/api/organizations/{id}/locations."""
+"""/ams/shared/api/locations and /ams/shared/api/organizations/{id}/locations.
+
+Each location is a CMDB location object (docs/decisions/0530): writes go through
+estate.orgs.location_objects, so i-doit sees them and the logbook records them."""
 
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ from sqlalchemy import select
 
 from estate.accounts.models import OrganizationAccount
 from estate.auth.permissions import Caller
+from estate.cmdb.logbook import Actor
 from estate.errors import InvalidInput, NotFound
 from estate.history import service as history
 from estate.kace.ams.serializers import location_json
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
+from estate.orgs import location_objects
 from estate.orgs import service as orgs
 from estate.orgs.models import Location
 
@@ -74,7 +79,7 @@ def _values(db: DB, caller: Caller, data: LocationIn, location: Location | None)
                 parent = orgs.get_location(db, caller.organization_id, parent_id)
             except NotFound:
                 raise NotFound(f"parent location {parent_id} not found", field="parent") from None
-            if location is not None and (parent.id == location.id or f"/{location.id}/" in parent.path + "/"):
+            if location is not None and location_objects.is_below(parent, location):
                 raise InvalidInput("a location cannot be placed below itself", field="parent")
         values["parent_id"] = parent_id
     if "primary_contact" in sent:
@@ -87,10 +92,8 @@ def _values(db: DB, caller: Caller, data: LocationIn, location: Location | None)
     return values
 
 
-def _place(db: DB, location: Location) -> None:
-    parent = db.get(Location, location.parent_id) if location.parent_id else None
-    location.level = parent.level + 1 if parent else 0
-    location.path = f"{parent.path if parent else ''}/{location.id}"
+def _actor(caller: Caller) -> Actor:
+    return Actor(caller.organization_id, caller.account_id, caller.login)
 
 
 @router.post("/locations")
@@ -101,10 +104,14 @@ def create_location(request: Request, db: DB, caller: CurrentCaller, body: Body)
     values = _values(db, caller, data, None)
     if not values.get("name"):
         raise InvalidInput("name is required", field="name")
-    location = Location(organization_id=caller.organization_id, **values)
-    db.add(location)
-    db.flush()
-    _place(db, location)
+    parent_id = values.get("parent_id")
+    location = location_objects.create_location(
+        db,
+        _actor(caller),
+        name=str(values["name"]),
+        parent=orgs.get_location(db, caller.organization_id, parent_id) if isinstance(parent_id, int) else None,
+        values={key: value for key, value in values.items() if key not in ("name", "parent_id")},
+    )
     history.record(
         db,
         organization_id=caller.organization_id,
@@ -135,9 +142,7 @@ def update_location(request: Request, db: DB, caller: CurrentCaller, location_id
     if data.id is not None and data.id != location_id:
         raise InvalidInput("id in the body differs from the location in the path", field="id")
     changes = history.diff(location, _values(db, caller, data, location))
-    if "parent_id" in changes:
-        _place(db, location)
-        _replace_descendant_paths(db, location)
+    location_objects.update_location(db, _actor(caller), location, changes)
     if changes:
         history.record(
             db,
@@ -150,19 +155,6 @@ def update_location(request: Request, db: DB, caller: CurrentCaller, location_id
         )
     db.flush()
     return respond(request, location_json(location))
-
-
-def _replace_descendant_paths(db: DB, location: Location) -> None:
-    descendants = db.scalars(
-        select(Location).where(
-            Location.organization_id == location.organization_id, Location.parent_id.is_not(None)
-        ).order_by(Location.level, Location.id)
-    )
-    by_id = {location.id: location}
-    for row in descendants:
-        if row.parent_id in by_id and row.id != location.id:
-            _place(db, row)
-            by_id[row.id] = row
 
 
 @router.delete("/locations/{location_id}")
@@ -178,7 +170,7 @@ def delete_location(db: DB, caller: CurrentCaller, location_id: int) -> Response
         entity_id=location.id,
         changes={"name": (location.name, None)},
     )
-    db.delete(location)
+    location_objects.delete_location(db, _actor(caller), location)
     return empty(200)
 
 
