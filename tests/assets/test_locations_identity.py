@@ -102,7 +102,8 @@ def test_a_location_made_over_kace_is_a_building_in_the_location_tree(admin: Kac
     admin.put(f"{LOCATIONS}/{campus['id']}", json={"name": "Main Campus"})
     logbook = rpc.result("cmdb.logbook.read", {"object_id": campus_object["id"]})
     assert {row["username"] for row in logbook} == {org.admin.login}
-    assert any(row["changes"].get("C__CATG__GLOBAL::title") == {"from": "Campus", "to": "Main Campus"} for row in logbook)
+    renamed = {"from": "Campus", "to": "Main Campus"}
+    assert any(row["changes"].get("C__CATG__GLOBAL::title") == renamed for row in logbook)
     assert object_titled(rpc, "Main Campus")["id"] == campus_object["id"]
 
 
@@ -228,6 +229,26 @@ def test_bad_input_is_refused_on_both_faces_and_writes_nothing(admin: KaceClient
     assert rpc.result("cmdb.objects.read", {"filter": {"type": BUILDING}}) == before_objects
     assert kace_list(admin, org.id) == before_list
     assert parent_of(rpc, top_object) == root_of(rpc)
+
+
+def test_a_row_written_around_the_service_gets_its_object_on_its_first_kace_write(
+        admin: KaceClient, rpc: RpcClient, org, sessions):
+    with sessions.begin() as db:
+        row = Location(organization_id=org.id, name="Legacy site", path="")
+        db.add(row)
+        db.flush()
+        row.path = f"/{row.id}"
+        legacy_id = row.id
+    assert rpc.result("cmdb.objects.read", {"filter": {"title": "Legacy site"}}) == []
+    child = kace_create(admin, name="Legacy wing", parentId=legacy_id)
+    legacy_object = object_titled(rpc, "Legacy site", type=BUILDING)["id"]
+    assert parent_of(rpc, object_titled(rpc, "Legacy wing")["id"]) == legacy_object
+    assert parent_of(rpc, legacy_object) == root_of(rpc)
+    assert kace_read(admin, child["id"])["path"] == f"/{legacy_id}/{child['id']}"
+    with sessions() as db:
+        assert db.get(Location, legacy_id).object_id == legacy_object
+        assert db.scalar(select(sa.func.count()).select_from(Location).where(
+            Location.organization_id == org.id)) == 2
 
 
 # ------------------------------------------------------------------------------------ migration
