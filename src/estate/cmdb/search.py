@@ -35,11 +35,16 @@ def index_entry(db: Session, *, organization_id: int, entry_id: int, body: str) 
     index_entries(db, organization_id=organization_id, documents={entry_id: body})
 
 
-def index_entries(db: Session, *, organization_id: int, documents: dict[int, str]) -> None:
+def index_entries(db: Session, *, organization_id: int, documents: dict[int, str], fresh: bool = False) -> None:
     """(Re)write the documents of many entries, given as entry id → text, in a fixed number of
-    statements; an entry whose text is blank leaves the index."""
-    remove_entries(db, list(documents))
-    rows = [{"id": entry_id, "body": body} for entry_id, body in documents.items() if body.strip()]
+    statements; an entry whose text is blank leaves the index. ``fresh``: the entries have no
+    document yet (the caller removed them), so nothing is deleted first."""
+    if not fresh:
+        remove_entries(db, list(documents))
+    # Stored as the words queries look for: PostgreSQL's parser would keep an address, a MAC or a
+    # hyphenated serial as one token ("10.0.0.7"), where a query splits it (SQLite's FTS5 splits too).
+    rows = [{"id": entry_id, "body": " ".join(_WORD.findall(body))} for entry_id, body in documents.items()]
+    rows = [row for row in rows if row["body"]]
     if not rows:
         return
     if _is_sqlite(db):
@@ -68,6 +73,21 @@ def terms_of(query: str) -> list[str]:
 
 def matching_entries(db: Session, *, organization_id: int, query: str, limit: int = MAX_HITS) -> list[int]:
     """Ids of the entries whose text holds every word of the query (the last word as a prefix)."""
+    return _matching(db, "cmdb_search", "entry_id", organization_id, query, limit)
+
+
+def matching_software(db: Session, *, organization_id: int, query: str, limit: int = MAX_HITS) -> list[int]:
+    """Ids of the software titles (inventory catalog rows) whose title and version hold every word
+    of the query. Their index is kept by triggers on the catalog (migration 0008_inventory_in_cmdb)."""
+    return _matching(db, "cmdb_search_software", "software_id", organization_id, query, limit)
+
+
+# The index tables and their id columns: fixed names, never from the client.
+_INDEXES = {("cmdb_search", "entry_id"), ("cmdb_search_software", "software_id")}
+
+
+def _matching(db: Session, table: str, id_column: str, organization_id: int, query: str, limit: int) -> list[int]:
+    assert (table, id_column) in _INDEXES
     terms = terms_of(query)
     if not terms:
         return []
@@ -78,7 +98,7 @@ def matching_entries(db: Session, *, organization_id: int, query: str, limit: in
         match = f'body : ({words} "{terms[-1]}"*)'
         rows = db.execute(
             text(
-                "SELECT rowid FROM (SELECT rowid, rank FROM cmdb_search WHERE cmdb_search MATCH :match"
+                f"SELECT rowid FROM (SELECT rowid, rank FROM {table} WHERE {table} MATCH :match"  # noqa: S608
                 " AND org = :org LIMIT :pool) ORDER BY rank LIMIT :limit"
             ),
             {"match": match, "org": _org_token(organization_id), "pool": RANKED_POOL, "limit": limit},
@@ -87,7 +107,7 @@ def matching_entries(db: Session, *, organization_id: int, query: str, limit: in
         tsquery = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
         rows = db.execute(
             text(
-                "SELECT hit FROM (SELECT entry_id AS hit, document FROM cmdb_search"
+                f"SELECT hit FROM (SELECT {id_column} AS hit, document FROM {table}"  # noqa: S608
                 " WHERE document @@ to_tsquery('simple', :q) AND organization_id = :org LIMIT :pool) AS hits"
                 " ORDER BY ts_rank(hits.document, to_tsquery('simple', :q)) DESC LIMIT :limit"
             ),
