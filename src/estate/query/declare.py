@@ -174,10 +174,11 @@ class Entity:
     subentities: tuple[SubEntity, ...] = ()
     # Named predicates a client may add with `filterOptions` ("join sets" in the reference).
     filter_options: dict[str, Callable[[], ColumnElement[bool]]] = field(default_factory=dict)
-    # An index the entity keeps over its own wildcard fields: (positive operator, value) → the
-    # condition "some wildcard field matches", answered by the index, or None when the index cannot
-    # answer that term (the engine then matches the fields one by one).
-    wildcard_search: Callable[[str, str], ColumnElement[bool] | None] | None = None
+    # An index the entity keeps over its own wildcard fields: (positive operator, value, selects of
+    # the base ids whose wildcard sub-entities match) → the condition "the wildcard matches",
+    # answered by the index together with those ids; None when the index cannot answer the term
+    # (the engine then matches the fields one by one).
+    wildcard_search: Callable[[str, str, tuple[Select[Any], ...]], ColumnElement[bool] | None] | None = None
 
     def __post_init__(self) -> None:
         by_key: dict[str, Field] = {}

@@ -124,22 +124,32 @@ def _org(entity: Entity, scope: Scope) -> Condition:
     return entity.organization_column == scope.organization_id
 
 
-def _own_wildcard_fields(base: Entity, positive: str, term: FilterTerm) -> Condition:
-    indexed = base.wildcard_search(positive, term.value) if base.wildcard_search is not None else None
-    if indexed is not None:
-        return indexed
-    return any_field_matches(base.wildcard_fields, positive, term.value, term.text)
+def _wildcard_subentities(base: Entity) -> list[tuple[SubEntity, Entity]]:
+    return [(sub, sub.entity()) for sub in base.subentities if sub.in_wildcard]
+
+
+def _indexed_wildcard(base: Entity, positive: str, term: FilterTerm, scope: Scope) -> Condition | None:
+    """The wildcard through the entity's own index, with the base rows its sub-entities' fields
+    match handed over as id lists to join in; None when the entity has no index for this term."""
+    if base.wildcard_search is None:
+        return None
+    related = tuple(
+        sub.path.base_ids(target, and_(_org(target, scope),
+                                       any_field_matches(target.wildcard_fields, positive, term.value, term.text)))
+        for sub, target in _wildcard_subentities(base)
+    )
+    return base.wildcard_search(positive, term.value, related)
 
 
 def _wildcard(base: Entity, term: FilterTerm, scope: Scope) -> Condition:
     positive = wildcard_operator(term.operator, term.text)
-    matches = [_own_wildcard_fields(base, positive, term)]
-    for sub in base.subentities:
-        if sub.in_wildcard:
-            target = sub.entity()
+    anything = _indexed_wildcard(base, positive, term, scope)
+    if anything is None:
+        matches = [any_field_matches(base.wildcard_fields, positive, term.value, term.text)]
+        for sub, target in _wildcard_subentities(base):
             related = any_field_matches(target.wildcard_fields, positive, term.value, term.text)
             matches.append(sub.path.exists(base.id_column, target, and_(_org(target, scope), related)))
-    anything = or_(*matches)
+        anything = or_(*matches)
     return negate(anything) if term.operator in NEGATIVE else anything
 
 

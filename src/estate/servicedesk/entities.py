@@ -63,6 +63,15 @@ class OrgParentRow:
         return select(self.base_id.label(BASE_ID), *columns).select_from(joined).where(self.base_id.in_(base_ids))
 
 
+class ListRow(ParentRow):
+    """Many-to-one into a queue's list (status, priority, ...): a filter on the list is the ticket
+    column being one of the few matching list ids, which the (organization, column) indexes answer,
+    rather than a lookup of the list row for every ticket."""
+
+    def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Any:
+        return self.foreign_key.in_(select(target.id_column).where(condition))
+
+
 def field(name: str, column: Any, kind: Kind = Kind.TEXT, level: L = L.STANDARD, *, wildcard: bool = False) -> Field:
     """A declared field; `column` is a mapped attribute or a SQL expression over one."""
     return Field(name, column, kind, level, wildcard=wildcard)
@@ -329,7 +338,7 @@ def _ticket_fields() -> tuple[Field, ...]:
 
 def _ticket_list(name: str, model: Any, foreign_key: Any, alias: str) -> SubEntity:
     target = {Status: STATUS, Priority: PRIORITY, Impact: IMPACT, Category: CATEGORY, Queue: QUEUE}[model]
-    path = ParentRow(Ticket.__table__, core(Ticket.id), core(foreign_key))
+    path = ListRow(Ticket.__table__, core(Ticket.id), core(foreign_key))
     return SubEntity(name, lambda: target, path, aliases=(alias,))
 
 
@@ -344,7 +353,7 @@ TICKET: Entity = Entity(
     aliases=("ticket",),
     fields=_ticket_fields(),
     # The wildcard reads the trigram index of the ticket's text, not every ticket (decision 0410).
-    wildcard_search=lambda positive, value: search.wildcard(TICKET.wildcard_fields, positive, value),
+    wildcard_search=lambda positive, value, related: search.wildcard(TICKET.wildcard_fields, positive, value, related),
     subentities=(
         _user_of("owner", Ticket.owner_id, Ticket, Ticket.id, Ticket.organization_id, in_wildcard=True),
         _user_of("submitter", Ticket.submitter_id, Ticket, Ticket.id, Ticket.organization_id, in_wildcard=True),

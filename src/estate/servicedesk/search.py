@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, column, literal, literal_column, or_, select, table
+from sqlalchemy import Boolean, ColumnElement, Select, column, literal, literal_column, or_, select, table, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -66,21 +66,31 @@ def _like_pattern(value: str) -> str:
     return f"%{escaped}%"
 
 
-def text_contains(value: str) -> ColumnElement[bool]:
-    """Tickets one of whose indexed columns contains `value` (at least MIN_LENGTH characters)."""
-    matching = select(_index.c.rowid).where(literal_column("hd_ticket_search").match(literal(_phrase(value))))
+def _own_ids(value: str, narrowed: ColumnElement[bool] | None, *, on_sqlite: bool) -> Select[Any]:
+    """Ids of the tickets whose indexed columns contain `value` (and meet `narrowed`)."""
+    if on_sqlite:
+        found = select(_index.c.rowid).where(literal_column("hd_ticket_search").match(literal(_phrase(value))))
+        if narrowed is None:
+            return found
+        return select(Ticket.id).where(Ticket.id.in_(found), narrowed)
     pattern = literal(_like_pattern(value))
     anywhere = or_(*(item.ilike(pattern, escape="\\") for item in COLUMNS))
-    return PerDialect(Ticket.id.in_(matching), anywhere)
+    return select(Ticket.id).where(anywhere, *([] if narrowed is None else [narrowed]))
 
 
-def wildcard(fields: tuple[Field, ...], positive: str, value: str) -> ColumnElement[bool] | None:
-    """The ticket's own wildcard fields matching `positive value`, through the index; None when the
-    index cannot answer (a short value, an operator that does not imply containment)."""
+def _any_of(own: Select[Any], related: tuple[Select[Any], ...]) -> ColumnElement[bool]:
+    return Ticket.id.in_(union(own, *related) if related else own)
+
+
+def wildcard(
+    fields: tuple[Field, ...], positive: str, value: str, related: tuple[Select[Any], ...]
+) -> ColumnElement[bool] | None:
+    """Tickets whose own wildcard fields match `positive value` through the index, or whose ids
+    are in `related` (owners and submitters matching), as one id list the query can start from;
+    None when the index cannot answer (a short value, an operator that does not imply containment)."""
     if positive not in CONTAINING or len(value) < MIN_LENGTH:
         return None
-    found = text_contains(value)
-    if positive == "co":
-        return found
     # starts with / ends with / equals: the index finds the candidates, the fields decide.
-    return and_(found, any_field_matches(fields, positive, value, value))
+    narrowed = None if positive == "co" else any_field_matches(fields, positive, value, value)
+    return PerDialect(_any_of(_own_ids(value, narrowed, on_sqlite=True), related),
+                      _any_of(_own_ids(value, narrowed, on_sqlite=False), related))

@@ -21,10 +21,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from estate.errors import InvalidInput, PayloadTooLarge
+from estate.settings import get_settings
 
 FOLDER = "attachments"
 _WRITTEN = "servicedesk.files_written"
 _DOOMED = "servicedesk.files_doomed"
+DATA_DIR = "estate.data_dir"
 _CHUNK = 64 * 1024
 _UNSAFE = re.compile(r"[^\w.\- ()+,@=\[\]]+")
 _TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
@@ -81,6 +83,14 @@ def store(
             target.write(chunk)
     name = safe_file_name(file_name)
     return StoredFile(storage_key, name, content_type_of(content_type, name), size, digest.hexdigest())
+
+
+def data_dir_of(db: Session) -> Path:
+    """The data folder of a session: the app's session factory names it (app.py), so rules that
+    remove files deep inside a write need no settings handed down; other sessions use the
+    configured one."""
+    named = db.info.get(DATA_DIR)
+    return Path(named) if named is not None else get_settings().data_dir
 
 
 def remove_after_commit(db: Session, data_dir: Path, storage_keys: list[str]) -> None:
