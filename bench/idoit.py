@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -44,6 +45,7 @@ from estate.auth.apikeys import create_api_key
 from estate.cmdb.models import CategoryEntry
 from estate.db.engine import make_engine, make_session_factory
 from estate.db.migrate import upgrade
+from estate.inventory.cmdb_view import FED, PERSON, SOURCES
 from estate.orgs import service as orgs
 
 TYPES = ["C__OBJTYPE__SERVER", "C__OBJTYPE__CLIENT", "C__OBJTYPE__PRINTER", "C__OBJTYPE__SWITCH",
@@ -52,6 +54,7 @@ MANUFACTURERS = ["Lenovo", "Dell", "HP", "Fujitsu", "Cisco"]
 MANUFACTURER_DIALOG = "isys_model_manufacturer"
 WORDS = ["alpha", "bravo", "cedar", "delta", "ember", "fjord", "gale", "harbor", "iris", "juniper", "kestrel"]
 BATCH = 2000  # objects per transaction of the bulk load
+WORD = re.compile(r"[^\W_]+")  # a search word, as estate.cmdb.search splits them
 BATCH_SIZE = 30
 
 
@@ -84,6 +87,19 @@ def default_url(objects: int) -> str:
     return f"sqlite:///var/bench/idoit-{objects}.db"
 
 
+def _document(text_: str) -> str:
+    """A search document as estate.cmdb.search.index_entries stores it: the words, space-separated."""
+    return " ".join(WORD.findall(text_))
+
+
+def _stored(category: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Values as a save through the API stores them: in the categories the inventory also feeds,
+    each value given is marked as a person's (estate.inventory.cmdb_view.claim)."""
+    if category not in FED:
+        return values
+    return {**values, SOURCES: {key: PERSON for key in values}}
+
+
 def rows_of(index: int, per_object: int, seed: int, manufacturers: dict[str, int]) -> ObjectRows:
     """Everything stored for the object of ``index``, a function of the index and the seed alone."""
     rng = random.Random(f"{seed}-{index}")
@@ -105,6 +121,7 @@ def rows_of(index: int, per_object: int, seed: int, manufacturers: dict[str, int
         else:
             url = f"https://{title}.bench.example/{n}"
             entries.append(("C__CATG__ACCESS", {"title": f"web {n}", "url": url}, f"web {n} {url}"))
+    entries = [(category, _stored(category, values), _document(body)) for category, values, body in entries]
     return ObjectRows(TYPES[index % len(TYPES)], title, sysid, entries)
 
 
@@ -209,7 +226,8 @@ def create_through_api(rpc: Rpc, setup: Setup, indexes: range) -> None:
     for index in indexes:
         rows = rows_of(index, setup.per_object, setup.seed, setup.manufacturers)
         categories: dict[str, list[dict[str, Any]]] = {}
-        for category, values, _ in rows.entries[1:]:
+        for category, stored, _ in rows.entries[1:]:
+            values = {key: value for key, value in stored.items() if key != SOURCES}
             sent = {**values, "manufacturer": names[values["manufacturer"]]} if "manufacturer" in values else values
             categories.setdefault(category, []).append(sent)
         created = rpc.call("cmdb.object.create", {"type": rows.type_const, "title": rows.title, "sysid": rows.sysid,

@@ -152,3 +152,19 @@ def test_search_words_with_underscores_and_dots(rpc):
     assert [h["documentId"] for h in hits] == [str(server)]
     assert [h["documentId"] for h in rpc.result("idoit.search", {"q": "primary node"})] == [str(server)]
     assert [h["documentId"] for h in rpc.result("idoit.search", {"q": "node-"})] == [str(server)]
+
+
+# --- a batch of reads -----------------------------------------------------------------------------
+
+
+def test_a_failing_read_in_a_batch_of_reads_leaves_its_neighbours_answering(rpc):
+    server = new_object(rpc, "neighbour")
+    rpc.result("cmdb.category.save", {"object": server, "category": "C__CATG__IP", "data": {"hostname": "n-1"}})
+    read = {"objID": server, "category": "C__CATG__IP"}
+    # An id beyond the database's integer column fails in the database on PostgreSQL (not found on SQLite).
+    answers = rpc.send([rpc.request_body("cmdb.category.read", read),
+                        rpc.request_body("cmdb.category.read", {**read, "objID": 2**40}),
+                        rpc.request_body("cmdb.category.read", read)]).json()
+    assert "error" in answers[1] and "result" not in answers[1]
+    assert [row["hostname"] for row in answers[0]["result"]] == ["n-1"]
+    assert answers[2]["result"] == answers[0]["result"]
