@@ -279,7 +279,7 @@ class Rpc:
 
     def send(self, payload: Any) -> Any:
         response = self.client.post("/src/jsonrpc.php", content=orjson.dumps(payload))
-        answer = response.json()
+        answer = orjson.loads(response.content)
         for item in answer if isinstance(answer, list) else [answer]:
             if "error" in item:
                 raise RuntimeError(item["error"])
