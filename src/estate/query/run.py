@@ -6,7 +6,7 @@ query, and one query per shaped sub-entity for the whole page (`WHERE base_id IN
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from estate.query.declare import BASE_ID, Field, Style
+from estate.query.declare import BASE_ID, Field, Kind, Style
 from estate.query.plan import Plan, SubShape
 from estate.query.render import RecordShape, record, record_shape, selected
 
@@ -102,7 +102,15 @@ def _named_column(field: Field) -> bool:
     return isinstance(column, ColumnClause) and isinstance(column.table, (Table, Subquery, Alias))
 
 
-def _compiles_to_text(expression: ColumnElement[Any], dialect: Dialect) -> bool:
+# Kinds whose selected values arrive as answered: texts and integers as they are, datetimes written
+# by the database. Numbers and booleans may need SQLAlchemy's conversions (PostgreSQL numerics,
+# SQLite booleans), so a list holding one stays a list of expressions.
+_LITERAL_KINDS = frozenset({Kind.TEXT, Kind.INT, Kind.DATETIME})
+
+
+def _arrives_as_answered(field: Field, expression: ColumnElement[Any], dialect: Dialect) -> bool:
+    if field.kind not in _LITERAL_KINDS or not _named_column(field):
+        return False
     return expression.type.dialect_impl(dialect).result_processor(dialect, None) is None
 
 
@@ -112,7 +120,7 @@ def _columns(fields: tuple[Field, ...], style: Style, dialect: Dialect) -> list[
     if columns is None:
         expressions = [selected(field, style) for field in fields]
         literal = bool(fields) and all(
-            _named_column(field) and _compiles_to_text(expression, dialect)
+            _arrives_as_answered(field, expression, dialect)
             for field, expression in zip(fields, expressions, strict=True)
         )
         if literal:
@@ -152,7 +160,7 @@ def _sub_records(db: Connection, shape: SubShape, ids: list[int]) -> dict[int, l
     return {base: [dict(zip(names, row[1:], strict=True)) for row in run] for base, run in groupby(rows, itemgetter(0))}
 
 
-def assemble(db: Connection, plan: Plan, rows: list[Any], rendering: RecordShape) -> list[dict[str, Any]]:
+def assemble(db: Connection, plan: Plan, rows: Sequence[Any], rendering: RecordShape) -> list[dict[str, Any]]:
     ids = [row[0] for row in rows]
     nested = [(shape.sub.key, _sub_records(db, shape, ids)) for shape in plan.shapes] if ids else []
     records = []
