@@ -22,7 +22,8 @@ def test_save_creates_a_state_numbered_after_the_built_in_ones_and_objects_carry
     assert created == {"success": True, "message": "Status created", "id": 15}
     assert state(rpc, 15) == {"id": 15, "title": "Waiting for spare parts", "constant": MINE["constant"],
                               "color": "FF8800", "editable": True}
-    assert rpc.result("cmdb.status.save", {**MINE, "title": "Second", "constant": "C__CMDB__STATUS__SECOND"})["id"] == 16
+    second = {**MINE, "title": "Second", "constant": "C__CMDB__STATUS__SECOND"}
+    assert rpc.result("cmdb.status.save", second)["id"] == 16
 
     by_constant = new_object(rpc, "parts box", cmdb_status=MINE["constant"])
     read = rpc.result("cmdb.object.read", {"id": by_constant})

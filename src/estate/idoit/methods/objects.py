@@ -408,7 +408,7 @@ def objects_read(ctx: Context, params: ObjectsRead) -> list[dict[str, Any]]:
     if filters.ids == [] or filters.type_consts == []:
         return []
     # Rows of the object's columns, not ORM objects: a page of 1 000 is shaped straight from them.
-    found = objects.list_object_rows(
+    found: list[Any] = objects.list_object_rows(  # rows stand in for CmdbObject (same attributes)
         ctx.db, ctx.organization_id, filters, offset=offset, limit=count, order_by=order, descending=sort == "DESC"
     )
     known = states.states_of(ctx.db, ctx.organization_id)
