@@ -23,6 +23,7 @@ from estate.kace.ams import (
     security,
 )
 from estate.kace.http import install_error_handlers
+from estate.servicedesk import storage
 from estate.settings import Settings, get_settings
 
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
+    app.state.sessions.configure(info={storage.DATA_DIR: settings.data_dir})
     install_error_handlers(app)
     routers = (
         security.router,

@@ -27,7 +27,6 @@ from estate.assets.stock import ATTACHMENT, NUMBER, REFERENCE, STOCK_TYPES, Stoc
 from estate.cmdb.catalog import ARCHIVED, CATALOG
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.inventory.entities import MACHINE
-from estate.inventory.models import Machine
 from estate.orgs.models import Location, Organization
 from estate.query import ChildRows, Entity, Field, Kind, Level, Style, SubEntity
 from estate.servicedesk.entities import USER, OrgParentRow, core
@@ -69,8 +68,8 @@ _assets = (
         CmdbObject.id.label("asset_data_id"),
         func.coalesce(AssetLink.owner_id, _zero).label("owner_id"),
         func.coalesce(AssetLink.location_id, _zero).label("location_id"),
-        # A machine removed from inventory leaves no dangling id behind.
-        func.coalesce(Machine.id, _zero).label("mapped_id"),
+        # A machine removed from inventory set it to NULL (foreign key ON DELETE SET NULL).
+        func.coalesce(AssetLink.mapped_id, _zero).label("mapped_id"),
         CmdbObject.cmdb_status.label("asset_status_id"),
         # A reason left by an archive that i-doit's recycle undid is not shown.
         case((CmdbObject.status == ARCHIVED, func.coalesce(AssetLink.archive_reason, "")), else_="").label("archive"),
@@ -83,7 +82,6 @@ _assets = (
         and_(AssetType.organization_id == CmdbObject.organization_id, AssetType.type_const == CmdbObject.type_const),
     )
     .outerjoin(AssetLink, AssetLink.object_id == CmdbObject.id)
-    .outerjoin(Machine, and_(Machine.id == AssetLink.mapped_id, Machine.organization_id == CmdbObject.organization_id))
     .outerjoin(_values, and_(_values.object_id == CmdbObject.id, _values.category_const == AssetType.category_const))
     .subquery("assets")
 )

@@ -68,9 +68,10 @@ class AssetLink(OrgScoped, Base):
     location_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("locations.id", ondelete="SET NULL"), index=True
     )
-    # The inventoried machine (machines.id). No foreign key: the inventory tables come from a
-    # sibling migration branch; reads join it within the organization (docs/decisions/0500).
-    mapped_id: Mapped[int | None] = mapped_column(Integer)
+    # The inventoried machine; its lifecycle follows the asset's record state (docs/decisions/0510).
+    mapped_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("machines.id", ondelete="SET NULL"), index=True
+    )
     archive_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     archived: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

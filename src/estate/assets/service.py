@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import RowMapping, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import OrganizationAccount
@@ -22,6 +22,7 @@ from estate.cmdb.logbook import Actor
 from estate.cmdb.models import CategoryEntry, CmdbObject, LogbookEntry
 from estate.db.base import utcnow
 from estate.errors import InvalidInput, NotFound
+from estate.inventory.entities import answer_name
 from estate.inventory.models import Machine
 from estate.orgs.models import Location
 from estate.servicedesk import storage
@@ -35,6 +36,10 @@ READ_ONLY = {"id", "asset_data_id", "modified", "created", "asset_class_id", "ar
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Who the logbook names for assets the inventory creates.
 INVENTORY = "inventory"
+# Lifecycle writes go through Core on the table: the machine rows are never loaded.
+MACHINES: Table = Machine.__table__  # type: ignore[assignment]
+# What an archived device answer tells of its machine (docs/decisions/0510).
+DEVICE_IDENTITY = ("id", "name", "kuid", "mac", "ip", "bios_serial_number", "os_name", "user", "last_inventory")
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,13 @@ def _type_of_object(db: Session, obj: CmdbObject) -> AssetType | None:
 
 def get_asset(db: Session, organization_id: int, asset_id: int, *, status: int = NORMAL) -> CmdbObject:
     obj = objects.find(db, organization_id, asset_id) if 0 < asset_id < 2**31 else None
-    if obj is None or obj.status != status or _type_of_object(db, obj) is None:
+    if obj is None or _type_of_object(db, obj) is None:
         raise NotFound(f"asset {asset_id} not found", field="id")
+    if obj.status != status:
+        # Found, but not in the state the route serves (archiving an archived asset, ...).
+        state = CATALOG.record_states[obj.status].titles["en"].lower()
+        wanted = "live" if status == NORMAL else CATALOG.record_states[status].titles["en"].lower()
+        raise NotFound(f"asset {asset_id} is {state}, not {wanted}", field="id")
     return obj
 
 
@@ -112,10 +122,6 @@ def describe(db: Session, organization_id: int, objs: list[CmdbObject]) -> list[
             CategoryEntry.organization_id == organization_id, CategoryEntry.object_id.in_(ids),
             CategoryEntry.category_const.in_([t.category_const for t in types.values()])))
     }
-    mapped = [link.mapped_id for link in links.values() if link.mapped_id]
-    # A machine removed from inventory leaves no dangling id behind (as the list's view does).
-    machines = set(db.scalars(select(Machine.id).where(Machine.organization_id == organization_id,
-                                                       Machine.id.in_(mapped)))) if mapped else set()
     files = {(a.object_id, a.field_key): a.file_name
              for a in db.scalars(select(AssetAttachment).where(AssetAttachment.object_id.in_(ids)))}
     records = []
@@ -127,7 +133,8 @@ def describe(db: Session, organization_id: int, objs: list[CmdbObject]) -> list[
             "owner_id": link.owner_id if link and link.owner_id else 0,
             "location_id": link.location_id if link and link.location_id else 0,
             "modified": _fmt(obj.updated or obj.created), "created": _fmt(obj.created),
-            "mapped_id": link.mapped_id if link and link.mapped_id in machines else 0,
+            # A machine removed from inventory set it to NULL (foreign key ON DELETE SET NULL).
+            "mapped_id": link.mapped_id if link and link.mapped_id else 0,
             "asset_class_id": kind.asset_class_id,
             "archive": link.archive_reason if link and obj.status == ARCHIVED else "",
             "asset_status_id": obj.cmdb_status, "asset_type_name": kind.name,
@@ -333,6 +340,25 @@ def delete_asset(db: Session, actor: Actor, obj: CmdbObject) -> None:
     objects.change_state(db, actor, obj, DELETED)
 
 
+def archived_device(db: Session, organization_id: int, obj: CmdbObject) -> dict[str, Any]:
+    """An archived asset as /archived_devices answers it: its asset record, the definition's
+    asset_id and archive_reason, and the identifying fields of its machine, which stays as it was
+    archived (a report brings it back)."""
+    (record,) = describe(db, organization_id, [obj])
+    machine = None
+    if record["mapped_id"]:
+        machine = db.execute(select(*(MACHINES.c[name] for name in DEVICE_IDENTITY))
+                             .where(MACHINES.c.id == record["mapped_id"])).mappings().one()
+    return {**record, "asset_id": obj.id, "archive_reason": record["archive"],
+            "Machine": [_device_identity(machine)] if machine else []}
+
+
+def _device_identity(machine: RowMapping) -> dict[str, str]:
+    # Written as inventory answers write a machine: capitalised names, every value a string.
+    return {answer_name(name): "" if value is None else _fmt(value) if name == "last_inventory" else str(value)
+            for name, value in machine.items()}
+
+
 def attachment_of(db: Session, obj: CmdbObject, field_key: str) -> AssetAttachment:
     found = db.scalar(select(AssetAttachment).where(AssetAttachment.object_id == obj.id,
                                                     AssetAttachment.field_key == field_key))
@@ -354,10 +380,16 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping
     if not machines:
         return {}
     found: dict[int, int] = {}
-    for mapped_id, object_id in db.execute(select(AssetLink.mapped_id, AssetLink.object_id).where(
-            AssetLink.organization_id == organization_id, AssetLink.mapped_id.in_(list(machines)))):
-        if mapped_id is not None:
-            found[mapped_id] = object_id
+    out_of_inventory: list[int] = []
+    for mapped_id, object_id, archived in db.execute(
+            select(AssetLink.mapped_id, AssetLink.object_id, MACHINES.c.archived)
+            .join(MACHINES, MACHINES.c.id == AssetLink.mapped_id)
+            .where(AssetLink.organization_id == organization_id, AssetLink.mapped_id.in_(list(machines)))):
+        found[mapped_id] = object_id
+        if archived:
+            out_of_inventory.append(object_id)
+    if out_of_inventory:
+        _bring_back(db, organization_id, out_of_inventory)
     missing = [machine_id for machine_id in machines if machine_id not in found]
     if not missing:
         return found
@@ -400,3 +432,41 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping
     })
     found.update(zip(missing, object_ids, strict=True))
     return found
+
+
+# ---------------------------------------------------------------------------- the device lifecycle
+
+
+def _bring_back(db: Session, organization_id: int, object_ids: list[int]) -> None:
+    """A machine that reports is in inventory again, as on the appliance: its asset, archived or
+    deleted, is live again (the logbook names the inventory)."""
+    actor = Actor(organization_id, None, INVENTORY)
+    for obj in db.scalars(select(CmdbObject).where(CmdbObject.organization_id == organization_id,
+                                                   CmdbObject.id.in_(object_ids), CmdbObject.status != NORMAL)):
+        cancel_archive(db, actor, obj)
+
+
+def _set_machine_archived(db: Session, obj: CmdbObject, archived: bool) -> None:
+    mapped = select(AssetLink.mapped_id).where(AssetLink.object_id == obj.id).scalar_subquery()
+    db.execute(update(MACHINES).where(MACHINES.c.organization_id == obj.organization_id, MACHINES.c.id == mapped)
+               .values(archived=archived))
+
+
+def _purge_asset(db: Session, obj: CmdbObject) -> None:
+    """Before the object goes: its files leave the disk once the purge is committed, and its
+    machine leaves inventory (the machine's rows cascade; the link goes with the object)."""
+    keys = list(db.scalars(select(AssetAttachment.storage_key).where(AssetAttachment.object_id == obj.id)))
+    if keys:
+        storage.remove_after_commit(db, storage.data_dir_of(db), keys)
+    mapped = select(AssetLink.mapped_id).where(AssetLink.object_id == obj.id).scalar_subquery()
+    db.execute(delete(MACHINES).where(MACHINES.c.organization_id == obj.organization_id, MACHINES.c.id == mapped))
+
+
+@objects.register_listener
+def _follow_object(db: Session, actor: Actor, obj: CmdbObject, event: str, category_const: str | None) -> None:
+    """A device asset's machine follows the asset's record state, whichever face changed it: out
+    of inventory while the asset is not live, deleted when it is purged (docs/decisions/0510)."""
+    if event == objects.STATE_CHANGED:
+        _set_machine_archived(db, obj, archived=obj.status != NORMAL)
+    elif event == objects.PURGING:
+        _purge_asset(db, obj)

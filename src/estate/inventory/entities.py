@@ -216,7 +216,9 @@ LABEL = Entity(
 
 # --- Machines ---------------------------------------------------------------------------------------
 
-_m = Machine.__table__
+# Machines whose device asset is archived or deleted are out of inventory (docs/decisions/0510):
+# every read of the entity (lists, single records, the joins of other entities) sees only the others.
+_m = select(Machine.__table__).where(Machine.__table__.c.archived == false()).subquery("inventory_machines")
 
 # The record the appliance answers without shaping, in its order (the recorded answer of a real
 # appliance lists exactly these).

@@ -32,7 +32,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from estate.db.base import Base, OrgScoped, UTCDateTime, utcnow
@@ -59,6 +59,8 @@ class Machine(OrgScoped, Base):
         Index("ix_machines_org_created", "organization_id", "created"),
         Index("ix_machines_org_modified", "organization_id", "modified"),
         Index("ix_machines_org_force_inventory", "organization_id", "force_inventory"),
+        # Lists read the machines in inventory in id order: (organization, archived, id) serves them.
+        Index("ix_machines_org_archived", "organization_id", "archived", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +73,9 @@ class Machine(OrgScoped, Base):
     )
     force_inventory: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     manual_entry: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # Out of inventory while its device asset is archived or deleted (docs/decisions/0510); not a
+    # reported field (ingest reads only text and number columns).
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
     last_inventory: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sync: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -307,7 +307,7 @@ def archived_version(request: Request, caller: CurrentCaller) -> Response:
 def get_archived(request: Request, db: DB, caller: CurrentCaller, asset_id: Id) -> Response:
     caller.require(AREA)
     obj = service.get_asset(db, caller.organization_id, asset_id, status=ARCHIVED)
-    return respond(request, {"Assets": service.describe(db, caller.organization_id, [obj])})
+    return respond(request, {"Assets": [service.archived_device(db, caller.organization_id, obj)]})
 
 
 # ================================================================================ asset statuses
