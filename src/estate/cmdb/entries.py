@@ -300,7 +300,9 @@ def read_many(
     # An inventoried machine's software is read from its inventory, not from stored entries.
     machines = cmdb_view.machines_of(db, organization_id, list(by_id)) if cmdb_view.SOFTWARE in consts else {}
     query = select(CategoryEntry).where(
-        CategoryEntry.organization_id == organization_id,
+        # "+ 0": without statistics SQLite would read all of the organization's entries through an
+        # (organization_id, ...) index instead of these objects' through (object_id, category_const).
+        CategoryEntry.organization_id + 0 == organization_id,
         CategoryEntry.object_id.in_(list(by_id)),
         CategoryEntry.category_const.in_(list(consts)),
     )
