@@ -243,3 +243,14 @@ def test_api_keys_of_the_wrong_type_are_refused_with_32604(rpc):
     third = rpc.request_body("idoit.version")
     answers = rpc.send([first, second, third]).json()
     assert [a.get("error", {}).get("code") for a in answers] == [-32604, -32604, None]
+
+
+@pytest.mark.parametrize(("method", "params", "parameter"), [
+    ("cmdb.category.read", {"objID": 2**40, "category": "C__CATG__GLOBAL"}, "objID"),
+    ("cmdb.category.read", {"object": 2**31, "category": "C__CATG__GLOBAL"}, "object"),
+    ("cmdb.object.read", {"id": 2**40}, "id"),
+    ("cmdb.object.update", {"id": 2**63, "title": "x"}, "id"),
+])
+def test_ids_beyond_the_columns_answer_32602_naming_the_parameter(rpc, method, params, parameter):
+    error = rpc.error(method, params)
+    assert error["code"] == -32602 and parameter in str(error["data"])

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from estate.cmdb.logbook import Actor
@@ -246,6 +246,8 @@ class Dispatcher:
             error = _validation_error(exc)
         elif isinstance(exc, DomainError):
             error = _domain_error(exc)
+        elif isinstance(exc, DataError | OverflowError):  # a number beyond its column, wherever it was sent
+            error = RpcError(INVALID_PARAMS, "Invalid parameters: a value is out of range", {"error": "out of range"})
         elif isinstance(exc, IntegrityError):
             error = RpcError(
                 SYSTEM_ERROR, "i-doit system error: the change conflicts with existing data", {"error": "conflict"}

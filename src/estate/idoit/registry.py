@@ -80,5 +80,9 @@ def lookup(name: str) -> Method | None:
     return method
 
 
+# Ids are 32-bit columns on PostgreSQL: a larger id names nothing and is refused up front.
+MAX_RECORD_ID = 2**31 - 1
+
+
 def invalid(parameter: str, message: str) -> RpcError:
     return RpcError(INVALID_PARAMS, f"Invalid parameters: {message}", {"parameter": parameter, "error": message})

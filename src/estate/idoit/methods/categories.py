@@ -11,20 +11,20 @@ from estate.cmdb import entries
 from estate.cmdb.catalog import ARCHIVED, DELETED, NORMAL, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.idoit.methods.objects import get_object
-from estate.idoit.registry import SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
+from estate.idoit.registry import MAX_RECORD_ID, SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
 
 READABLE_STATES = (NORMAL, ARCHIVED, DELETED)
 
 
 class CategoryParams(Params):
-    object: int | None = Field(default=None, gt=0)
-    objID: int | None = Field(default=None, gt=0)  # noqa: N815 - the API's own name
+    object: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
+    objID: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)  # noqa: N815 - the API's own name
     category: str | None = None
     catgID: StrictInt | str | None = None  # noqa: N815
     catsID: StrictInt | str | None = None  # noqa: N815
-    entry: int | None = Field(default=None, gt=0)
-    cateID: int | None = Field(default=None, gt=0)  # noqa: N815
-    id: int | None = Field(default=None, gt=0)
+    entry: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
+    cateID: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)  # noqa: N815
+    id: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
 
     def object_id(self) -> int:
         found = self.object or self.objID

@@ -15,7 +15,7 @@ from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, NORMAL, OBJECT, OB
 from estate.cmdb.models import CategoryEntry, CmdbObject, DialogEntry
 from estate.idoit.methods.categories import category_by_id_or_const
 from estate.idoit.methods.objects import fmt, get_object, object_shape, parse_limit, record_state_param
-from estate.idoit.registry import Context, Params, invalid, rpc
+from estate.idoit.registry import MAX_RECORD_ID, Context, Params, invalid, rpc
 
 # --- object types ---------------------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ def status_read(ctx: Context, params: Params) -> list[dict[str, Any]]:
 
 
 class StatusSave(Params):
-    id: StrictInt | None = Field(default=None, gt=0)
+    id: StrictInt | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
     title: StrictStr
     constant: StrictStr
     color: StrictStr
@@ -219,7 +219,7 @@ def status_save(ctx: Context, params: StatusSave) -> dict[str, Any]:
 
 
 class StatusDelete(Params):
-    id: StrictInt = Field(gt=0)
+    id: StrictInt = Field(gt=0, le=MAX_RECORD_ID)
 
 
 @rpc("cmdb.status.delete", StatusDelete, writes=True)
@@ -348,7 +348,7 @@ def condition_read(ctx: Context, params: ConditionParams) -> list[dict[str, Any]
 
 
 class LocationTreeParams(Params):
-    id: int = Field(gt=0)
+    id: int = Field(gt=0, le=MAX_RECORD_ID)
 
 
 @rpc("cmdb.location_tree.read", LocationTreeParams, aliases=("cmdb.location_tree",))
@@ -371,8 +371,8 @@ def location_tree(ctx: Context, params: LocationTreeParams) -> list[dict[str, An
 
 
 class LogbookParams(Params):
-    id: int | None = Field(default=None, gt=0)
-    object_id: int | None = Field(default=None, gt=0)
+    id: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
+    object_id: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
     catg_logbook_id: int | None = None
     since: StrictStr | StrictInt | None = None
     status: StrictInt | StrictStr | None = None
@@ -439,7 +439,7 @@ ALERT_LEVELS = {f"C__LOGBOOK__ALERT_LEVEL__{n}": n + 1 for n in range(4)}
 
 
 class LogbookCreateParams(Params):
-    object_id: int = Field(gt=0)
+    object_id: int = Field(gt=0, le=MAX_RECORD_ID)
     object_ids: list[int] | StrictStr | None = None
     message: StrictStr = Field(min_length=1)
     description: StrictStr = ""
@@ -493,7 +493,7 @@ def logbook_create(ctx: Context, params: LogbookCreateParams) -> dict[str, Any]:
 
 
 class CategoriesParams(Params):
-    objID: int = Field(gt=0)  # noqa: N815 - the API's own name
+    objID: int = Field(gt=0, le=MAX_RECORD_ID)  # noqa: N815 - the API's own name
     catgID: StrictInt | StrictStr | list[StrictInt | StrictStr] | None = None  # noqa: N815
     catsID: StrictInt | StrictStr | list[StrictInt | StrictStr] | None = None  # noqa: N815
 

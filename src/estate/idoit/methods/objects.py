@@ -21,9 +21,9 @@ from estate.cmdb.catalog import (
     State,
 )
 from estate.cmdb.models import CmdbObject
-from estate.idoit.registry import SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
+from estate.idoit.registry import MAX_RECORD_ID, SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
 
-ObjectId = Field(gt=0)
+ObjectId = Field(gt=0, le=MAX_RECORD_ID)
 
 
 def fmt(moment: Any) -> str | None:
@@ -238,8 +238,8 @@ def object_mark_mass_change_template(ctx: Context, params: ObjectStep) -> dict[s
 
 
 class ObjectDelete(Params):
-    id: int | None = Field(default=None, gt=0)
-    object: int | None = Field(default=None, gt=0)
+    id: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
+    object: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
     status: str = "C__RECORD_STATUS__DELETED"
 
 
