@@ -135,3 +135,17 @@ def test_archive_and_delete_are_the_object_states_on_both_faces(admin: KaceClien
     assert admin.delete(f"/api/asset/assets/{asset_id}").status_code == 200
     assert rpc.result("cmdb.object.read", {"id": asset_id})["status"] == 4
     assert admin.get(f"/api/asset/archived_devices/{asset_id}").status_code == 404
+
+
+def test_a_device_asset_follows_its_machines_name_until_a_person_renames_it(admin: KaceClient, rpc: RpcClient):
+    kuid = "6B1F0E0A-2C1D-4B8E-9F10-RENAMED00001"
+    (machine_id,) = ingest(admin, machine("old-name", Kuid=kuid))
+    (record,) = admin.get("/api/asset/assets/", params={"filtering": f"mapped_id eq {machine_id}"}).json()["Assets"]
+    ingest(admin, machine("new-name", Kuid=kuid))
+    assert read_asset(admin, record["id"])["name"] == "new-name"
+    hits = rpc.result("idoit.search", {"q": "new-name"})
+    assert str(record["id"]) in {hit["documentId"] for hit in hits}, hits
+
+    rpc.result("cmdb.object.update", {"id": record["id"], "title": "front-desk-pc"})
+    ingest(admin, machine("third-name", Kuid=kuid))
+    assert read_asset(admin, record["id"])["name"] == "front-desk-pc"

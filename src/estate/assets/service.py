@@ -370,6 +370,22 @@ def attachment_of(db: Session, obj: CmdbObject, field_key: str) -> AssetAttachme
 # ------------------------------------------------------------------------------ inventory identity
 
 
+def follow_machine_renames(db: Session, *, organization_id: int, device_objects: Mapping[int, int],
+                           renamed: Mapping[int, tuple[str, str]]) -> None:
+    """A device asset keeps its machine's name unless a person renamed it: an object whose title is
+    still the machine's old name takes the new one (given as machine id → (old, new))."""
+    wanted = {device_objects[machine_id]: names for machine_id, names in renamed.items()
+              if machine_id in device_objects}
+    if not wanted:
+        return
+    actor = Actor(organization_id, None, INVENTORY)
+    for obj in db.scalars(select(CmdbObject).where(CmdbObject.organization_id == organization_id,
+                                                   CmdbObject.id.in_(list(wanted)))):
+        old, new = wanted[obj.id]
+        if obj.title == old[:255]:
+            objects.update(db, actor, obj, {"title": new})
+
+
 def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping[int, str | None]) -> dict[int, int]:
     """Find or create the device asset (mapped_id = machine id) of each machine, given as machine id
     → machine name; answers machine id → asset id.

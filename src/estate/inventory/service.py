@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, OrganizationAccount
 from estate.accounts.service import login_key
-from estate.assets.service import ensure_device_assets
+from estate.assets.service import ensure_device_assets, follow_machine_renames
 from estate.db.base import utcnow
 from estate.errors import InvalidInput, NotFound
 from estate.inventory import cmdb_view
@@ -450,6 +450,11 @@ def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], 
     names = {machine_id: machine.values.get("name") or (current or {}).get("name")
              for machine, machine_id, current in zip(machines, machine_ids, stored, strict=True)}
     objects = ensure_device_assets(db, organization_id=organization_id, machines=names)
+    renamed = {current["id"]: (current["name"], machine.values["name"])
+               for machine, current in zip(machines, stored, strict=True)
+               if current is not None and current["name"] and machine.values.get("name")
+               and machine.values["name"] != current["name"]}
+    follow_machine_renames(db, organization_id=organization_id, device_objects=objects, renamed=renamed)
     cmdb_view.sync_machine_categories(db, organization_id=organization_id, objects=objects, now=now, reported={
         machine_id: _reported_categories(machine, current)
         for machine, machine_id, current in zip(machines, machine_ids, stored, strict=True)
