@@ -77,6 +77,7 @@ def test_archiving_over_kace_takes_the_machine_out_of_inventory_until_cancelled(
     assert _archived_flag(sessions, machine_id) is True
     assert _status(rpc, asset_id) == ARCHIVED
     assert admin.get(f"/api/asset/assets/{asset_id}").status_code == 404
+    assert admin.post(f"{MACHINES}/{machine_id}/force/").status_code == 404
 
     (device,) = admin.get(f"/api/asset/archived_devices/{asset_id}").json()["Assets"]
     assert device["id"] == device["asset_id"] == asset_id and device["name"] == "arch-kace"

@@ -495,13 +495,15 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
 
 
 def force_inventory(db: Session, *, organization_id: int, machine_id: int) -> None:
-    """Mark a machine so that its agent runs an inventory at its next check-in."""
+    """Mark a machine so that its agent runs an inventory at its next check-in; an archived machine
+    is out of inventory, as its reads say."""
     if not fits_id(machine_id):
         raise NotFound(f"machine {machine_id} not found", field="id")
     take_write_lock(db)
     result = db.connection().execute(
         update(MACHINES)
-        .where(MACHINES.c.organization_id == organization_id, MACHINES.c.id == machine_id)
+        .where(MACHINES.c.organization_id == organization_id, MACHINES.c.id == machine_id,
+               MACHINES.c.archived == false())
         .values(force_inventory=1, modified=utcnow())
     )
     if result.rowcount == 0:
