@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, any_, func, or_
 
 from estate.errors import InvalidInput
 from estate.query.conditions import (
@@ -56,7 +56,12 @@ class SubFilter:
         found = self.sub.path.exists(base.id_column, self.target, self.condition)
         return ~found if self.negated else found
 
-    def semi_join(self, base: Entity) -> Condition:
+    def semi_join(self, base: Entity, *, as_array: bool = False) -> Condition:
+        """The base rows among the related rows' ids. `as_array` (PostgreSQL, when the ids are known
+        to be few) reads them once into an array: as `IN (subquery)` the planner, estimating the
+        average related rows of any value, may walk the base's index in page order instead."""
+        if as_array:
+            return base.id_column == any_(func.array(self.related_base_ids().scalar_subquery()))
         return base.id_column.in_(self.related_base_ids())
 
     def related_base_ids(self) -> Any:
@@ -88,14 +93,15 @@ class Plan:
     def positive_sub_filters(self) -> frozenset[int]:
         return frozenset(index for index, item in enumerate(self.sub_filters) if not item.negated)
 
-    def where(self, semi_joined: frozenset[int] = frozenset()) -> list[Condition]:
+    def where(self, semi_joined: frozenset[int] = frozenset(), *, few_as_array: bool = False) -> list[Condition]:
         """All conditions; each positive sub-entity filter either as a correlated EXISTS (cheap when
         many base rows match and the page fills early) or, when its index is in `semi_joined`, as a
-        semi-join driven by the related rows (cheap when few match)."""
+        semi-join driven by the related rows (cheap when few match; as an array of ids when
+        `few_as_array`, see SubFilter.semi_join)."""
         clauses = list(self.conditions)
         for index, item in enumerate(self.sub_filters):
             use_semi = index in semi_joined and not item.negated
-            clauses.append(item.semi_join(self.entity) if use_semi else item.exists(self.entity))
+            clauses.append(item.semi_join(self.entity, as_array=few_as_array) if use_semi else item.exists(self.entity))
         return clauses
 
 

@@ -133,11 +133,14 @@ def _columns(fields: tuple[Field, ...], style: Style, dialect: Dialect) -> list[
     return columns
 
 
-def base_statement(plan: Plan, semi_joined: frozenset[int], dialect: Dialect) -> Select[Any]:
+def base_statement(plan: Plan, semi_joined: frozenset[int], dialect: Dialect, *, probed: bool = False) -> Select[Any]:
+    """The page's statement. `probed`: each semi-joined filter was found to match at most the cap
+    of semi_joins, so its ids are few (read once as an array on PostgreSQL)."""
     entity = plan.entity
+    few_as_array = probed and dialect.name == "postgresql"
     statement = (
         select(entity.id_column.label("base_id"), *_columns(plan.fields, entity.style, dialect))
-        .where(*plan.where(semi_joined))
+        .where(*plan.where(semi_joined, few_as_array=few_as_array))
         .order_by(*plan.order_by)
     )
     if plan.limit is not None:
@@ -179,7 +182,8 @@ def fetch_page(session: Session | Connection, plan: Plan) -> Page:
         return Page(count=total, records=[])
     if total == 0:
         return Page(count=0, records=[])
-    statement = base_statement(plan, semi_joins(db, plan, total), db.dialect)
+    probed = total is None and plan.limit is not None
+    statement = base_statement(plan, semi_joins(db, plan, total), db.dialect, probed=probed)
     rows = db.execute(statement).all()
     return Page(count=total, records=assemble(db, plan, rows, record_shape(plan.fields, plan.entity.style)))
 
