@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.idoit.conftest import RpcClient, new_key
 from tests.kace_client import KaceClient
 
 
@@ -41,3 +43,16 @@ def types(admin: KaceClient) -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def computer(types: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return types["Device"]
+
+
+@pytest.fixture
+def rpc(base_url, sessions, org) -> Iterator[RpcClient]:
+    """An i-doit client with an API key of `org`, beside the KACE clients of the same organization."""
+    with RpcClient(base_url, new_key(sessions, org.id)) as client:
+        yield client
+
+
+@pytest.fixture
+def other_rpc(base_url, sessions, other_org) -> Iterator[RpcClient]:
+    with RpcClient(base_url, new_key(sessions, other_org.id)) as client:
+        yield client

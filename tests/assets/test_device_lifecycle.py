@@ -4,7 +4,6 @@ whichever face (KACE Asset API or i-doit JSON-RPC) takes the step; a report brin
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,11 +22,6 @@ from tests.kace_client import KaceClient
 MACHINES = "/api/inventory/machines"
 ARCHIVED, DELETED, NORMAL = 3, 4, 2
 
-
-@pytest.fixture
-def rpc(base_url, sessions, org) -> Iterator[RpcClient]:
-    with RpcClient(base_url, new_key(sessions, org.id)) as client:
-        yield client
 
 
 def _report(kace: KaceClient, name: str, **extra: Any) -> int:

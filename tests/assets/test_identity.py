@@ -3,15 +3,12 @@ inventoried machine has its device asset."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import event, select
 
 from estate.assets.service import ensure_device_assets
 from estate.inventory.models import Machine
 from tests.assets.conftest import create_asset, field_key, read_asset
-from tests.idoit.conftest import RpcClient, new_key
+from tests.idoit.conftest import RpcClient
 from tests.inventory.payloads import ingest, machine
 from tests.kace_client import KaceClient
 
@@ -19,11 +16,6 @@ from tests.kace_client import KaceClient
 def _names(db, ids: list[int]) -> dict[int, str]:
     return dict(db.execute(select(Machine.id, Machine.name).where(Machine.id.in_(ids))).all())
 
-
-@pytest.fixture
-def rpc(base_url, sessions, org) -> Iterator[RpcClient]:
-    with RpcClient(base_url, new_key(sessions, org.id)) as client:
-        yield client
 
 
 def test_an_asset_made_over_kace_is_read_and_changed_over_idoit(admin: KaceClient, rpc: RpcClient, computer):

@@ -3,27 +3,15 @@ and changed over i-doit (docs/decisions/0520-0522)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from estate.assets.models import AssetLink
-from tests.idoit.conftest import RpcClient, new_key
+from tests.idoit.conftest import RpcClient
 from tests.inventory.payloads import ingest, software
-
-
-@pytest.fixture
-def rpc(base_url, sessions, org) -> Iterator[RpcClient]:
-    with RpcClient(base_url, new_key(sessions, org.id)) as client:
-        yield client
-
-
-@pytest.fixture
-def other_rpc(base_url, sessions, other_org) -> Iterator[RpcClient]:
-    with RpcClient(base_url, new_key(sessions, other_org.id)) as client:
-        yield client
 
 
 def laptop(name: str = "LAPTOP-7Q2", **changes: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from estate.db.engine import make_engine
 from estate.db.migrate import alembic_config
 from estate.orgs.models import Location, Organization
 from tests.assets.conftest import create_asset, read_asset
-from tests.idoit.conftest import RpcClient, new_key
+from tests.idoit.conftest import RpcClient
 from tests.kace_client import KaceClient
 
 LOCATIONS = "/ams/shared/api/locations"
@@ -26,16 +26,6 @@ BUILDING, ROOM = "C__OBJTYPE__BUILDING", "C__OBJTYPE__ROOM"
 LOCATION = "C__CATG__LOCATION"
 
 
-@pytest.fixture
-def rpc(base_url, sessions, org) -> Iterator[RpcClient]:
-    with RpcClient(base_url, new_key(sessions, org.id)) as client:
-        yield client
-
-
-@pytest.fixture
-def other_rpc(base_url, sessions, other_org) -> Iterator[RpcClient]:
-    with RpcClient(base_url, new_key(sessions, other_org.id)) as client:
-        yield client
 
 
 def kace_create(kace: KaceClient, **fields: Any) -> dict[str, Any]:
