@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -36,16 +34,6 @@ def get(db: Session, organization_id: int, dialog: str, entry_id: int) -> Dialog
     if entry is None or entry.organization_id != organization_id or entry.dialog != dialog:
         raise NotFound(f"dialog entry {entry_id} not found", field="entry_id")
     return entry
-
-
-def by_ids(db: Session, organization_id: int, ids: Iterable[int]) -> dict[int, DialogEntry]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = db.scalars(
-        select(DialogEntry).where(DialogEntry.organization_id == organization_id, DialogEntry.id.in_(wanted))
-    )
-    return {row.id: row for row in rows}
 
 
 def find_or_create(

@@ -3,16 +3,20 @@ entry lifecycle (multi-value entries archive, delete, recycle; every entry can b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import Row, String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from estate.cmdb import logbook, objects, search, values
 from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL, OBJECT, PURGED, Category
 from estate.cmdb.logbook import Actor
-from estate.cmdb.models import CategoryEntry, CmdbObject
+from estate.cmdb.models import ENTRIES, CategoryEntry, CmdbObject
 from estate.db.base import utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
 from estate.inventory import cmdb_view
@@ -232,97 +236,177 @@ def step_down(db: Session, actor: Actor, obj: CmdbObject, category: Category, en
     return "deleted"
 
 
-def _global_shape(obj: CmdbObject, entry: CategoryEntry, refs: values.References, language: str) -> dict[str, Any]:
-    category = CATALOG.categories[GLOBAL]
-    status = CATALOG.record_states.get(obj.status)
-    status_title = status.titles[language] if status else str(obj.status)
-    shaped: dict[str, Any] = {
-        "id": str(entry.id),
-        "objID": str(obj.id),
-        "title": obj.title,
-        "status": {
-            "id": str(obj.status),
-            "title": status_title,
-            "const": status.const if status else None,
-            "title_lang": status_title,
-        },
-        "created": obj.created.strftime("%Y-%m-%d %H:%M:%S"),
-        "created_by": obj.created_by,
-        "changed": obj.updated.strftime("%Y-%m-%d %H:%M:%S") if obj.updated else None,
-        "changed_by": obj.updated_by or "",
-        "sysid": obj.sysid,
-    }
-    row = {**entry.values, "cmdb_status": obj.cmdb_status, "type": obj.type_const}
-    for key, attribute in category.attributes.items():
-        if key not in shaped:
-            shaped[key] = values.render(attribute, row.get(key), refs, language)
-    return shaped
+# --- reads ----------------------------------------------------------------------------------------
+# Reads go by rows of a few columns (Core), not ORM objects, and shape each entry with a shaper
+# made once per category and language. One call's read and a batch's reads take the same path:
+# a batch gives read_lists all its calls' lists at once (docs/decisions/0313).
 
 
-def shape(
-    obj: CmdbObject, category: Category, entry: CategoryEntry, refs: values.References, language: str
-) -> dict[str, Any]:
-    if category.const == GLOBAL:
-        return _global_shape(obj, entry, refs, language)
-    return _shape_values(obj, category, entry.id, entry.values, refs, language)
+@dataclass(frozen=True)
+class Wanted:
+    """One list of entries to read: ``obj`` (an objects.ROW_COLUMNS row or a CmdbObject) in
+    ``category``, of record state ``status``, shaped in ``language``."""
+
+    obj: Any
+    category: Category
+    status: int
+    language: str
 
 
-def _shape_values(
-    obj: CmdbObject, category: Category, entry_id: int, stored: dict[str, Any], refs: values.References, language: str
-) -> dict[str, Any]:
-    shaped: dict[str, Any] = {"id": str(entry_id), "objID": str(obj.id)}
-    for key, attribute in category.attributes.items():
-        if key in shaped:
-            continue
-        value = stored.get(key)
-        if attribute.kind == OBJECT and isinstance(value, str):  # a title the inventory reported
-            shaped[key] = cmdb_view.title_object(category.const, value, language)
-        else:
-            shaped[key] = values.render(attribute, value, refs, language)
-    return shaped
+def _parsed(raw: Any) -> dict[str, Any]:
+    """Stored values: PostgreSQL's driver parses JSON, SQLite hands over its text."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:  # what orjson refuses and json reads (NaN, integers beyond 64 bits)
+        return json.loads(raw)
+
+
+class _Shaper:
+    """Shapes the entries of one category in one language: a copy of the entry with every
+    attribute at its empty value, then the stored values rendered over it."""
+
+    def __init__(self, category: Category, language: str) -> None:
+        self.language = language
+        self.const = category.const
+        self.attributes = {k: a for k, a in category.attributes.items() if k not in ("id", "objID")}
+        empty = values.References({}, {})
+        self.empty: dict[str, Any] = {"id": None, "objID": None}
+        self.empty.update({k: values.render(a, None, empty, language) for k, a in self.attributes.items()})
+
+    def __call__(self, obj: Any, entry_id: int, stored: dict[str, Any], refs: values.References) -> dict[str, Any]:
+        shaped = self.empty.copy()
+        shaped["id"] = str(entry_id)
+        shaped["objID"] = str(obj.id)
+        for key, value in stored.items():
+            attribute = self.attributes.get(key)
+            if attribute is None or value is None:
+                continue
+            if attribute.kind == OBJECT and isinstance(value, str):  # a title the inventory reported
+                shaped[key] = cmdb_view.title_object(self.const, value, self.language)
+            else:
+                shaped[key] = values.render(attribute, value, refs, self.language)
+        return shaped
+
+
+class _GlobalShaper:
+    """The global category: the object's own columns first, then its attributes."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.category = CATALOG.categories[GLOBAL]
+
+    def __call__(self, obj: Any, entry_id: int, stored: dict[str, Any], refs: values.References) -> dict[str, Any]:
+        language = self.language
+        status = CATALOG.record_states.get(obj.status)
+        status_title = status.titles[language] if status else str(obj.status)
+        shaped: dict[str, Any] = {
+            "id": str(entry_id),
+            "objID": str(obj.id),
+            "title": obj.title,
+            "status": {
+                "id": str(obj.status),
+                "title": status_title,
+                "const": status.const if status else None,
+                "title_lang": status_title,
+            },
+            "created": values.stamp(obj.created),
+            "created_by": obj.created_by,
+            "changed": values.stamp(obj.updated),
+            "changed_by": obj.updated_by or "",
+            "sysid": obj.sysid,
+        }
+        row = {**stored, "cmdb_status": obj.cmdb_status, "type": obj.type_const}
+        for key, attribute in self.category.attributes.items():
+            if key not in shaped:
+                shaped[key] = values.render(attribute, row.get(key), refs, language)
+        return shaped
+
+
+@cache
+def shaper(category_const: str, language: str) -> _Shaper | _GlobalShaper:
+    if category_const == GLOBAL:
+        return _GlobalShaper(language)
+    return _Shaper(CATALOG.categories[category_const], language)
+
+
+_STORED_ENTRIES = (
+    select(ENTRIES.c.id, ENTRIES.c.object_id, ENTRIES.c.category_const, ENTRIES.c.status,
+           type_coerce(ENTRIES.c["values"], String).label("values"))
+    # "+ 0": without statistics SQLite would read all of the organization's entries through an
+    # (organization_id, ...) index instead of these objects' through (object_id, category_const).
+    .where(ENTRIES.c.organization_id + 0 == bindparam("organization_id"),
+           ENTRIES.c.object_id.in_(bindparam("object_ids", expanding=True)),
+           ENTRIES.c.category_const.in_(bindparam("consts", expanding=True)))
+    .order_by(ENTRIES.c.id)
+)
+
+
+def _stored(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> dict[tuple[int, str], list[Row[Any]]]:
+    """(object id, category) → its stored entries of every state, in id order, in one query."""
+    found: dict[tuple[int, str], list[Row[Any]]] = {}
+    parameters = {"organization_id": organization_id,
+                  "object_ids": sorted({w.obj.id for w in wanted}),
+                  "consts": sorted({w.category.const for w in wanted})}
+    for row in db.execute(_STORED_ENTRIES, parameters).all():
+        found.setdefault((row.object_id, row.category_const), []).append(row)
+    return found
+
+
+def _listed(entries_of: list[Row[Any]], wanted: Wanted) -> list[tuple[int, dict[str, Any]]]:
+    # The global entry follows its object's state; other entries have their own.
+    if wanted.category.const == GLOBAL:
+        shown = entries_of if wanted.obj.status == wanted.status else []
+    else:
+        shown = [e for e in entries_of if e.status == wanted.status]
+    return [(e.id, _parsed(e.values)) for e in shown]
+
+
+def read_lists(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> list[list[dict[str, Any]]]:
+    """The shaped entries of each wanted list, in a fixed number of queries for all of them."""
+    if not wanted:
+        return []
+    db.flush()  # Core statements do not autoflush
+    # An inventoried machine's software is read from its inventory, not from stored entries.
+    machines: dict[int, int] = {}
+    if any(w.category.const == cmdb_view.SOFTWARE for w in wanted):
+        machines = cmdb_view.machines_of(db, organization_id, [w.obj.id for w in wanted])
+    stored = _stored(db, organization_id, wanted)
+    lists = [
+        [] if w.category.const == cmdb_view.SOFTWARE and w.obj.id in machines
+        else _listed(stored.get((w.obj.id, w.category.const), []), w)
+        for w in wanted
+    ]
+    refs = values.load_references(
+        db, organization_id, [(w.category, stored_values) for w, rows in zip(wanted, lists, strict=True)
+                              for _, stored_values in rows]
+    )
+    inventoried = {w.obj.id: machines[w.obj.id] for w in wanted
+                   if w.category.const == cmdb_view.SOFTWARE and w.status == NORMAL and w.obj.id in machines}
+    if inventoried:
+        software = cmdb_view.software_rows(db, organization_id, inventoried)
+        lists = [software.get(w.obj.id, []) if w.obj.id in inventoried and w.category.const == cmdb_view.SOFTWARE
+                 else rows for w, rows in zip(wanted, lists, strict=True)]
+    answers = []
+    for w, rows in zip(wanted, lists, strict=True):
+        shape = shaper(w.category.const, w.language)
+        answers.append([shape(w.obj, entry_id, stored_values, refs) for entry_id, stored_values in rows])
+    return answers
 
 
 def read_many(
     db: Session,
     organization_id: int,
-    objs: Sequence[CmdbObject],
+    objs: Sequence[Any],
     categories: Sequence[Category],
     *,
     status: int = NORMAL,
     language: str = "en",
 ) -> dict[int, dict[str, list[dict[str, Any]]]]:
-    """Entries of several objects and categories in two or three queries: object → category → rows."""
-    result: dict[int, dict[str, list[dict[str, Any]]]] = {o.id: {c.const: [] for c in categories} for o in objs}
-    if not objs or not categories:
-        return result
-    by_id = {o.id: o for o in objs}
-    consts = {c.const: c for c in categories}
-    # An inventoried machine's software is read from its inventory, not from stored entries.
-    machines = cmdb_view.machines_of(db, organization_id, list(by_id)) if cmdb_view.SOFTWARE in consts else {}
-    query = select(CategoryEntry).where(
-        # "+ 0": without statistics SQLite would read all of the organization's entries through an
-        # (organization_id, ...) index instead of these objects' through (object_id, category_const).
-        CategoryEntry.organization_id + 0 == organization_id,
-        CategoryEntry.object_id.in_(list(by_id)),
-        CategoryEntry.category_const.in_(list(consts)),
-    )
-    # The global entry follows its object's state; other entries have their own.
-    rows = [
-        e
-        for e in db.scalars(query.order_by(CategoryEntry.id))
-        if (e.category_const == GLOBAL and by_id[e.object_id].status == status)
-        or (e.category_const != GLOBAL and e.status == status)
-        if not (e.category_const == cmdb_view.SOFTWARE and e.object_id in machines)
-    ]
-    refs = values.load_references(db, organization_id, [(consts[e.category_const], e.values) for e in rows])
-    for entry in rows:
-        category = consts[entry.category_const]
-        result[entry.object_id][category.const].append(shape(by_id[entry.object_id], category, entry, refs, language))
-    if machines and status == NORMAL:
-        software = consts[cmdb_view.SOFTWARE]
-        for object_id, rows_of_object in cmdb_view.software_rows(db, organization_id, machines).items():
-            result[object_id][software.const] = [
-                _shape_values(by_id[object_id], software, link_id, stored, refs, language)
-                for link_id, stored in rows_of_object
-            ]
+    """Entries of several objects (rows or CmdbObjects) and categories: object → category → rows."""
+    wanted = [Wanted(obj, category, status, language) for obj in objs for category in categories]
+    result: dict[int, dict[str, list[dict[str, Any]]]] = {o.id: {} for o in objs}
+    for w, rows in zip(wanted, read_lists(db, organization_id, wanted), strict=True):
+        result[w.obj.id][w.category.const] = rows
     return result

@@ -5,9 +5,9 @@ dialect (SQLite FTS5 / PostgreSQL tsvector) and maintained by estate.cmdb.search
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from estate.db.base import Base, OrgScoped, UTCDateTime, utcnow
@@ -149,3 +149,9 @@ class RpcSession(OrgScoped, Base):
     )
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+
+# The tables themselves, for reads that want rows of a few columns rather than ORM objects.
+OBJECTS = cast(Table, CmdbObject.__table__)
+ENTRIES = cast(Table, CategoryEntry.__table__)
+DIALOGS = cast(Table, DialogEntry.__table__)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, delete, func, select
+from sqlalchemy import ColumnElement, Row, Select, String, and_, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from estate.cmdb import logbook, search
@@ -21,7 +21,7 @@ from estate.cmdb.catalog import (
     ObjectType,
 )
 from estate.cmdb.logbook import Actor
-from estate.cmdb.models import CategoryEntry, CmdbObject
+from estate.cmdb.models import ENTRIES, OBJECTS, CategoryEntry, CmdbObject
 from estate.db.base import utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
 
@@ -219,25 +219,48 @@ class ObjectFilter:
     email: str | None = None
 
 
+COLUMNS = OBJECTS.c
 ORDER_COLUMNS = {
-    "id": CmdbObject.id,
-    "title": CmdbObject.title,
-    "type": CmdbObject.type_const,
-    "type_title": CmdbObject.type_const,
-    "sysid": CmdbObject.sysid,
-    "created": CmdbObject.created,
-    "updated": CmdbObject.updated,
-    "status": CmdbObject.status,
+    "id": COLUMNS.id,
+    "title": COLUMNS.title,
+    "type": COLUMNS.type_const,
+    "type_title": COLUMNS.type_const,
+    "sysid": COLUMNS.sysid,
+    "created": COLUMNS.created,
+    "updated": COLUMNS.updated,
+    "status": COLUMNS.status,
 }
 
 
+def _as_stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    # The stored form, unparsed: SQLite's text (values.stamp answers its first 19 characters),
+    # PostgreSQL's naive UTC datetime.
+    return type_coerce(column, String).label(column.key)
+
+
+# The columns of an object row; the first eight are those of its summary (cmdb.objects.read),
+# in this order. Timestamps come as stored (see values.stamp).
+ROW_COLUMNS = (
+    COLUMNS.id,
+    COLUMNS.title,
+    COLUMNS.sysid,
+    COLUMNS.type_const,
+    COLUMNS.status,
+    COLUMNS.cmdb_status,
+    _as_stored(COLUMNS.created),
+    _as_stored(COLUMNS.updated),
+    COLUMNS.created_by,
+    COLUMNS.updated_by,
+)
+
+
 def _person_filter(query: Select, organization_id: int, key: str, value: str) -> Select:
-    entry = select(CategoryEntry.object_id).where(
-        CategoryEntry.organization_id == organization_id,
-        CategoryEntry.category_const == PERSON_MASTER,
-        CategoryEntry.values[key].as_string() == value,
+    entry = select(ENTRIES.c.object_id).where(
+        ENTRIES.c.organization_id == organization_id,
+        ENTRIES.c.category_const == PERSON_MASTER,
+        ENTRIES.c["values"][key].as_string() == value,
     )
-    return query.where(CmdbObject.id.in_(entry))
+    return query.where(COLUMNS.id.in_(entry))
 
 
 def _object_query(
@@ -250,29 +273,30 @@ def _object_query(
     order_by: str,
     descending: bool,
 ) -> Select:
-    query = query.where(CmdbObject.organization_id == organization_id)
+    # Table columns, not ORM attributes: a statement of rows stays a Core statement.
+    query = query.where(COLUMNS.organization_id == organization_id)
     if filters.ids is not None:
-        query = query.where(CmdbObject.id.in_(filters.ids))
+        query = query.where(COLUMNS.id.in_(filters.ids))
     if filters.type_const is not None:
-        query = query.where(CmdbObject.type_const == filters.type_const)
+        query = query.where(COLUMNS.type_const == filters.type_const)
     if filters.type_consts is not None:
         # One type is an equality, so pages of one type in id order walk ix_cmdb_objects_org_type_id.
         consts = filters.type_consts
         one = len(consts) == 1
-        query = query.where(CmdbObject.type_const == consts[0] if one else CmdbObject.type_const.in_(consts))
+        query = query.where(COLUMNS.type_const == consts[0] if one else COLUMNS.type_const.in_(consts))
     if filters.title is not None:
-        query = query.where(CmdbObject.title == filters.title)
+        query = query.where(COLUMNS.title == filters.title)
     if filters.sysid is not None:
-        query = query.where(CmdbObject.sysid == filters.sysid)
+        query = query.where(COLUMNS.sysid == filters.sysid)
     if filters.status is not None:
-        query = query.where(CmdbObject.status == filters.status)
+        query = query.where(COLUMNS.status == filters.status)
     if filters.cmdb_status is not None:
-        query = query.where(CmdbObject.cmdb_status == filters.cmdb_status)
+        query = query.where(COLUMNS.cmdb_status == filters.cmdb_status)
     for key, value in (("first_name", filters.first_name), ("last_name", filters.last_name), ("mail", filters.email)):
         if value is not None:
             query = _person_filter(query, organization_id, key, value)
     column = ORDER_COLUMNS[order_by]
-    query = query.order_by(column.desc() if descending else column.asc(), CmdbObject.id)
+    query = query.order_by(column.desc() if descending else column.asc(), COLUMNS.id)
     if offset:
         query = query.offset(offset)
     if limit is not None:
@@ -297,6 +321,12 @@ def list_objects(
     return list(db.scalars(query))
 
 
+def _settled(db: Session) -> Session:
+    """The session with its pending ORM changes written: Core statements do not autoflush."""
+    db.flush()
+    return db
+
+
 def list_object_rows(
     db: Session,
     organization_id: int,
@@ -307,14 +337,22 @@ def list_object_rows(
     order_by: str = "id",
     descending: bool = False,
 ) -> list[Row[Any]]:
-    """As list_objects, as read-only rows of the object's columns (attribute access alike):
-    building ORM objects is most of the time of a page of 1 000."""
-    columns = [column for column in CmdbObject.__table__.columns]
+    """As list_objects, as read-only rows of ROW_COLUMNS (attribute access alike): building ORM
+    objects is most of the time of a page of 1 000."""
     query = _object_query(
-        select(*columns), organization_id, filters, offset=offset, limit=limit, order_by=order_by,
+        select(*ROW_COLUMNS), organization_id, filters, offset=offset, limit=limit, order_by=order_by,
         descending=descending,
     )
-    return list(db.execute(query))
+    return list(_settled(db).execute(query).all())  # fetchall: iterating fetches row by row
+
+
+def rows_by_id(db: Session, organization_id: int, object_ids: Iterable[int]) -> dict[int, Any]:
+    """Rows of ROW_COLUMNS of the organization's objects among ``object_ids``, by id, in one query."""
+    wanted = sorted(set(object_ids))
+    if not wanted:
+        return {}
+    query = select(*ROW_COLUMNS).where(COLUMNS.organization_id == organization_id, COLUMNS.id.in_(wanted))
+    return {row.id: row for row in _settled(db).execute(query).all()}
 
 
 def static_object(db: Session, organization_id: int, const: str) -> CmdbObject | None:

@@ -4,9 +4,10 @@ every referenced dialog entry and object of a page in two queries."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,10 +15,28 @@ from sqlalchemy.orm import Session
 
 from estate.cmdb import dialogs, states
 from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, OBJECT, OBJECT_TYPE, Attribute, Category, State
-from estate.cmdb.models import CmdbObject, DialogEntry
+from estate.cmdb.models import DIALOGS, OBJECTS, CmdbObject, DialogEntry
 from estate.errors import InvalidInput
 
 NUMBER_TYPES = {"int", "float", "double"}
+# A timestamp as SQLAlchemy stores it on SQLite: its first 19 characters are already the answer.
+_STORED_STAMP = re.compile(r"[1-9]\d{3}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?")
+
+
+def stamp(moment: datetime | str | None) -> str | None:
+    """A UTC timestamp as i-doit answers it ("YYYY-MM-DD HH:MM:SS"), from a datetime (PostgreSQL,
+    ORM objects) or from the text SQLite stores, which reads pass through unparsed: parsing a
+    thousand of them is most of the time of shaping a page."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        if _STORED_STAMP.fullmatch(moment):
+            return moment[:19]
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    # isoformat is done in C; strftime is slower.
+    return moment.isoformat(" ", "seconds")[:19]
 
 
 def _field(attribute: Attribute) -> str:
@@ -139,8 +158,8 @@ def coerce(
 class References:
     """Dialog entries and objects referred to by a set of entries, loaded once."""
 
-    dialog_entries: dict[int, DialogEntry]
-    objects: dict[int, CmdbObject]
+    dialog_entries: dict[int, Any]  # rows of id, title, const
+    objects: dict[int, Any]  # rows of id, title, sysid, type_const
     cmdb_states: dict[int, State] = field(default_factory=lambda: CATALOG.cmdb_states)
 
 
@@ -172,26 +191,32 @@ def load_references(db: Session, organization_id: int, rows: Iterable[tuple[Cate
                 dialog_ids.update(_ids(value))
             elif attribute.kind == OBJECT:
                 object_ids.update(_ids(value))
-    objects: dict[int, CmdbObject] = {}
+    objects: dict[int, Any] = {}
     if object_ids:
-        query = select(CmdbObject).where(
-            CmdbObject.organization_id == organization_id, CmdbObject.id.in_(sorted(object_ids))
+        query = select(OBJECTS.c.id, OBJECTS.c.title, OBJECTS.c.sysid, OBJECTS.c.type_const).where(
+            OBJECTS.c.organization_id == organization_id, OBJECTS.c.id.in_(sorted(object_ids))
         )
-        objects = {row.id: row for row in db.scalars(query)}
-    references = References(dialogs.by_ids(db, organization_id, dialog_ids), objects)
+        objects = {row.id: row for row in db.execute(query).all()}
+    found_dialogs: dict[int, Any] = {}
+    if dialog_ids:
+        query = select(DIALOGS.c.id, DIALOGS.c.title, DIALOGS.c.const).where(
+            DIALOGS.c.organization_id == organization_id, DIALOGS.c.id.in_(sorted(dialog_ids))
+        )
+        found_dialogs = {row.id: row for row in db.execute(query).all()}
+    references = References(found_dialogs, objects)
     if wants_states:
         references.cmdb_states = states.states_of(db, organization_id)
     return references
 
 
-def dialog_shape(entry: DialogEntry | None, language: str) -> dict[str, Any] | None:
+def dialog_shape(entry: Any, language: str) -> dict[str, Any] | None:
     if entry is None:
         return None
     title = CATALOG.translate(entry.title, language)
     return {"id": str(entry.id), "title": title, "const": entry.const, "title_lang": title}
 
 
-def object_summary(row: CmdbObject | None, language: str) -> dict[str, Any] | None:
+def object_summary(row: Any, language: str) -> dict[str, Any] | None:
     if row is None:
         return None
     object_type = CATALOG.object_types.get(row.type_const)

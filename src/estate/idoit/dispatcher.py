@@ -183,10 +183,13 @@ class Dispatcher:
             # two round trips, fewer per call), and a failed statement rolls the reads back.
             guarded = writing
             identities: dict[Any, auth.Identity] = {}
-            for call in calls:
-                answer = call.error or self._execute(db, call, headers, identities, reply_headers, guarded)
-                if not call.is_notification:
-                    answers.append(answer)
+            for run in _runs(calls, writing):
+                if len(run) > 1:
+                    run_answers = self._execute_group(db, run, headers, identities, reply_headers)
+                else:
+                    call = run[0]
+                    run_answers = [call.error or self._execute(db, call, headers, identities, reply_headers, guarded)]
+                answers.extend(answer for c, answer in zip(run, run_answers, strict=True) if not c.is_notification)
             db.commit()
         except Exception:
             db.rollback()
@@ -208,6 +211,19 @@ class Dispatcher:
             cache[apikey] = auth.identify(db, self.settings, apikey, headers)
         return cache[apikey]
 
+    def _prepare(
+        self, db: Session, call: Call, headers: Mapping[str, str], identities: dict
+    ) -> tuple[auth.Identity, Context, Any]:
+        """Who calls, whether they may, and the call's checked parameters."""
+        assert call.method is not None
+        identity = self._identity(db, call, headers, identities)
+        if call.method.writes and not identity.may("write") or not identity.may("read"):
+            raise RpcError(
+                SYSTEM_ERROR, "i-doit system error: you are not allowed to do this", {"error": "permission denied"}
+            )
+        params = call.method.params.model_validate(call.params)
+        return identity, self._context(db, identity, call.params), params
+
     def _execute(
         self,
         db: Session,
@@ -220,24 +236,49 @@ class Dispatcher:
         assert call.method is not None
         savepoint = db.begin_nested() if guarded else None
         try:
-            identity = self._identity(db, call, headers, identities)
-            if call.method.writes and not identity.may("write") or not identity.may("read"):
-                raise RpcError(
-                    SYSTEM_ERROR, "i-doit system error: you are not allowed to do this", {"error": "permission denied"}
-                )
-            params = call.method.params.model_validate(call.params)
-            context = self._context(db, identity, call.params)
+            identity, context, params = self._prepare(db, call, headers, identities)
             result = call.method.handler(context, params)
             if savepoint is not None:
                 savepoint.commit()
             self._session_headers(identity, context, reply_headers)
-            return {"jsonrpc": "2.0", "result": result, "id": call.answer_id}
+            return _result(call, result)
         except Exception as exc:  # every failure becomes an error object; nothing escapes to the app
-            if savepoint is not None and savepoint.is_active:
+            if savepoint is None:
+                return self._unguarded_error(db, exc, call)
+            if savepoint.is_active:
                 savepoint.rollback()
-            elif savepoint is None and isinstance(exc, DBAPIError):
-                db.rollback()  # PostgreSQL refuses every later statement of a failed transaction
             return self._error_answer(exc, call)
+
+    def _execute_group(
+        self, db: Session, run: list[Call], headers: Mapping[str, str], identities: dict, reply_headers: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """Consecutive calls of one method of a request that only reads, answered together by the
+        method's group handler; each gets the answer (or error object) it gets alone."""
+        method = run[0].method
+        assert method is not None and method.group is not None
+        answers: list[dict[str, Any]] = [{} for _ in run]
+        prepared: list[tuple[int, auth.Identity, Context, Any]] = []
+        for n, call in enumerate(run):
+            try:
+                prepared.append((n, *self._prepare(db, call, headers, identities)))
+            except Exception as exc:  # as in _execute: an error object for this call
+                answers[n] = self._unguarded_error(db, exc, call)
+        try:
+            outcomes = method.group([(context, params) for _, _, context, params in prepared])
+        except Exception as exc:  # the group's statement failed: each of its calls fails as it would alone
+            outcomes = [exc] * len(prepared)
+        for (n, identity, context, _), outcome in zip(prepared, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                answers[n] = self._unguarded_error(db, outcome, run[n])
+            else:
+                self._session_headers(identity, context, reply_headers)
+                answers[n] = _result(run[n], outcome)
+        return answers
+
+    def _unguarded_error(self, db: Session, exc: Exception, call: Call) -> dict[str, Any]:
+        if isinstance(exc, DBAPIError):
+            db.rollback()  # PostgreSQL refuses every later statement of a failed transaction
+        return self._error_answer(exc, call)
 
     def _error_answer(self, exc: Exception, call: Call) -> dict[str, Any]:
         if isinstance(exc, RpcError):
@@ -282,6 +323,31 @@ class Dispatcher:
         token = context.new_session_token or identity.session_token
         if token:
             reply_headers["X-RPC-Auth-Session"] = token
+
+
+def _result(call: Call, result: Any) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "result": result, "id": call.answer_id}
+
+
+def _runs(calls: list[Call], writing: bool) -> list[list[Call]]:
+    """The calls in order, where a request that only reads puts consecutive calls of one method
+    with a group handler into one run."""
+    runs: list[list[Call]] = []
+    for call in calls:
+        previous = runs[-1][0] if runs else None
+        if (
+            not writing
+            and previous is not None
+            and call.error is None
+            and previous.error is None
+            and call.method is previous.method
+            and call.method is not None
+            and call.method.group is not None
+        ):
+            runs[-1].append(call)
+        else:
+            runs.append([call])
+    return runs
 
 
 def _may_write(calls: list[Call], headers: Mapping[str, str]) -> bool:

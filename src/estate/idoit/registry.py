@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,8 @@ class Context:
 
 
 Handler = Callable[[Context, Any], Any]
+# Answers several calls of one method at once: a result or an exception per call, in order.
+GroupHandler = Callable[[Sequence[tuple[Context, Any]]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Method:
     params: type[Params]
     handler: Handler
     writes: bool
+    group: GroupHandler | None = None  # set for reads a batch answers together (docs/decisions/0313)
 
 
 METHODS: dict[str, Method] = {}
@@ -68,6 +71,24 @@ def rpc(name: str, params: type[Params] = Params, *, writes: bool = False, alias
         for key in (name, *aliases):
             METHODS[key] = method
         return handler
+
+    return register
+
+
+def rpc_group(name: str, params: type[Params], *, aliases: tuple[str, ...] = ()):
+    """Register a read that answers several calls at once; one call alone is a group of one."""
+
+    def register(group: GroupHandler) -> GroupHandler:
+        def handler(ctx: Context, call_params: Any) -> Any:
+            outcome = group([(ctx, call_params)])[0]
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+
+        method = Method(name=name, params=params, handler=handler, writes=False, group=group)
+        for key in (name, *aliases):
+            METHODS[key] = method
+        return group
 
     return register
 

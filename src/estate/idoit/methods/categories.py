@@ -3,15 +3,27 @@ names clients still send (objID, catgID/catsID, cateID, data.category_id)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field, StrictInt
 
-from estate.cmdb import entries
+from estate.cmdb import entries, objects
 from estate.cmdb.catalog import ARCHIVED, DELETED, NORMAL, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject
-from estate.idoit.methods.objects import get_object
-from estate.idoit.registry import MAX_RECORD_ID, SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
+from estate.errors import DomainError
+from estate.idoit.methods.objects import get_object, object_not_found
+from estate.idoit.registry import (
+    MAX_RECORD_ID,
+    SYSTEM_ERROR,
+    Context,
+    Params,
+    RpcError,
+    invalid,
+    rpc,
+    rpc_group,
+)
 
 READABLE_STATES = (NORMAL, ARCHIVED, DELETED)
 
@@ -101,16 +113,51 @@ class ReadParams(CategoryParams):
     status: StrictInt | None = None
 
 
-@rpc("cmdb.category.read", ReadParams, aliases=("cmdb.category",))
-def category_read(ctx: Context, params: ReadParams) -> list[dict[str, Any]]:
-    obj, category = _target(ctx, params)
-    status = NORMAL if params.status is None else params.status
-    if status not in READABLE_STATES:
-        raise invalid("status", "status must be 2 (normal), 3 (archived) or 4 (deleted)")
-    rows = entries.read_many(ctx.db, ctx.organization_id, [obj], [category], status=status, language=ctx.language)
-    found = rows[obj.id][category.const]
-    wanted = params.entry_id()
-    return [row for row in found if wanted is None or row["id"] == str(wanted)]
+@dataclass(frozen=True)
+class _Read:
+    position: int
+    ctx: Context
+    params: ReadParams
+    category: Category
+    object_id: int
+
+
+@rpc_group("cmdb.category.read", ReadParams, aliases=("cmdb.category",))
+def category_reads(calls: Sequence[tuple[Context, ReadParams]]) -> list[Any]:
+    """cmdb.category.read of one call, or of a batch's consecutive calls together: their objects
+    in one query, their entries in one more (entries.read_lists); each call's answer, or error, is
+    the one it gets alone."""
+    outcomes: list[Any] = [None] * len(calls)
+    by_organization: dict[int, list[_Read]] = {}
+    for position, (ctx, params) in enumerate(calls):
+        try:
+            read = _Read(position, ctx, params, params.resolve_category(), params.object_id())
+        except (DomainError, RpcError) as exc:
+            outcomes[position] = exc
+            continue
+        by_organization.setdefault(ctx.organization_id, []).append(read)
+    for organization_id, reads in by_organization.items():
+        _answer_reads(organization_id, reads, outcomes)
+    return outcomes
+
+
+def _answer_reads(organization_id: int, reads: list[_Read], outcomes: list[Any]) -> None:
+    db = reads[0].ctx.db
+    found = objects.rows_by_id(db, organization_id, [read.object_id for read in reads])
+    listed: list[tuple[_Read, entries.Wanted]] = []
+    for read in reads:
+        obj = found.get(read.object_id)
+        status = NORMAL if read.params.status is None else read.params.status
+        if obj is None:
+            outcomes[read.position] = object_not_found(read.object_id)
+        elif status not in READABLE_STATES:
+            outcomes[read.position] = invalid("status", "status must be 2 (normal), 3 (archived) or 4 (deleted)")
+        else:
+            listed.append((read, entries.Wanted(obj, read.category, status, read.ctx.language)))
+    lists = entries.read_lists(db, organization_id, [wanted for _, wanted in listed])
+    for (read, _), rows in zip(listed, lists, strict=True):
+        entry_id = read.params.entry_id()
+        outcomes[read.position] = rows if entry_id is None else [row for row in rows if row["id"] == str(entry_id)]
 
 
 def _change(ctx: Context, params: CategoryParams, target: int, verb: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from estate.cmdb import entries, logbook, objects, reports, states, values
 from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, NORMAL, OBJECT, OBJECT_TYPE, Attribute, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject, DialogEntry
 from estate.idoit.methods.categories import category_by_id_or_const
-from estate.idoit.methods.objects import fmt, get_object, object_shape, parse_limit, record_state_param
+from estate.idoit.methods.objects import get_object, object_shape, parse_limit, record_state_param
 from estate.idoit.registry import MAX_RECORD_ID, Context, Params, invalid, rpc
 
 # --- object types ---------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def reports_read(ctx: Context, params: ReportsParams) -> list[dict[str, Any]]:
                 "category": r.category,
                 "title": r.title,
                 "description": r.description,
-                "created": fmt(r.created),
+                "created": values.stamp(r.created),
             }
             for r in reports.list_reports(ctx.db, ctx.organization_id)
         ]
@@ -412,7 +412,7 @@ def logbook_read(ctx: Context, params: LogbookParams) -> list[dict[str, Any]]:
             "description": row.description,
             "message": row.message,
             "changes": {f"{row.category_const or 'object'}::{key}": change for key, change in row.changes.items()},
-            "date": fmt(row.created),
+            "date": values.stamp(row.created),
             "username": row.username,
             "event": row.event,
             "object_id": str(row.object_id) if row.object_id is not None else None,
