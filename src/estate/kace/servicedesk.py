@@ -16,7 +16,7 @@ from urllib.parse import quote
 import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, Response
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -34,7 +34,7 @@ from estate.query.parse import QueryTerms, ShapeTerm, parse_query
 from estate.query.plan import LEVELS, Plan, plan_query
 from estate.query.render import ZERO_DATE
 from estate.query.response import envelope, send
-from estate.query.run import fetch_page
+from estate.query.run import count, fetch_page
 from estate.servicedesk import entities, service, storage
 from estate.servicedesk import seeds as _seeds  # noqa: F401 - registers the default queue of new organizations
 from estate.servicedesk.models import (
@@ -136,8 +136,7 @@ def _page_count(db: Session, plan: Plan, shown: int) -> int:
     indexed wildcard hands the query its id list, so lists of base ids per filter cost more."""
     if plan.limit is not None and shown < plan.limit and (shown or not plan.offset):
         return plan.offset + shown
-    statement = select(func.count()).select_from(plan.entity.table).where(*plan.where())
-    return int(db.execute(statement).scalar_one())
+    return count(db.connection(), plan, semi_joined=frozenset())
 
 
 def run_plan(db: Session, plan: Plan) -> tuple[int | None, list[dict[str, Any]]]:

@@ -18,16 +18,21 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Dialect,
+    FromClause,
     Select,
     Subquery,
     Table,
+    UnaryExpression,
     func,
     literal_column,
     select,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
 
+from estate.query.conditions import Condition
 from estate.query.declare import BASE_ID, Field, Kind, Style
+from estate.query.driving import Drivable, Driving, driven_source
 from estate.query.plan import Plan, SubShape
 from estate.query.render import RecordShape, record, record_shape, selected
 
@@ -52,9 +57,62 @@ class Page:
     records: list[dict[str, Any]]
 
 
-def count(db: Executor, plan: Plan) -> int:
-    # Counting is driven from the related rows: it visits every match anyway.
-    statement = select(func.count()).select_from(plan.entity.table).where(*plan.where(plan.positive_sub_filters))
+@dataclass(frozen=True)
+class Driven:
+    """The condition of a plan whose index starts the statement, and how."""
+
+    condition: ColumnElement[bool]
+    driving: Driving
+
+
+def driven_by_index(db: Executor, plan: Plan) -> Driven | None:
+    """The first condition whose index can start this plan's statements on this database
+    (decision 0412); asking costs one small query when the condition ORs in other rows."""
+    dialect = _dialect_name(db)
+    for condition in plan.conditions:
+        if not isinstance(condition, Drivable) or condition.driving.dialect != dialect:
+            continue
+        unless = condition.driving.unless
+        if unless is None or not db.execute(select(unless.exists())).scalar_one():
+            return Driven(condition, condition.driving)
+    return None
+
+
+def _dialect_name(db: Executor) -> str:
+    dialect = getattr(db, "dialect", None) or db.get_bind().dialect  # type: ignore[attr-defined]
+    return str(dialect.name)
+
+
+def _where(conditions: list[Condition], driven: Driven | None) -> list[Condition]:
+    if driven is None:
+        return conditions
+    return [driven.driving.match if condition is driven.condition else condition for condition in conditions]
+
+
+def _source(plan: Plan, driven: Driven | None) -> FromClause:
+    if driven is None:
+        return plan.entity.table
+    return driven_source(driven.driving, plan.entity.table)
+
+
+def _order(plan: Plan, driven: Driven | None) -> tuple[ColumnElement[Any], ...]:
+    """The plan's order; by id, the index's own order (the id breaks ties, so a first key on the
+    id is the whole order)."""
+    first = plan.order_by[0] if plan.order_by else None
+    if driven is None or not isinstance(first, UnaryExpression):
+        return plan.order_by
+    if not first.element.compare(plan.entity.id_column.expression):
+        return plan.order_by
+    index_id = driven.driving.index_id
+    return (index_id.desc() if first.modifier is operators.desc_op else index_id.asc(),)
+
+
+def count(db: Executor, plan: Plan, *, semi_joined: frozenset[int] | None = None) -> int:
+    """The plan's count. Sub-entity filters are semi-joins by default: counting visits every match
+    anyway, so starting from the related rows is cheapest; `semi_joined` chooses otherwise."""
+    driven = driven_by_index(db, plan)
+    conditions = plan.where(plan.positive_sub_filters if semi_joined is None else semi_joined)
+    statement = select(func.count()).select_from(_source(plan, driven)).where(*_where(conditions, driven))
     return int(db.execute(statement).scalar_one())
 
 
@@ -133,15 +191,19 @@ def _columns(fields: tuple[Field, ...], style: Style, dialect: Dialect) -> list[
     return columns
 
 
-def base_statement(plan: Plan, semi_joined: frozenset[int], dialect: Dialect, *, probed: bool = False) -> Select[Any]:
+def base_statement(
+    plan: Plan, semi_joined: frozenset[int], dialect: Dialect, *, probed: bool = False, driven: Driven | None = None
+) -> Select[Any]:
     """The page's statement. `probed`: each semi-joined filter was found to match at most the cap
-    of semi_joins, so its ids are few (read once as an array on PostgreSQL)."""
+    of semi_joins, so its ids are few (read once as an array on PostgreSQL). `driven`: the
+    statement starts from that condition's index (driven_by_index)."""
     entity = plan.entity
     few_as_array = probed and dialect.name == "postgresql"
     statement = (
         select(entity.id_column.label("base_id"), *_columns(plan.fields, entity.style, dialect))
-        .where(*plan.where(semi_joined, few_as_array=few_as_array))
-        .order_by(*plan.order_by)
+        .select_from(_source(plan, driven))
+        .where(*_where(plan.where(semi_joined, few_as_array=few_as_array), driven))
+        .order_by(*_order(plan, driven))
     )
     if plan.limit is not None:
         statement = statement.limit(plan.limit)
@@ -183,7 +245,8 @@ def fetch_page(session: Session | Connection, plan: Plan) -> Page:
     if total == 0:
         return Page(count=0, records=[])
     probed = total is None and plan.limit is not None
-    statement = base_statement(plan, semi_joins(db, plan, total), db.dialect, probed=probed)
+    statement = base_statement(plan, semi_joins(db, plan, total), db.dialect, probed=probed,
+                               driven=driven_by_index(db, plan))
     rows = db.execute(statement).all()
     return Page(count=total, records=assemble(db, plan, rows, record_shape(plan.fields, plan.entity.style)))
 

@@ -13,13 +13,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, column, literal, literal_column, or_, select, table, union
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    union,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from estate.query.conditions import any_field_matches
 from estate.query.declare import Field
+from estate.query.driving import Driving
 from estate.servicedesk.models import Ticket
 
 MIN_LENGTH = 3
@@ -66,10 +79,25 @@ def _like_pattern(value: str) -> str:
     return f"%{escaped}%"
 
 
+class TicketSearch(PerDialect):
+    """The wildcard through the index; on SQLite the index can also start the statement (decision
+    0412): `driving` says how."""
+
+    inherit_cache = True
+
+    def __init__(self, on_sqlite: ColumnElement[bool], elsewhere: ColumnElement[bool], driving: Driving) -> None:
+        super().__init__(on_sqlite, elsewhere)
+        self.driving = driving
+
+
+def _index_match(value: str) -> ColumnElement[bool]:
+    return literal_column("hd_ticket_search").match(literal(_phrase(value)))
+
+
 def _own_ids(value: str, narrowed: ColumnElement[bool] | None, *, on_sqlite: bool) -> Select[Any]:
     """Ids of the tickets whose indexed columns contain `value` (and meet `narrowed`)."""
     if on_sqlite:
-        found = select(_index.c.rowid).where(literal_column("hd_ticket_search").match(literal(_phrase(value))))
+        found = select(_index.c.rowid).where(_index_match(value))
         if narrowed is None:
             return found
         return select(Ticket.id).where(Ticket.id.in_(found), narrowed)
@@ -92,5 +120,8 @@ def wildcard(
         return None
     # starts with / ends with / equals: the index finds the candidates, the fields decide.
     narrowed = None if positive == "co" else any_field_matches(fields, positive, value, value)
-    return PerDialect(_any_of(_own_ids(value, narrowed, on_sqlite=True), related),
-                      _any_of(_own_ids(value, narrowed, on_sqlite=False), related))
+    match = _index_match(value) if narrowed is None else and_(_index_match(value), narrowed)
+    driving = Driving(dialect="sqlite", source=_index, on=Ticket.id == _index.c.rowid, match=match,
+                      index_id=_index.c.rowid, unless=union(*related) if related else None)
+    return TicketSearch(_any_of(_own_ids(value, narrowed, on_sqlite=True), related),
+                        _any_of(_own_ids(value, narrowed, on_sqlite=False), related), driving)

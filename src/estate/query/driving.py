@@ -1,0 +1,51 @@
+"""A condition answered from an entity's own search index may also start the statement.
+
+As `id IN (SELECT rowid FROM index WHERE ...)` the database lists every match before the first row
+of a page: 80 000 ids for a word found in 40 % of 200 000 tickets. Started from the index and
+joined to the base table, rows come in the index's order, which is the base id's, so a page in id
+order stops once it is full and a count visits each match once (decision 0412)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import CompoundSelect, Join, Select
+
+
+@dataclass(frozen=True, eq=False)
+class Driving:
+    dialect: str  # the database whose index this is (the condition may compile elsewhere too)
+    source: FromClause  # the index, joined to the base table on `on`
+    on: ColumnElement[bool]
+    match: ColumnElement[bool]  # what stands for the condition once the statement starts from the index
+    index_id: ColumnElement[Any]  # the index's row id, which is the base id, in whose order it yields rows
+    # Base ids ORed into the condition besides the index's (e.g. tickets of people whose name
+    # matches): the index drives only when this finds none.
+    unless: Select[Any] | CompoundSelect | None = None
+
+
+@runtime_checkable
+class Drivable(Protocol):
+    driving: Driving
+
+
+class IndexFirst(Join):
+    """The index joined to the base table, the index read first. SQLite's planner, estimating a
+    virtual table's rowid lookups as cheap, may otherwise walk the base table and look each row up
+    in the index: seconds instead of milliseconds."""
+
+    inherit_cache = True
+
+
+@compiles(IndexFirst, "sqlite")
+def _index_first(element: IndexFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    # CROSS JOIN is SQLite's way to fix the order of a join; the left side is a plain table name.
+    return str(compiler.visit_join(element, **kw)).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+def driven_source(driving: Driving, base: FromClause) -> FromClause:
+    return IndexFirst(driving.source, base, driving.on)
