@@ -17,7 +17,8 @@ would have written for them (`rows_of`): the bulk load stores what the API store
 
 Measured: cmdb.objects.read of 1 000 objects, cmdb.category.read, cmdb.category.save, idoit.search
 with a selective and a common term, and a batch of 30 category reads; p50/p99 of each with its
-floor and the ratio, written to var/bench/idoit-<db>-<objects>.json.
+floor and the ratio, written to var/bench/idoit-<db>-<objects>.json. Beside them, a trivial
+exchange (idoit.version: the API key and nothing else) gives the share of HTTP in each call.
 """
 
 from __future__ import annotations
@@ -382,6 +383,11 @@ def through_api(rpc: Rpc, work: Workload) -> dict[str, list[float]]:
     }
 
 
+def exchange(rpc: Rpc, rounds: int) -> Summary:
+    """idoit.version through HTTP: what every call pays before its own work."""
+    return summarize("idoit.version", _warm_then_time([lambda: rpc.call("idoit.version", {})] * rounds))
+
+
 def api_answers(rpc: Rpc, work: Workload) -> dict[str, Any]:
     return {"objects_read": rpc.call("cmdb.objects.read", {"filter": {"type": "C__OBJTYPE__SERVER"},
                                                            "limit": f"{work.objects_offsets[0]},1000"}),
@@ -461,6 +467,7 @@ def main() -> None:
     work = workload(setup, args.rounds)
     with running_server(url) as server, rpc_client(server.base_url, setup.apikey) as rpc:
         api_samples = through_api(rpc, work)
+        trivial = exchange(rpc, args.rounds)
         answers = api_answers(rpc, work)  # after the saves, as the floor will see the data
         rss = server.rss_mb()
     check_floor_agrees(url, setup, work, answers)
@@ -472,9 +479,12 @@ def main() -> None:
     print(f"\n{setup.objects} objects, {setup.objects * setup.per_object} entries, {dialect}, database "
           f"{size_mb:.0f} MB, server RSS {rss:.0f} MB, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print("\n".join(report_lines(rows)))
+    print(f"\na trivial exchange (idoit.version, the HTTP share of each call): p50 {trivial.p50_ms:.2f} ms, "
+          f"p99 {trivial.p99_ms:.2f} ms")
     result = {"database": dialect, "objects": setup.objects, "entries": setup.objects * setup.per_object,
               "rounds": args.rounds, "database_mb": round(size_mb), "server_rss_mb": round(rss),
               "load_average": [round(value, 2) for value in load], "load_seconds": setup.load_seconds,
+              "http_exchange_ms": {"p50": round(trivial.p50_ms, 2), "p99": round(trivial.p99_ms, 2)},
               "cases": rows}
     out = Path("var/bench") / f"idoit-{dialect}-{setup.objects}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
