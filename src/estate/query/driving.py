@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import CompoundSelect, Join, Select
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,6 +27,10 @@ class Driving:
     # Base ids ORed into the condition besides the index's (e.g. tickets of people whose name
     # matches): the index drives only when this finds none.
     unless: Select[Any] | CompoundSelect | None = None
+    # An index of the base table holding (organization, id, the columns lists filter on): each
+    # match is checked there instead of in its row. SQLite always prefers the rowid for `id = ?`,
+    # so the statement names it.
+    probe_index: str | None = None
 
 
 @runtime_checkable
@@ -39,13 +44,18 @@ class IndexFirst(Join):
     in the index: seconds instead of milliseconds."""
 
     inherit_cache = True
+    _traverse_internals = [*Join._traverse_internals, ("probe_index", InternalTraversal.dp_string)]
+
+    def __init__(self, driving: Driving, base: FromClause) -> None:
+        super().__init__(driving.source, base, driving.on)
+        self.probe_index = driving.probe_index
 
 
 @compiles(IndexFirst, "sqlite")
 def _index_first(element: IndexFirst, compiler: SQLCompiler, **kw: Any) -> str:
-    # CROSS JOIN is SQLite's way to fix the order of a join; the left side is a plain table name.
-    return str(compiler.visit_join(element, **kw)).replace(" JOIN ", " CROSS JOIN ", 1)
-
-
-def driven_source(driving: Driving, base: FromClause) -> FromClause:
-    return IndexFirst(driving.source, base, driving.on)
+    # CROSS JOIN is SQLite's way to fix the order of a join. Both sides are plain table names, so
+    # the first " JOIN " and " ON " are the join's own.
+    joined = str(compiler.visit_join(element, **kw)).replace(" JOIN ", " CROSS JOIN ", 1)
+    if element.probe_index is None:
+        return joined
+    return joined.replace(" ON ", f" INDEXED BY {compiler.preparer.quote(element.probe_index)} ON ", 1)

@@ -32,7 +32,7 @@ from sqlalchemy.sql import operators
 
 from estate.query.conditions import Condition
 from estate.query.declare import BASE_ID, Field, Kind, Style
-from estate.query.driving import Drivable, Driving, driven_source
+from estate.query.driving import Drivable, Driving, IndexFirst
 from estate.query.plan import Plan, SubShape
 from estate.query.render import RecordShape, record, record_shape, selected
 
@@ -92,7 +92,7 @@ def _where(conditions: list[Condition], driven: Driven | None) -> list[Condition
 def _source(plan: Plan, driven: Driven | None) -> FromClause:
     if driven is None:
         return plan.entity.table
-    return driven_source(driven.driving, plan.entity.table)
+    return IndexFirst(driven.driving, plan.entity.table)
 
 
 def _order(plan: Plan, driven: Driven | None) -> tuple[ColumnElement[Any], ...]:

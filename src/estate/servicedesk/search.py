@@ -42,6 +42,8 @@ COLUMNS = (Ticket.title, Ticket.summary, Ticket.cc_list, Ticket.resolution)
 CONTAINING = frozenset({"co", "st", "en", "eq"})
 
 _index = table("hd_ticket_search", column("rowid"))
+# Migration 0012_ticket_search_probe (SQLite).
+PROBE_INDEX = "ix_hd_tickets_search_probe"
 
 
 class PerDialect(ColumnElement[bool]):
@@ -122,6 +124,6 @@ def wildcard(
     narrowed = None if positive == "co" else any_field_matches(fields, positive, value, value)
     match = _index_match(value) if narrowed is None else and_(_index_match(value), narrowed)
     driving = Driving(dialect="sqlite", source=_index, on=Ticket.id == _index.c.rowid, match=match,
-                      index_id=_index.c.rowid, unless=union(*related) if related else None)
+                      index_id=_index.c.rowid, unless=union(*related) if related else None, probe_index=PROBE_INDEX)
     return TicketSearch(_any_of(_own_ids(value, narrowed, on_sqlite=True), related),
                         _any_of(_own_ids(value, narrowed, on_sqlite=False), related), driving)
