@@ -53,9 +53,13 @@ def object_summaries(
     ``rows`` start with the columns of objects.ROW_COLUMNS' first eight (id, title, sysid, type
     const, status, cmdb_status, created, updated); ``cmdb_states``: states.states_of(...)."""
     state_titles = {number: state.titles[language] for number, state in cmdb_states.items()}
+    parts: dict[str, tuple[int, str, str, Any, str]] = {}
     shaped = []
     for id_, title, sysid, type_const, status, cmdb_status, created, updated, *_ in rows:
-        type_id, type_title, third_key, third, image = _type_part(type_const, language, type_key)
+        part = parts.get(type_const)
+        if part is None:
+            part = parts[type_const] = _type_part(type_const, language, type_key)
+        type_id, type_title, third_key, third, image = part
         summary = {
             "id": id_,
             "title": title,
