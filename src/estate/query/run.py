@@ -66,15 +66,17 @@ class Driven:
 
 
 def driven_by_index(db: Executor, plan: Plan) -> Driven | None:
-    """The first condition whose index can start this plan's statements on this database
-    (decision 0412); asking costs one small query when the condition ORs in other rows."""
+    """The first condition its index answers alone for this plan on this database (decision
+    0412); asking costs one small query when the condition ORs in other rows."""
     dialect = _dialect_name(db)
     for condition in plan.conditions:
-        if not isinstance(condition, Drivable) or condition.driving.dialect != dialect:
+        if not isinstance(condition, Drivable):
             continue
-        unless = condition.driving.unless
-        if unless is None or not db.execute(select(unless.exists())).scalar_one():
-            return Driven(condition, condition.driving)
+        for driving in condition.drivings:
+            if driving.dialect != dialect:
+                continue
+            if driving.unless is None or not db.execute(select(driving.unless.exists())).scalar_one():
+                return Driven(condition, driving)
     return None
 
 
@@ -90,20 +92,20 @@ def _where(conditions: list[Condition], driven: Driven | None) -> list[Condition
 
 
 def _source(plan: Plan, driven: Driven | None) -> FromClause:
-    if driven is None:
+    if driven is None or driven.driving.table is None:
         return plan.entity.table
-    return IndexFirst(driven.driving, plan.entity.table)
+    return IndexFirst(driven.driving.table, plan.entity.table)
 
 
 def _order(plan: Plan, driven: Driven | None) -> tuple[ColumnElement[Any], ...]:
-    """The plan's order; by id, the index's own order (the id breaks ties, so a first key on the
-    id is the whole order)."""
+    """The plan's order; by id, the index table's own order (the id breaks ties, so a first key
+    on the id is the whole order)."""
     first = plan.order_by[0] if plan.order_by else None
-    if driven is None or not isinstance(first, UnaryExpression):
+    if driven is None or driven.driving.table is None or not isinstance(first, UnaryExpression):
         return plan.order_by
     if not first.element.compare(plan.entity.id_column.expression):
         return plan.order_by
-    index_id = driven.driving.index_id
+    index_id = driven.driving.table.index_id
     return (index_id.desc() if first.modifier is operators.desc_op else index_id.asc(),)
 
 

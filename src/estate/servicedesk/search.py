@@ -32,7 +32,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from estate.query.conditions import any_field_matches
 from estate.query.declare import Field
-from estate.query.driving import Driving
+from estate.query.driving import Driving, IndexTable
 from estate.servicedesk.models import Ticket
 
 MIN_LENGTH = 3
@@ -82,14 +82,15 @@ def _like_pattern(value: str) -> str:
 
 
 class TicketSearch(PerDialect):
-    """The wildcard through the index; on SQLite the index can also start the statement (decision
-    0412): `driving` says how."""
+    """The wildcard through the index, which answers it alone when no owner or submitter name
+    matches (decision 0412): `drivings` say how on each database."""
 
     inherit_cache = True
 
-    def __init__(self, on_sqlite: ColumnElement[bool], elsewhere: ColumnElement[bool], driving: Driving) -> None:
+    def __init__(self, on_sqlite: ColumnElement[bool], elsewhere: ColumnElement[bool],
+                 drivings: tuple[Driving, ...]) -> None:
         super().__init__(on_sqlite, elsewhere)
-        self.driving = driving
+        self.drivings = drivings
 
 
 def _index_match(value: str) -> ColumnElement[bool]:
@@ -103,9 +104,13 @@ def _own_ids(value: str, narrowed: ColumnElement[bool] | None, *, on_sqlite: boo
         if narrowed is None:
             return found
         return select(Ticket.id).where(Ticket.id.in_(found), narrowed)
+    return select(Ticket.id).where(_narrowed(_own_match(value), narrowed))
+
+
+def _own_match(value: str) -> ColumnElement[bool]:
+    """PostgreSQL: the ticket's own columns contain `value`, which their pg_trgm indexes answer."""
     pattern = literal(_like_pattern(value))
-    anywhere = or_(*(item.ilike(pattern, escape="\\") for item in COLUMNS))
-    return select(Ticket.id).where(anywhere, *([] if narrowed is None else [narrowed]))
+    return or_(*(item.ilike(pattern, escape="\\") for item in COLUMNS))
 
 
 def _any_of(own: Select[Any], related: tuple[Select[Any], ...]) -> ColumnElement[bool]:
@@ -122,8 +127,15 @@ def wildcard(
         return None
     # starts with / ends with / equals: the index finds the candidates, the fields decide.
     narrowed = None if positive == "co" else any_field_matches(fields, positive, value, value)
-    match = _index_match(value) if narrowed is None else and_(_index_match(value), narrowed)
-    driving = Driving(dialect="sqlite", source=_index, on=Ticket.id == _index.c.rowid, match=match,
-                      index_id=_index.c.rowid, unless=union(*related) if related else None, probe_index=PROBE_INDEX)
+    unless = union(*related) if related else None
+    fts = IndexTable(source=_index, on=Ticket.id == _index.c.rowid, index_id=_index.c.rowid, probe_index=PROBE_INDEX)
+    drivings = (
+        Driving("sqlite", _narrowed(_index_match(value), narrowed), unless, fts),
+        Driving("postgresql", _narrowed(_own_match(value), narrowed), unless),
+    )
     return TicketSearch(_any_of(_own_ids(value, narrowed, on_sqlite=True), related),
-                        _any_of(_own_ids(value, narrowed, on_sqlite=False), related), driving)
+                        _any_of(_own_ids(value, narrowed, on_sqlite=False), related), drivings)
+
+
+def _narrowed(match: ColumnElement[bool], narrowed: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    return match if narrowed is None else and_(match, narrowed)
