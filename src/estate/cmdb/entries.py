@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, String, bindparam, select, type_coerce
+from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from estate.cmdb import logbook, objects, search, values
@@ -343,24 +343,28 @@ _STORED_ENTRIES = (
 )
 
 
-def _stored(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> dict[tuple[int, str], list[Row[Any]]]:
+# A stored entry as read: (id, record state, stored values as the driver hands them over).
+_Entry = tuple[int, int, Any]
+
+
+def _stored(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> dict[tuple[int, str], list[_Entry]]:
     """(object id, category) → its stored entries of every state, in id order, in one query."""
-    found: dict[tuple[int, str], list[Row[Any]]] = {}
+    found: dict[tuple[int, str], list[_Entry]] = {}
     parameters = {"organization_id": organization_id,
                   "object_ids": sorted({w.obj.id for w in wanted}),
                   "consts": sorted({w.category.const for w in wanted})}
-    for row in db.execute(_STORED_ENTRIES, parameters).all():
-        found.setdefault((row.object_id, row.category_const), []).append(row)
+    for entry_id, object_id, const, status, raw in db.execute(_STORED_ENTRIES, parameters).all():
+        found.setdefault((object_id, const), []).append((entry_id, status, raw))
     return found
 
 
-def _listed(entries_of: list[Row[Any]], wanted: Wanted) -> list[tuple[int, dict[str, Any]]]:
+def _listed(entries_of: list[_Entry], wanted: Wanted) -> list[tuple[int, dict[str, Any]]]:
     # The global entry follows its object's state; other entries have their own.
     if wanted.category.const == GLOBAL:
         shown = entries_of if wanted.obj.status == wanted.status else []
     else:
-        shown = [e for e in entries_of if e.status == wanted.status]
-    return [(e.id, _parsed(e.values)) for e in shown]
+        shown = [entry for entry in entries_of if entry[1] == wanted.status]
+    return [(entry_id, _parsed(raw)) for entry_id, _, raw in shown]
 
 
 def read_lists(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> list[list[dict[str, Any]]]:
