@@ -394,7 +394,10 @@ def api_answers(rpc: Rpc, work: Workload) -> dict[str, Any]:
             "category_read": rpc.call("cmdb.category.read", {"objID": work.read_objects[0],
                                                              "category": "C__CATG__IP"}),
             "search_selective": rpc.call("idoit.search", {"q": work.selective[0]}),
-            "search_common": rpc.call("idoit.search", {"q": work.common[0]})}
+            "search_common": rpc.call("idoit.search", {"q": work.common[0]}),
+            "batch": [answer["result"] for answer in rpc.send(
+                [rpc.body("cmdb.category.read", {"objID": object_id, "category": "C__CATG__IP"})
+                 for object_id in work.batches[0]])]}
 
 
 def check_floor_agrees(url: str, setup: Setup, work: Workload, api: dict[str, Any]) -> None:

@@ -305,7 +305,8 @@ def answers(url: str, setup: Setup, work: Workload) -> dict[str, Any]:
         return {"objects_read": orjson.loads(objects_read(db, org, work.objects_offsets[0]))["result"],
                 "category_read": orjson.loads(category_read(db, org, work.read_objects[0]))["result"],
                 "search_selective": orjson.loads(search(db, org, work.selective[0]))["result"],
-                "search_common": orjson.loads(search(db, org, work.common[0]))["result"]}
+                "search_common": orjson.loads(search(db, org, work.common[0]))["result"],
+                "batch": [answer["result"] for answer in orjson.loads(batch(db, org, work.batches[0]))]}
     finally:
         db.close()
 

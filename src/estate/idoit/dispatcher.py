@@ -265,7 +265,7 @@ class Dispatcher:
                 answers[n] = self._unguarded_error(db, exc, call)
         try:
             outcomes = method.group([(context, params) for _, _, context, params in prepared])
-        except Exception as exc:  # the group's statement failed: each of its calls fails as it would alone
+        except Exception as exc:  # a statement of the group failed: each of its calls answers that error
             outcomes = [exc] * len(prepared)
         for (n, identity, context, _), outcome in zip(prepared, outcomes, strict=True):
             if isinstance(outcome, Exception):
