@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 
@@ -68,4 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in routers:
         app.include_router(router)
     logging.getLogger("uvicorn.access").addFilter(_RedactSecrets())
+    # What the app holds for its lifetime (catalogs, models, routes) is left out of the cyclic
+    # garbage collector: a full collection walking all of it paused a call by ~80 ms now and then.
+    gc.freeze()
     return app
