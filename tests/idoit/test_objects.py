@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 NORMAL, ARCHIVED, DELETED, TEMPLATE, MASS = 2, 3, 4, 6, 7
 READ_KEYS = {"id", "title", "sysid", "objecttype", "type_title", "type_icon", "status", "cmdb_status",
@@ -257,3 +258,17 @@ def test_objects_read_with_categories(rpc, fleet):
     everything = rpc.result("cmdb.objects.read", {"filter": {"ids": [fleet["alpha"]]}, "categories": True})
     assert everything[0]["categories"]["C__CATG__GLOBAL"][0]["title"] == "alpha"
     assert "C__CATG__MODEL" in everything[0]["categories"]
+
+
+@pytest.mark.parametrize("stored", ["2026-01-02 03:04:05", "2026-01-02T03:04:05", "2026-01-02 03:04:05.999999"])
+def test_timestamps_answer_as_seconds_whatever_form_they_were_stored_in(rpc, sessions, stored):
+    # SQLAlchemy writes "YYYY-MM-DD HH:MM:SS.ffffff"; a row written by other means is read the same way.
+    object_id = new_object(rpc, "stamped")
+    with sessions.begin() as db:
+        db.execute(text("UPDATE cmdb_objects SET created = :stored, updated = :stored WHERE id = :id"),
+                   {"stored": stored, "id": object_id})
+    listed = rpc.result("cmdb.objects.read", {"filter": {"ids": [object_id]}})[0]
+    assert (listed["created"], listed["updated"]) == ("2026-01-02 03:04:05", "2026-01-02 03:04:05")
+    assert rpc.result("cmdb.object.read", {"id": object_id})["created"] == "2026-01-02 03:04:05"
+    entry = rpc.result("cmdb.category.read", {"objID": object_id, "category": "C__CATG__GLOBAL"})[0]
+    assert (entry["created"], entry["changed"]) == ("2026-01-02 03:04:05", "2026-01-02 03:04:05")
