@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from estate.assets.models import Barcode
 from estate.cmdb.models import CmdbObject
-from estate.db.base import utcnow
+from estate.db.base import MAX_INT, utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
 
 METHODS = ("MANUAL", "SCANNED", "UNKNOWN")
@@ -24,7 +24,7 @@ WRITABLE = set(TEXTS) | {"scanned_method", "asset_id", "id"}
 
 
 def get(db: Session, organization_id: int, barcode_id: int) -> Barcode:
-    found = db.get(Barcode, barcode_id) if 0 < barcode_id < 2**31 else None
+    found = db.get(Barcode, barcode_id) if 0 < barcode_id <= MAX_INT else None
     if found is None or found.organization_id != organization_id:
         raise NotFound(f"barcode {barcode_id} not found", field="id")
     return found
@@ -65,7 +65,7 @@ def _check_unique(db: Session, organization_id: int, data: str, fmt: str, own_id
 def create(db: Session, organization_id: int, user: str, data: Mapping[str, Any]) -> Barcode:
     clean = _clean(data, creating=True)
     asset_id = data.get("asset_id")
-    if isinstance(asset_id, bool) or not str(asset_id or "").isdigit() or int(str(asset_id)) >= 2**31:
+    if isinstance(asset_id, bool) or not str(asset_id or "").isdigit() or int(str(asset_id)) > MAX_INT:
         raise InvalidInput("asset_id is required: the id of the asset", field="asset_id")
     asset = db.get(CmdbObject, int(str(asset_id)))
     if asset is None or asset.organization_id != organization_id:

@@ -20,7 +20,7 @@ from estate.cmdb import entries, logbook, objects, search
 from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, IN_OPERATION, NORMAL
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import CategoryEntry, CmdbObject, LogbookEntry
-from estate.db.base import utcnow
+from estate.db.base import MAX_INT, utcnow
 from estate.errors import InvalidInput, NotFound
 from estate.inventory.entities import answer_name
 from estate.inventory.models import Machine
@@ -80,7 +80,7 @@ def fields_by_type(db: Session, organization_id: int) -> dict[int, list[AssetFie
 def get_type(db: Session, organization_id: int, type_id: object, field: str = "asset_type_id") -> AssetType:
     if isinstance(type_id, bool) or not isinstance(type_id, int | str) or not str(type_id).isdigit():
         raise InvalidInput("asset_type_id must be an asset type id", field=field)
-    found = db.get(AssetType, int(str(type_id))) if int(str(type_id)) < 2**31 else None
+    found = db.get(AssetType, int(str(type_id))) if int(str(type_id)) <= MAX_INT else None
     if found is None or found.organization_id != organization_id:
         raise InvalidInput(f"asset type {type_id} not found", field=field)
     return found
@@ -95,7 +95,7 @@ def _type_of_object(db: Session, obj: CmdbObject) -> AssetType | None:
 
 
 def get_asset(db: Session, organization_id: int, asset_id: int, *, status: int = NORMAL) -> CmdbObject:
-    obj = objects.find(db, organization_id, asset_id) if 0 < asset_id < 2**31 else None
+    obj = objects.find(db, organization_id, asset_id) if 0 < asset_id <= MAX_INT else None
     if obj is None or _type_of_object(db, obj) is None:
         raise NotFound(f"asset {asset_id} not found", field="id")
     if obj.status != status:
@@ -166,7 +166,7 @@ def _reject_unknown(data: Mapping[str, Any], own_fields: dict[str, AssetField]) 
 def _int_or_zero(key: str, value: Any) -> int | None:
     if value is None or value == "" or value == 0 or value == "0":
         return None
-    if isinstance(value, bool) or not str(value).strip().isdigit() or int(str(value)) >= 2**31:
+    if isinstance(value, bool) or not str(value).strip().isdigit() or int(str(value)) > MAX_INT:
         raise InvalidInput(f"{key} must be an id", field=key)
     return int(str(value))
 

@@ -17,6 +17,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value an INTEGER column holds (PostgreSQL's integer, SQLite's alike for us): ids and
+# numbers a client sends above it are refused before they reach a query.
+MAX_INT = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

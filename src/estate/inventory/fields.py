@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import Float, Integer, String
 
+from estate.db.base import MAX_INT
 from estate.errors import InvalidInput
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _INTEGER = re.compile(r"^[+-]?\d+$")
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+INT_MIN, INT_MAX = -(MAX_INT + 1), MAX_INT
 
 
 @lru_cache(maxsize=2048)  # a handful of distinct keys arrive hundreds of times per report

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,7 +19,7 @@ from estate.assets.models import AssetAttachment
 from estate.auth.permissions import Caller
 from estate.cmdb.catalog import ARCHIVED, NORMAL
 from estate.errors import InvalidInput, NotFound, PayloadTooLarge
-from estate.kace.deps import DB, AppSettings, Body, CurrentCaller
+from estate.kace.deps import DB, AppSettings, Body, CurrentCaller, Id
 from estate.kace.http import SUCCESS, read_body, respond
 from estate.kace.versions import KACE_API_VERSION
 from estate.query import Scope, item_response, list_response
@@ -29,8 +29,6 @@ from estate.settings import Settings
 router = APIRouter(prefix="/api/asset", tags=["assets"])
 
 AREA = "assets"
-MAX_ID = 2**31 - 1
-Id = Annotated[int, Path(ge=0, le=MAX_ID)]
 MAX_FILES = 10
 
 

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from anyio import CancelScope
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from estate.auth import sessions
 from estate.auth.models import AuthSession
 from estate.auth.permissions import Caller
+from estate.db.base import MAX_INT
 from estate.db.engine import begin_for_writing
 from estate.kace.http import api_version, read_body
 from estate.settings import Settings
@@ -107,3 +108,6 @@ async def json_body(request: Request) -> Any:
 
 
 Body = Annotated[Any, Depends(json_body)]
+
+# A record id in a path: a number a column can hold, or 422 naming the parameter.
+Id = Annotated[int, Path(ge=0, le=MAX_INT)]

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -23,8 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from estate.accounts.models import Account
 from estate.auth.permissions import Caller
+from estate.db.base import MAX_INT
 from estate.errors import InvalidInput, NotFound, PayloadTooLarge
-from estate.kace.deps import DB, AppSettings, Body, CurrentCaller
+from estate.kace.deps import DB, AppSettings, Body, CurrentCaller, Id
 from estate.kace.http import SUCCESS, read_body, respond
 from estate.kace.versions import KACE_API_VERSION
 from estate.query import Entity, Level, Scope
@@ -56,8 +57,6 @@ router = APIRouter(prefix="/api/service_desk", tags=["service desk"])
 
 MAX_STATS = 50
 # Ids are 32-bit integer columns; a larger one is a 400, not a database error.
-MAX_ID = 2**31 - 1
-Id = Annotated[int, Path(ge=0, le=MAX_ID)]
 ATTACHMENT_SET = "attachmentSet"
 
 
@@ -284,7 +283,7 @@ def _whole_number(raw: Any, name: str) -> int:
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise InvalidInput(f"{name} must be an id, not {raw!r}", field=name)
-    if not 0 <= raw <= MAX_ID:
+    if not 0 <= raw <= MAX_INT:
         raise InvalidInput(f"{name} {raw} is out of range", field=name)
     return raw
 

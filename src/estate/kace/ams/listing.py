@@ -18,12 +18,12 @@ from pydantic import Field as ModelField
 from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from estate.db.base import MAX_INT
 from estate.errors import InvalidInput
 
 TEXT, INT, BOOL, DATETIME = "text", "int", "bool", "datetime"
 # Integer columns hold 32 bits on both databases; a larger number can name nothing and must not
 # reach the driver (SQLite refuses it with an exception of its own).
-MAX_INT = 2**31 - 1
 Int32 = Annotated[int, ModelField(ge=-MAX_INT, le=MAX_INT)]
 IdPath = Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)]
 
