@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from estate.cmdb.logbook import Actor
+from estate.db.base import MAX_INT
 
 INVALID_PARAMS = -32602
 SYSTEM_ERROR = -32099
@@ -102,7 +103,7 @@ def lookup(name: str) -> Method | None:
 
 
 # Ids are 32-bit columns on PostgreSQL: a larger id names nothing and is refused up front.
-MAX_RECORD_ID = 2**31 - 1
+MAX_RECORD_ID = MAX_INT
 
 
 def invalid(parameter: str, message: str) -> RpcError:
