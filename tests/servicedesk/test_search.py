@@ -199,3 +199,4 @@ def test_pages_started_from_the_index_keep_order_paging_and_count(admin, org, qu
     with_people = page_and_count(statements)
     assert len(with_people) == 2
     assert all("UNION" in statement and "CROSS JOIN" not in statement for statement in with_people)
+    assert sum(statement.startswith("SELECT EXISTS") for statement in statements) == 1  # asked once per page

@@ -35,7 +35,7 @@ from estate.query.parse import QueryTerms, ShapeTerm, parse_query
 from estate.query.plan import LEVELS, Plan, plan_query
 from estate.query.render import ZERO_DATE
 from estate.query.response import envelope, send
-from estate.query.run import count, fetch_page
+from estate.query.run import Page, count, fetch_page
 from estate.servicedesk import entities, service, storage
 from estate.servicedesk import seeds as _seeds  # noqa: F401 - registers the default queue of new organizations
 from estate.servicedesk.models import (
@@ -128,14 +128,16 @@ def _appliance_record(plan: Plan, record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _page_count(db: Session, plan: Plan, shown: int) -> int:
+def _page_count(db: Session, plan: Plan, page: Page) -> int:
     """The Count of a page: read off the page when it is the last one (it holds fewer rows than its
     limit, and some or it starts at the first row), otherwise counted. The count tests sub-entity
     filters row by row: the ticket's list filters are column lookups (entities.ListRow) and an
-    indexed wildcard hands the query its id list, so lists of base ids per filter cost more."""
+    indexed wildcard answers alone when it can (decision 0412), so lists of base ids per filter
+    cost more."""
+    shown = len(page.records)
     if plan.limit is not None and shown < plan.limit and (shown or not plan.offset):
         return plan.offset + shown
-    return count(db.connection(), plan, semi_joined=frozenset())
+    return count(db.connection(), plan, semi_joined=frozenset(), driven=page.driven)
 
 
 def run_plan(db: Session, plan: Plan) -> tuple[int | None, list[dict[str, Any]]]:
@@ -145,7 +147,7 @@ def run_plan(db: Session, plan: Plan) -> tuple[int | None, list[dict[str, Any]]]
         page = fetch_page(db, plan)
         return page.count, [_appliance_record(plan, record) for record in page.records]
     page = fetch_page(db, replace(plan, use_count=False))
-    total = _page_count(db, plan, len(page.records))
+    total = _page_count(db, plan, page)
     return total, [_appliance_record(plan, record) for record in page.records]
 
 

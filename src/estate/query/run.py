@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, Protocol
@@ -55,6 +56,13 @@ class Executor(Protocol):
 class Page:
     count: int | None
     records: list[dict[str, Any]]
+    driven: Driven | None = None  # what driven_by_index found, for a count of the same plan
+
+
+class Unknown(Enum):
+    """Not asked yet (driven_by_index)."""
+
+    UNKNOWN = 0
 
 
 @dataclass(frozen=True)
@@ -109,10 +117,13 @@ def _order(plan: Plan, driven: Driven | None) -> tuple[ColumnElement[Any], ...]:
     return (index_id.desc() if first.modifier is operators.desc_op else index_id.asc(),)
 
 
-def count(db: Executor, plan: Plan, *, semi_joined: frozenset[int] | None = None) -> int:
+def count(db: Executor, plan: Plan, *, semi_joined: frozenset[int] | None = None,
+          driven: Driven | None | Unknown = Unknown.UNKNOWN) -> int:
     """The plan's count. Sub-entity filters are semi-joins by default: counting visits every match
-    anyway, so starting from the related rows is cheapest; `semi_joined` chooses otherwise."""
-    driven = driven_by_index(db, plan)
+    anyway, so starting from the related rows is cheapest; `semi_joined` chooses otherwise.
+    `driven`: what driven_by_index answered for this plan, when it was asked already."""
+    if isinstance(driven, Unknown):
+        driven = driven_by_index(db, plan)
     conditions = plan.where(plan.positive_sub_filters if semi_joined is None else semi_joined)
     statement = select(func.count()).select_from(_source(plan, driven)).where(*_where(conditions, driven))
     return int(db.execute(statement).scalar_one())
@@ -241,16 +252,17 @@ def assemble(db: Connection, plan: Plan, rows: Sequence[Any], rendering: RecordS
 
 def fetch_page(session: Session | Connection, plan: Plan) -> Page:
     db = _core(session)
-    total = count(db, plan) if plan.use_count or plan.count_only else None
+    driven = driven_by_index(db, plan)
+    total = count(db, plan, driven=driven) if plan.use_count or plan.count_only else None
     if plan.count_only:
-        return Page(count=total, records=[])
+        return Page(count=total, records=[], driven=driven)
     if total == 0:
-        return Page(count=0, records=[])
+        return Page(count=0, records=[], driven=driven)
     probed = total is None and plan.limit is not None
-    statement = base_statement(plan, semi_joins(db, plan, total), db.dialect, probed=probed,
-                               driven=driven_by_index(db, plan))
+    statement = base_statement(plan, semi_joins(db, plan, total), db.dialect, probed=probed, driven=driven)
     rows = db.execute(statement).all()
-    return Page(count=total, records=assemble(db, plan, rows, record_shape(plan.fields, plan.entity.style)))
+    records = assemble(db, plan, rows, record_shape(plan.fields, plan.entity.style))
+    return Page(count=total, records=records, driven=driven)
 
 
 def stream_batches(db: Connection, plan: Plan) -> Iterator[list[dict[str, Any]]]:
