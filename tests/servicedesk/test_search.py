@@ -188,6 +188,9 @@ def test_pages_started_from_the_index_keep_order_paging_and_count(admin, org, qu
     assert ids(page("* co scanner", sorting="title desc")) == scanners[::-1]
     in_closed = page("hd_status.name eq closed,* co scanner", paging="limit 2")
     assert ids(in_closed) == [scanners[0], scanners[3]] and in_closed["Count"] == 3
+    both = page("* co scanner,* co jam 4", paging="limit 1")
+    assert ids(both) == [scanners[4]] and both["Count"] == 1
+    assert ids(page("* co scanner,* nc jam 4,* co jam")) == scanners[:4] + scanners[5:]
 
     # A person whose login holds the term: the index alone would miss the ticket they own.
     owned = create_ticket(admin, hd_queue_id=queue["id"], title="Toner low", owner=org.readonly.id)
