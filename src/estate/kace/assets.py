@@ -7,20 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from estate.assets import barcodes, service
 from estate.assets import entities as ent
 from estate.assets.models import AssetAttachment
 from estate.auth.permissions import Caller
 from estate.cmdb.catalog import ARCHIVED, NORMAL
-from estate.errors import InvalidInput, NotFound, PayloadTooLarge
+from estate.errors import InvalidInput, NotFound
 from estate.kace.deps import DB, AppSettings, Body, CurrentCaller, Id
-from estate.kace.http import SUCCESS, read_body, respond
+from estate.kace.http import SUCCESS, read_body, read_upload, respond
 from estate.kace.versions import KACE_API_VERSION
 from estate.query import Scope, item_response, list_response
 from estate.servicedesk import storage
@@ -75,39 +72,16 @@ def _assets_of(body: Any) -> list[Mapping[str, Any]]:
     return body
 
 
-async def _multipart(request: Request, settings: Settings) -> AssetPayload:
-    limit = settings.max_body_bytes + MAX_FILES * settings.max_attachment_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the upload exceeds {limit} bytes", field="body")
-    try:
-        form = await request.form(max_files=MAX_FILES, max_fields=5, max_part_size=settings.max_body_bytes)
-    except StarletteHTTPException as exc:
-        raise InvalidInput(f"malformed multipart body: {exc.detail}", field="body") from None
-    parts: dict[str, service.Upload] = {}
-    raw: Any = None
-    for name, value in form.multi_items():
-        if name == "Assets":
-            raw = await value.read() if isinstance(value, UploadFile) else value
-        elif isinstance(value, UploadFile):
-            parts[name] = service.Upload(value.file, value.filename, value.content_type)
-        else:
-            raise InvalidInput(f"unexpected form field {name!r}; send Assets and file parts", field=name)
-    if raw is None:
-        raise InvalidInput("the multipart body has no Assets part", field="Assets")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"the Assets part is not JSON: {exc}", field="Assets") from None
-    return AssetPayload(_assets_of(body), parts)
-
-
 async def asset_payload(request: Request) -> AssetPayload:
     settings: Settings = request.app.state.settings
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "multipart/form-data":
-        return await _multipart(request, settings)
-    return AssetPayload(_assets_of(await read_body(request, settings.max_body_bytes)))
+    upload = await read_upload(request, part="Assets", max_body=settings.max_body_bytes, max_files=MAX_FILES,
+                               max_file=settings.max_attachment_bytes, max_fields=5)
+    if upload is None:
+        return AssetPayload(_assets_of(await read_body(request, settings.max_body_bytes)))
+    # One file per part name: an asset field names one part (the last one sent counts).
+    parts = {name: service.Upload(sent[-1].file, sent[-1].filename, sent[-1].content_type)
+             for name, sent in upload.files.items()}
+    return AssetPayload(_assets_of(upload.body), parts)
 
 
 Payload = Annotated[AssetPayload, Depends(asset_payload)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from estate.errors import DomainError, InvalidInput, PayloadTooLarge, TooManyAttempts
@@ -111,6 +113,47 @@ async def read_body(request: Request, max_bytes: int) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"malformed JSON body: {exc}", field="body") from None
+
+
+@dataclass
+class Upload:
+    """A multipart/form-data request: its records part, parsed, and its file parts by part name
+    (a name may repeat, `INVENTORY_FILE[]`-style), in the order sent."""
+
+    body: Any
+    files: dict[str, list[UploadFile]]
+
+
+async def read_upload(request: Request, *, part: str, max_body: int, max_files: int, max_file: int,
+                      max_fields: int) -> Upload | None:
+    """The upload of a multipart request whose JSON part `part` holds the records (as the
+    appliance's examples send `Tickets` or `Assets` beside the files); None for any other body."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "multipart/form-data":
+        return None
+    limit = max_body + max_files * max_file
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the upload exceeds {limit} bytes", field="body")
+    try:
+        form = await request.form(max_files=max_files, max_fields=max_fields, max_part_size=max_body)
+    except StarletteHTTPException as exc:
+        raise InvalidInput(f"malformed multipart body: {exc.detail}", field="body") from None
+    files: dict[str, list[UploadFile]] = {}
+    raw: Any = None
+    for name, value in form.multi_items():
+        if name == part:
+            raw = await value.read() if isinstance(value, UploadFile) else value
+        elif isinstance(value, UploadFile):
+            files.setdefault(name, []).append(value)
+        else:
+            raise InvalidInput(f"unexpected form field {name!r}; send {part} and file parts", field=name)
+    if raw is None:
+        raise InvalidInput(f"the multipart body has no {part} part", field=part)
+    try:
+        return Upload(orjson.loads(raw), files)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"the {part} part is not JSON: {exc}", field=part) from None
 
 
 def _location(error: Mapping[str, Any]) -> str:

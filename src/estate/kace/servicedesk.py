@@ -13,20 +13,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from estate.accounts.models import Account
 from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT
-from estate.errors import InvalidInput, NotFound, PayloadTooLarge
+from estate.errors import InvalidInput, NotFound
 from estate.kace.deps import DB, AppSettings, Body, CurrentCaller, Id
-from estate.kace.http import SUCCESS, read_body, respond
+from estate.kace.http import SUCCESS, read_body, read_upload, respond
 from estate.kace.versions import KACE_API_VERSION
 from estate.query import Entity, Level, Scope
 from estate.query.conditions import parse_datetime
@@ -417,40 +415,14 @@ def _tickets_of(body: Any) -> list[Mapping[str, Any]]:
     return tickets
 
 
-async def _multipart(request: Request, settings: Settings) -> TicketPayload:
-    limit = settings.max_body_bytes + service.MAX_ATTACHMENTS_PER_CHANGE * settings.max_attachment_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the upload exceeds {limit} bytes", field="body")
-    try:
-        form = await request.form(max_files=service.MAX_ATTACHMENTS_PER_CHANGE, max_fields=20,
-                                  max_part_size=settings.max_body_bytes)
-    except StarletteHTTPException as exc:
-        raise InvalidInput(f"malformed multipart body: {exc.detail}", field="body") from None
-    files: dict[str, list[UploadFile]] = {}
-    tickets_raw: Any = None
-    for name, value in form.multi_items():
-        if name == "Tickets":
-            tickets_raw = await value.read() if isinstance(value, UploadFile) else value
-        elif isinstance(value, UploadFile):
-            files.setdefault(name, []).append(value)
-        else:
-            raise InvalidInput(f"unexpected form field {name!r}; send Tickets and attachment parts", field=name)
-    if tickets_raw is None:
-        raise InvalidInput("the multipart body has no Tickets part", field="Tickets")
-    try:
-        body = orjson.loads(tickets_raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"the Tickets part is not JSON: {exc}", field="Tickets") from None
-    return TicketPayload(_tickets_of(body), files)
-
-
 async def ticket_payload(request: Request) -> TicketPayload:
     settings: Settings = request.app.state.settings
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "multipart/form-data":
-        return await _multipart(request, settings)
-    return TicketPayload(_tickets_of(await read_body(request, settings.max_body_bytes)))
+    upload = await read_upload(request, part="Tickets", max_body=settings.max_body_bytes,
+                               max_files=service.MAX_ATTACHMENTS_PER_CHANGE,
+                               max_file=settings.max_attachment_bytes, max_fields=20)
+    if upload is None:
+        return TicketPayload(_tickets_of(await read_body(request, settings.max_body_bytes)))
+    return TicketPayload(_tickets_of(upload.body), upload.files)
 
 
 Payload = Annotated[TicketPayload, Depends(ticket_payload)]
