@@ -54,7 +54,6 @@ from estate.settings import Settings
 router = APIRouter(prefix="/api/service_desk", tags=["service desk"])
 
 MAX_STATS = 50
-# Ids are 32-bit integer columns; a larger one is a 400, not a database error.
 ATTACHMENT_SET = "attachmentSet"
 
 
@@ -135,7 +134,7 @@ def _page_count(db: Session, plan: Plan, page: Page) -> int:
     shown = len(page.records)
     if plan.limit is not None and shown < plan.limit and (shown or not plan.offset):
         return plan.offset + shown
-    return count(db.connection(), plan, semi_joined=frozenset(), driven=page.driven)
+    return count(db, plan, semi_joined=frozenset(), driven=page.driven)
 
 
 def run_plan(db: Session, plan: Plan) -> tuple[int | None, list[dict[str, Any]]]:

@@ -73,10 +73,10 @@ class Driven:
     driving: Driving
 
 
-def driven_by_index(db: Executor, plan: Plan) -> Driven | None:
+def driven_by_index(db: Connection, plan: Plan) -> Driven | None:
     """The first condition its index answers alone for this plan on this database (decision
     0412); asking costs one small query when the condition ORs in other rows."""
-    dialect = _dialect_name(db)
+    dialect = db.dialect.name
     for condition in plan.conditions:
         if not isinstance(condition, Drivable):
             continue
@@ -86,11 +86,6 @@ def driven_by_index(db: Executor, plan: Plan) -> Driven | None:
             if driving.unless is None or not db.execute(select(driving.unless.exists())).scalar_one():
                 return Driven(condition, driving)
     return None
-
-
-def _dialect_name(db: Executor) -> str:
-    dialect = getattr(db, "dialect", None) or db.get_bind().dialect  # type: ignore[attr-defined]
-    return str(dialect.name)
 
 
 def _where(conditions: list[Condition], driven: Driven | None) -> list[Condition]:
@@ -117,11 +112,12 @@ def _order(plan: Plan, driven: Driven | None) -> tuple[ColumnElement[Any], ...]:
     return (index_id.desc() if first.modifier is operators.desc_op else index_id.asc(),)
 
 
-def count(db: Executor, plan: Plan, *, semi_joined: frozenset[int] | None = None,
+def count(session: Session | Connection, plan: Plan, *, semi_joined: frozenset[int] | None = None,
           driven: Driven | None | Unknown = Unknown.UNKNOWN) -> int:
     """The plan's count. Sub-entity filters are semi-joins by default: counting visits every match
     anyway, so starting from the related rows is cheapest; `semi_joined` chooses otherwise.
     `driven`: what driven_by_index answered for this plan, when it was asked already."""
+    db = _core(session)
     if isinstance(driven, Unknown):
         driven = driven_by_index(db, plan)
     conditions = plan.where(plan.positive_sub_filters if semi_joined is None else semi_joined)
