@@ -19,6 +19,7 @@ ESTATE = [sys.executable, "-m", "estate.cli"]
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")}
+    environment["ESTATE_TEST_CHEAP_PASSWORD_HASHES"] = "1"
     environment["ESTATE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
     return environment
 
