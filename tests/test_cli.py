@@ -87,6 +87,62 @@ def test_generated_secrets_are_printed_once(env):
     engine.dispose()
 
 
+def test_organizations_made_before_the_first_start_do_not_stop_it(env):
+    from estate.accounts import service as accounts
+    from estate.bootstrap import ensure_initial_data
+    from estate.db.engine import make_engine, make_session_factory
+    from estate.db.migrate import upgrade
+    from estate.orgs import service as orgs
+    from estate.settings import Settings
+
+    engine = make_engine(env["ESTATE_DATABASE_URL"])
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as db:
+        orgs.create_organization(db, name="Made first", actor_account_id=None)
+    settings = Settings(database_url=env["ESTATE_DATABASE_URL"], admin_password="first-admin-pw")
+    assert ensure_initial_data(sessions, settings) is not None
+    with sessions.begin() as db:
+        assert orgs.find_by_name(db, "Default") is not None
+        assert accounts.find_account(db, "admin") is not None
+    assert ensure_initial_data(sessions, settings) is None
+    engine.dispose()
+
+
+def _first_start_beside_a_cli_write(env: dict[str, str]) -> None:
+    port = _free_port()
+    server = subprocess.Popen([*ESTATE, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    command = subprocess.Popen([*ESTATE, "org", "create", "Beside"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        assert command.wait(timeout=60) == 0, command.communicate()[0]
+        deadline = time.monotonic() + 30
+        while server.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/users/me/").status_code:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        assert server.poll() is None, server.communicate()[0]
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "Created organization 'Default'" in output, output
+
+
+def test_first_start_and_a_cli_write_started_together_both_succeed(env, tmp_path):
+    """Both take the write lock when their transaction begins; the first start still makes its own
+    organization and administrator when the command's organization was committed first."""
+    for attempt in range(3):
+        environment = {**env, "ESTATE_DATABASE_URL": f"sqlite:///{tmp_path / f'race-{attempt}.db'}"}
+        _first_start_beside_a_cli_write(environment)
+        names = run(environment, "org", "list").stdout
+        assert "Default" in names and "Beside" in names
+        assert "admin" in run(environment, "user", "list", "--org", "Default").stdout
+
+
 def test_org_user_and_apikey_commands(env):
     assert run(env, "migrate").returncode == 0
     assert run(env, "org", "create", "Acme").returncode == 0

@@ -14,7 +14,7 @@ from estate.accounts.models import Account, OrganizationAccount
 from estate.auth import apikeys
 from estate.auth.permissions import ADMINISTRATOR, DEFAULT_ROLES
 from estate.bootstrap import DEFAULT_ORGANIZATION, ensure_initial_data
-from estate.db.engine import make_engine, make_session_factory
+from estate.db.engine import WRITE_INTENT, make_engine, make_session_factory
 from estate.db.migrate import upgrade
 from estate.errors import DomainError
 from estate.orgs import service as orgs
@@ -33,10 +33,12 @@ OrgOption = Annotated[str, typer.Option("--org", help="Organization name")]
 
 
 def _sessions():  # type: ignore[no-untyped-def]
+    """Every command's transaction takes the write lock when it begins, as requests that write do
+    (decision 0204): a command beside a running server waits its turn instead of failing."""
     settings = get_settings()
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    return make_session_factory(engine)
+    return make_session_factory(engine.execution_options(**{WRITE_INTENT: True}))
 
 
 def _organization(db, name: str) -> Organization:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from estate.accounts import models as accounts_models  # noqa: F401
 from estate.assets import models as assets_models  # noqa: F401
 from estate.auth import models as auth_models  # noqa: F401
 from estate.cmdb import models as cmdb_models  # noqa: F401
+from estate.db import installation as installation_models  # noqa: F401
 from estate.db.base import Base
 from estate.history import models as history_models  # noqa: F401
 from estate.inventory import models as inventory_models  # noqa: F401
