@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from estate.cli import KEEP_ALIVE_SECONDS
+from estate.app import KEEP_ALIVE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +29,7 @@ def free_port() -> int:
 @contextmanager
 def kace_client(base_url: str, login: str, password: str) -> Iterator[httpx.Client]:
     """A logged-in client, closed on exit. Idle connections are dropped after httpx's 5 s, well
-    before the server's KEEP_ALIVE_SECONDS (see estate.cli)."""
+    before the server's KEEP_ALIVE_SECONDS (see estate.app)."""
     headers = {"Accept": "application/json", "Content-Type": "application/json", "x-dell-api-version": "5"}
     with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
         response = client.post("/ams/shared/api/security/login", json={"userName": login, "password": password})

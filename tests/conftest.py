@@ -5,15 +5,11 @@ and a fresh organization per test so that tests are isolated by the same walls a
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +20,7 @@ from estate.db.migrate import upgrade
 from estate.settings import Settings
 from tests.factories import OrgFixture, make_org
 from tests.kace_client import KaceClient
+from tests.servers import serve_in_thread
 
 
 def _postgres_database(server_url: str) -> Iterator[str]:
@@ -73,27 +70,10 @@ def sessions(engine) -> sessionmaker[Session]:  # type: ignore[no-untyped-def]
     return make_session_factory(engine)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def base_url(settings: Settings, engine) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    app = create_app(settings, engine)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(settings, engine)) as url:
+        yield url
 
 
 @pytest.fixture

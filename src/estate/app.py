@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 import logging
 import re
+from typing import TypedDict
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from estate import __version__
 from estate.db.engine import make_engine, make_session_factory
@@ -39,6 +41,36 @@ class _RedactSecrets(logging.Filter):
         return True
 
 
+# How long an idle keep-alive connection stays open. It must outlast the clients' own limit
+# (httpx: 5 s, the same as uvicorn's default): when both are equal, a client reusing a connection
+# just as the server closes it gets "Connection reset by peer".
+KEEP_ALIVE_SECONDS = 75
+
+
+class ServerOptions(TypedDict):
+    log_level: str
+    proxy_headers: bool
+    timeout_keep_alive: int
+
+
+def server_options(settings: Settings) -> ServerOptions:
+    """How uvicorn serves the app, wherever it is served from (`estate serve`, the tests)."""
+    return {
+        "log_level": settings.log_level,
+        # Forwarding headers are believed from ESTATE_TRUSTED_PROXIES only (_believe_named_proxies);
+        # uvicorn's own handling would believe any process on 127.0.0.1.
+        "proxy_headers": False,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+    }
+
+
+def _believe_named_proxies(app: FastAPI, settings: Settings) -> None:
+    """Forwarding headers are read here, from the proxies the administrator names, and nowhere else."""
+    proxies = [entry.strip() for entry in settings.trusted_proxies.split(",") if entry.strip()]
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
@@ -48,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessions = make_session_factory(engine)
     app.state.sessions.configure(info={storage.DATA_DIR: settings.data_dir})
     install_error_handlers(app)
+    _believe_named_proxies(app, settings)
     routers = (
         # First: a request is matched against the routes of every router before its own, and the
         # i-doit face is one path that scripts call many times in a row (0.5 ms less per call).

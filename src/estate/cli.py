@@ -60,12 +60,6 @@ def migrate() -> None:
     typer.echo("database is at the newest revision")
 
 
-# How long an idle keep-alive connection stays open. It must outlast the clients' own limit
-# (httpx: 5 s, the same as uvicorn's default): when both are equal, a client reusing a connection
-# just as the server closes it gets "Connection reset by peer".
-KEEP_ALIVE_SECONDS = 75
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -74,6 +68,8 @@ def serve(
 ) -> None:
     """Migrate, create the first organization and admin when the database is empty, and serve."""
     import uvicorn
+
+    from estate.app import server_options
 
     settings = get_settings()
     first = ensure_initial_data(_sessions(), settings)
@@ -89,9 +85,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level=settings.log_level,
-        proxy_headers=True,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        **server_options(settings),
     )
 
 

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # Whether cookies carry the Secure flag; "auto" follows the request's scheme.
     cookie_secure: str = "auto"
 
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed: addresses or
+    # networks, comma-separated ("127.0.0.1", "10.0.0.0/8,::1"), or "*". Empty: none are, so a
+    # client cannot choose the address its failed logins are counted against.
+    trusted_proxies: str = ""
+
     log_level: str = "info"
 
 

@@ -268,3 +268,36 @@ def test_ids_beyond_the_integer_range_answer_400(admin):
     huge = admin.get("/ams/shared/api/locations/99999999999999999999")
     assert huge.status_code == 400
     assert huge.json()["errorCode"] == -1
+
+
+def _fail_logins(base_url: str, login: str, times: int, forwarded_for: str | None = None) -> None:
+    with KaceClient(base_url) as kace:
+        for attempt in range(times):
+            headers = {"x-forwarded-for": forwarded_for or f"198.51.100.{attempt}"}
+            assert kace.post(LOGIN, json={"userName": login, "password": "wrong"}, headers=headers).status_code == 401
+
+
+def test_forwarding_headers_of_an_unnamed_proxy_do_not_change_the_source(base_url, org, settings):
+    """A process on the server's own host rotating X-Forwarded-For still has its failures counted."""
+    _fail_logins(base_url, org.user.login, settings.login_max_failures)
+    with KaceClient(base_url) as kace:
+        refused = kace.post(LOGIN, json={"userName": org.user.login, "password": org.user.password},
+                            headers={"x-forwarded-for": "203.0.113.77", "x-forwarded-proto": "https"})
+        assert refused.status_code == 429
+
+
+def test_a_named_proxy_is_believed(settings, engine, org):
+    from estate.app import create_app
+    from tests.servers import serve_in_thread
+
+    behind_proxy = settings.model_copy(update={"trusted_proxies": "127.0.0.1"})
+    with serve_in_thread(create_app(behind_proxy, engine)) as proxied:
+        _fail_logins(proxied, org.user.login, settings.login_max_failures, forwarded_for="198.51.100.9")
+        with KaceClient(proxied) as kace:
+            locked = kace.post(LOGIN, json={"userName": org.user.login, "password": org.user.password},
+                               headers={"x-forwarded-for": "198.51.100.9"})
+            assert locked.status_code == 429
+            elsewhere = kace.post(LOGIN, json={"userName": org.user.login, "password": org.user.password},
+                                  headers={"x-forwarded-for": "203.0.113.5", "x-forwarded-proto": "https"})
+            assert elsewhere.status_code == 200
+            assert all(cookie.secure for cookie in kace.cookies.jar)

@@ -50,8 +50,8 @@ def _source(request: Request) -> str:
 def _secure(request: Request, setting: str) -> bool:
     if setting in ("true", "false"):
         return setting == "true"
-    forwarded = request.headers.get("x-forwarded-proto", "")
-    return request.url.scheme == "https" or forwarded.lower() == "https"
+    # A trusted proxy's X-Forwarded-Proto is already the request's scheme (see app._believe_named_proxies).
+    return request.url.scheme == "https"
 
 
 @router.post("/login")
