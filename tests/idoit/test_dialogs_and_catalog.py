@@ -87,6 +87,22 @@ def test_object_types_groups_and_type_categories(rpc):
     assert rpc.error("cmdb.object_type_categories", {"type": "C__OBJTYPE__NOPE"})["code"] == -32602
 
 
+@pytest.mark.parametrize("method", ["cmdb.object_types", "cmdb.object_type_groups"])
+@pytest.mark.parametrize(("bad_filter", "named"), [({"ids": 5}, "filter.ids"), ({"titles": 5}, "filter.titles"),
+                                                   ({"id": [1]}, "filter.id"), ("servers", "filter")])
+def test_type_filters_of_a_wrong_type_are_invalid_params_naming_the_field(rpc, method, bad_filter, named):
+    error = rpc.error(method, {"filter": bad_filter})
+    assert error["code"] == -32602
+    assert named in str(error["data"]) or named in error["message"], error
+
+
+@pytest.mark.parametrize("method", ["cmdb.object_types", "cmdb.object_type_groups"])
+def test_an_empty_or_null_type_filter_lists_everything(rpc, method):
+    everything = rpc.result(method)
+    assert rpc.result(method, {"filter": []}) == everything  # PHP's empty array
+    assert rpc.result(method, {"filter": {"ids": None}}) == everything
+
+
 def test_category_info_by_constant_and_by_id(rpc):
     by_const = rpc.result("cmdb.category_info", {"category": "C__CATG__GLOBAL"})
     by_id = rpc.result("cmdb.category_info.read", {"catgID": 1})

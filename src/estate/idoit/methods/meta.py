@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import BeforeValidator, Field, StrictInt, StrictStr
 from sqlalchemy import and_, func, or_, select
 
 from estate.cmdb import entries, logbook, objects, reports, states, values
@@ -20,22 +20,42 @@ from estate.idoit.registry import MAX_RECORD_ID, Context, Params, invalid, rpc
 # --- object types ---------------------------------------------------------------------------------
 
 
+class TypeFilter(Params):
+    """`filter` of the object type and group lists: an id or constant, several, a title or several."""
+
+    id: StrictInt | StrictStr | None = None
+    ids: list[StrictInt | StrictStr] | None = None
+    title: StrictStr | None = None
+    titles: list[StrictStr] | None = None
+
+    def wanted_titles(self) -> list[str] | None:
+        return [self.title] if self.title is not None else self.titles
+
+
+def _no_filter_as_none(value: Any) -> Any:
+    """PHP clients send an empty filter as `[]` (PHP's empty array)."""
+    return None if value == [] else value
+
+
+NoFilter = BeforeValidator(_no_filter_as_none)
+
+
 class ObjectTypesParams(Params):
-    filter: dict[str, Any] | None = None
+    filter: Annotated[TypeFilter | None, NoFilter] = None
     limit: StrictInt | str | None = None
     countobjects: bool = False
     raw: bool = False
 
 
-def _matching_types(raw: dict[str, Any]) -> list:
+def _matching_types(raw: TypeFilter) -> list:
     types = list(CATALOG.object_types.values())
-    if "id" in raw:
-        wanted = CATALOG.object_type(raw["id"])
+    if raw.id is not None:
+        wanted = CATALOG.object_type(raw.id)
         types = [t for t in types if wanted is not None and t.id == wanted.id]
-    if "ids" in raw:
-        ids = {CATALOG.object_type(v).id for v in raw["ids"] if CATALOG.object_type(v)}  # type: ignore[union-attr]
+    if raw.ids is not None:
+        ids = {found.id for found in map(CATALOG.object_type, raw.ids) if found is not None}
         types = [t for t in types if t.id in ids]
-    titles = [raw["title"]] if "title" in raw else raw.get("titles")
+    titles = raw.wanted_titles()
     if titles:
         wanted_titles = {str(t).lower() for t in titles}
         types = [
@@ -53,7 +73,7 @@ def _matching_types(raw: dict[str, Any]) -> list:
 @rpc("cmdb.object_types.read", ObjectTypesParams, aliases=("cmdb.object_types",))
 def object_types(ctx: Context, params: ObjectTypesParams) -> list[dict[str, Any]]:
     offset, count = parse_limit(params.limit)
-    found = _matching_types(params.filter or {})
+    found = _matching_types(params.filter or TypeFilter())
     found = found[offset : offset + count if count is not None else None]
     counts = objects.count_by_type(ctx.db, ctx.organization_id) if params.countobjects else {}
     answer = []
@@ -79,20 +99,20 @@ def object_types(ctx: Context, params: ObjectTypesParams) -> list[dict[str, Any]
 
 
 class GroupsParams(Params):
-    filter: dict[str, Any] | None = None
+    filter: Annotated[TypeFilter | None, NoFilter] = None
     limit: StrictInt | str | None = None
     raw: bool = False
 
 
 @rpc("cmdb.object_type_groups.read", GroupsParams, aliases=("cmdb.object_type_groups",))
 def object_type_groups(ctx: Context, params: GroupsParams) -> list[dict[str, Any]]:
-    raw = params.filter or {}
+    raw = params.filter or TypeFilter()
     groups = list(CATALOG.groups.values())
-    if "id" in raw:
-        groups = [g for g in groups if str(g.id) == str(raw["id"])]
-    if "ids" in raw:
-        groups = [g for g in groups if g.id in {int(v) for v in raw["ids"] if str(v).isdigit()}]
-    titles = [raw["title"]] if "title" in raw else raw.get("titles")
+    if raw.id is not None:
+        groups = [g for g in groups if str(g.id) == str(raw.id)]
+    if raw.ids is not None:
+        groups = [g for g in groups if g.id in {int(v) for v in raw.ids if str(v).isdigit()}]
+    titles = raw.wanted_titles()
     if titles:
         wanted = {str(t).lower() for t in titles}
         groups = [
