@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
-from tests.servicedesk.conftest import API, create_ticket, named
+from estate.cmdb.models import CmdbObject
+from tests.servicedesk.conftest import API, create_ticket, get_ticket, named
 
 
 def _count(admin) -> int:
@@ -23,6 +25,7 @@ def _count(admin) -> int:
         ({"hd_queue_id": "{queue}", "due_date": "next tuesday"}, 400, "due_date"),
         ({"hd_queue_id": "{queue}", "title": {"nested": 1}}, 400, "title"),
         ({"hd_queue_id": "{queue}", "machine": 999999}, 404, "machine"),
+        ({"hd_queue_id": "{queue}", "asset": 999999}, 404, "asset"),
         ({"hd_queue_id": "{queue}", "related_tickets": [999999]}, 404, "related_tickets"),
         ({"hd_queue_id": "{queue}", "change": {"comment": "x", "colour": 1}}, 400, "change.colour"),
     ],
@@ -33,6 +36,23 @@ def test_bad_tickets_are_refused_by_field(admin, queue, ticket, status, field):
     assert response.status_code == status, response.text
     assert response.json()["field"] == field
     assert _count(admin) == 0
+
+
+def _first_object_of(sessions, organization_id: int) -> int:
+    with sessions.begin() as db:
+        return db.scalar(select(func.min(CmdbObject.id)).where(CmdbObject.organization_id == organization_id))
+
+
+def test_an_asset_is_one_of_the_organizations_own(admin, queue, sessions, org, other_org):
+    foreign = _first_object_of(sessions, other_org.id)
+    refused = admin.post(f"{API}/tickets", json={"Tickets": [{"hd_queue_id": queue["id"], "asset": foreign}]})
+    assert refused.status_code == 404 and refused.json()["field"] == "asset"
+    own = _first_object_of(sessions, org.id)
+    ticket_id = create_ticket(admin, hd_queue_id=queue["id"], title="with asset", asset=own)
+    moved = admin.put(f"{API}/tickets/{ticket_id}", json={"Tickets": [{"asset": foreign}]})
+    assert moved.status_code == 404 and moved.json()["field"] == "asset"
+    assert get_ticket(admin, ticket_id)["asset_id"] == own
+    assert _count(admin) == 1
 
 
 def test_a_status_of_another_queue_is_refused(admin, queue, make_queue):

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, OrganizationAccount
 from estate.auth.permissions import Caller
+from estate.cmdb import objects
+from estate.cmdb.catalog import NORMAL
 from estate.db.base import utcnow
 from estate.errors import Conflict, Forbidden, InvalidInput, NotFound
 from estate.inventory.models import Machine
@@ -199,6 +201,13 @@ def _check_machine(db: Session, organization_id: int, machine_id: int) -> None:
         raise NotFound(f"machine {machine_id} not found", field="machine")
 
 
+def _check_asset(db: Session, organization_id: int, asset_id: int) -> None:
+    """An asset is a CMDB object of the organization (decision 0500); a new reference names a live one."""
+    asset = objects.find(db, organization_id, asset_id)
+    if asset is None or asset.status != NORMAL:
+        raise NotFound(f"asset {asset_id} not found", field="asset")
+
+
 def _check_ticket_ids(db: Session, caller: Caller, ids: list[int], field: str) -> None:
     found = set(db.scalars(select(Ticket.id).where(Ticket.id.in_(ids), *ticket_scope(caller))))
     missing = sorted(set(ids) - found)
@@ -225,6 +234,8 @@ def _check_values(db: Session, caller: Caller, queue: Queue, values: dict[str, A
             check_member(db, caller.organization_id, values[name], name)
     if values.get("machine_id") is not None:
         _check_machine(db, caller.organization_id, values["machine_id"])
+    if values.get("asset_id") is not None:
+        _check_asset(db, caller.organization_id, values["asset_id"])
     if values.get("hd_ticket_template_id") is not None:
         get_pattern(db, queue, values["hd_ticket_template_id"], field="hd_ticket_template_id")
     if values.get("parent_id") is not None:
