@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,27 +44,46 @@ def wants_xml(request: Request) -> bool:
     return best_xml > best_json
 
 
+# Characters XML 1.0 cannot carry, even escaped: they are answered as U+FFFD.
+_NOT_XML_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_NAME = re.compile(r"^[^\W\d][\w.\-]*$")
+
+
+def _element_name(key: Any) -> str:
+    """A key as an element name: characters a name cannot hold become `_` (`Ram Total` →
+    `Ram_Total`), and a name that cannot start as it is starts with `_`."""
+    name = str(key)
+    if _XML_NAME.match(name):
+        return name
+    name = re.sub(r"[^\w.\-]", "_", name)
+    return name if _XML_NAME.match(name) else f"_{name}"
+
+
 def _xml_ready(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, str):
+        return _NOT_XML_CHARACTERS.sub("\ufffd", value)
     if isinstance(value, Mapping):
-        return {str(key): _xml_ready(item) for key, item in value.items()}
+        return {_element_name(key): _xml_ready(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_xml_ready(item) for item in value]
+        # A list inside a list has no name of its own: its members are its items.
+        return [{"item": _xml_ready(item)} if isinstance(item, (list, tuple)) else _xml_ready(item) for item in value]
     return value
 
 
 def to_xml(payload: Any, root: str = "response") -> bytes:
-    if isinstance(payload, Mapping) and len(payload) != 1:
-        document = {root: _xml_ready(payload)}
-    elif isinstance(payload, Mapping):
-        document = _xml_ready(payload)
-    elif isinstance(payload, (list, tuple)):
-        document = {root: {"item": _xml_ready(payload)}}
+    """One well-formed document whatever the payload: an object with one key whose value is an
+    object becomes that element; anything else is wrapped in `<response>`."""
+    ready = _xml_ready(payload)
+    if isinstance(ready, Mapping) and len(ready) == 1 and isinstance(next(iter(ready.values())), Mapping):
+        document = ready
+    elif isinstance(ready, list):
+        document = {root: {"item": ready}}
     else:
-        document = {root: _xml_ready(payload)}
+        document = {root: ready}
     return xmltodict.unparse(document, pretty=False).encode()
 
 
