@@ -30,7 +30,8 @@ def _well_formed(response) -> None:
     try:
         document = xml.dom.minidom.parseString(response.content)
     except ExpatError as error:
-        raise AssertionError(f"{response.request.method} {response.request.url}: {error}: {response.text[:300]}")
+        request = response.request
+        raise AssertionError(f"{request.method} {request.url}: {error}: {response.text[:300]}") from error
     assert document.documentElement is not None
 
 
