@@ -168,3 +168,22 @@ def test_deleting_a_ticket_removes_its_files_once_committed(admin, queue, settin
     assert len(added) == 1
     assert admin.delete(f"{API}/tickets/{ticket_id}").status_code == 200
     assert _stored_files(settings) == before
+
+
+def test_the_references_upload_shape_an_array_of_one_ticket_and_five_bracketed_parts(admin, queue):
+    """"Upload an attachment as a ticket change": the Tickets part holds the array of one ticket; the
+    brackets of INVENTORY_FILE[] let the name repeat, up to five attachments in one change."""
+    ticket_id = create_ticket(admin, hd_queue_id=queue["id"], title="Five files")
+    files = [("INVENTORY_FILE[]", (f"file-{n}.txt", f"content {n}".encode(), "text/plain")) for n in range(5)]
+    for declared in ("INVENTORY_FILE[]", "INVENTORY_FILE", ["INVENTORY_FILE"]):
+        tickets = [{"change": {"comment": f"as {declared}", "attachmentSet": declared}}]
+        response = _multipart(admin, "POST", f"{API}/tickets/{ticket_id}", data={"Tickets": json.dumps(tickets)},
+                              files=files)
+        assert response.status_code == 200, response.text
+    listed = admin.get(f"{API}/tickets/{ticket_id}/changes", params={"shaping": "attachments limited"})
+    uploads = [c["attachments"] for c in listed.json()["Changes"] if c["attachments"]]
+    assert [[a["file_name"] for a in change] for change in uploads] == [[f"file-{n}.txt" for n in range(5)]] * 3
+    six = files + [("INVENTORY_FILE[]", ("file-6.txt", b"six", "text/plain"))]
+    too_many = _multipart(admin, "POST", f"{API}/tickets/{ticket_id}",
+                          data={"Tickets": json.dumps([{"change": {"attachmentSet": "INVENTORY_FILE"}}])}, files=six)
+    assert too_many.status_code == 400 and too_many.json()["field"] in ("attachmentSet", "body")

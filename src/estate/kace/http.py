@@ -144,6 +144,12 @@ class Upload:
     files: dict[str, list[UploadFile]]
 
 
+def part_name(name: str) -> str:
+    """`INVENTORY_FILE[]` and `INVENTORY_FILE` name the same parts: the brackets only let a form
+    repeat the name (the reference's "Upload an attachment as a ticket change")."""
+    return name.removesuffix("[]")
+
+
 async def read_upload(request: Request, *, part: str, max_body: int, max_files: int, max_file: int,
                       max_fields: int) -> Upload | None:
     """The upload of a multipart request whose JSON part `part` holds the records (as the
@@ -165,7 +171,7 @@ async def read_upload(request: Request, *, part: str, max_body: int, max_files: 
         if name == part:
             raw = await value.read() if isinstance(value, UploadFile) else value
         elif isinstance(value, UploadFile):
-            files.setdefault(name, []).append(value)
+            files.setdefault(part_name(name), []).append(value)
         else:
             raise InvalidInput(f"unexpected form field {name!r}; send {part} and file parts", field=name)
     if raw is None:

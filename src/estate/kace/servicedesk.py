@@ -24,7 +24,7 @@ from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT
 from estate.errors import InvalidInput, NotFound
 from estate.kace.deps import DB, AppSettings, Body, CurrentCaller, Id
-from estate.kace.http import SUCCESS, read_body, read_upload, respond
+from estate.kace.http import SUCCESS, part_name, read_body, read_upload, respond
 from estate.kace.versions import KACE_API_VERSION
 from estate.query import Entity, Level, Scope
 from estate.query.conditions import parse_datetime
@@ -404,6 +404,8 @@ class TicketPayload:
 
 
 def _tickets_of(body: Any) -> list[Mapping[str, Any]]:
+    if isinstance(body, list):  # the multipart `Tickets` part holds the array itself
+        body = {"Tickets": body}
     if not isinstance(body, Mapping) or "Tickets" not in body:
         raise InvalidInput("the body must be an object with a Tickets array", field="Tickets")
     tickets = body["Tickets"]
@@ -432,6 +434,7 @@ def _attachment_parts(change: Mapping[str, Any], payload: TicketPayload) -> list
     names = [declared] if isinstance(declared, str) else list(declared or [])
     if not all(isinstance(name, str) for name in names):
         raise InvalidInput("attachmentSet names form parts", field=ATTACHMENT_SET)
+    names = list(dict.fromkeys(map(part_name, names)))
     missing = [name for name in names if name not in payload.files]
     if missing:
         raise InvalidInput(f"attachmentSet names part(s) not in the upload: {', '.join(missing)}",
