@@ -44,8 +44,8 @@ def _logged_in(base: str, login: str, password: str, server: subprocess.Popen[st
 
 
 def _machine(kuid: str) -> dict:
-    return {"Kuid": kuid, "Name": f"crash-{kuid[:8]}", "Os_name": "Debian GNU/Linux 12",
-            "Software": [{"Display_Name": f"crash-app-{n}", "Display_Version": "1"} for n in range(SOFTWARE_PER_MACHINE)]}
+    software = [{"Display_Name": f"crash-app-{n}", "Display_Version": "1"} for n in range(SOFTWARE_PER_MACHINE)]
+    return {"Kuid": kuid, "Name": f"crash-{kuid[:8]}", "Os_name": "Debian GNU/Linux 12", "Software": software}
 
 
 def _ingest_until(stop: threading.Event, client: KaceClient, acknowledged: dict[str, int]) -> None:
