@@ -43,10 +43,11 @@ from bench.fleet import Loader, fresh_database, info_path
 from bench.measure import Summary, database_size_mb, summarize, timed
 from bench.server import running_server
 from estate.auth.apikeys import create_api_key
+from estate.cmdb.feeds import PERSON, SOURCES
 from estate.cmdb.models import CategoryEntry
 from estate.db.engine import make_engine, make_session_factory
 from estate.db.migrate import upgrade
-from estate.inventory.cmdb_view import FED, PERSON, SOURCES
+from estate.inventory.cmdb_view import FED
 from estate.orgs import service as orgs
 
 TYPES = ["C__OBJTYPE__SERVER", "C__OBJTYPE__CLIENT", "C__OBJTYPE__PRINTER", "C__OBJTYPE__SWITCH",

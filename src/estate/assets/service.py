@@ -3,24 +3,23 @@ and the search index see KACE writes as they see i-doit ones (docs/decisions/030
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import RowMapping, Table, delete, insert, select, update
+from sqlalchemy import RowMapping, Table, insert, select
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import OrganizationAccount
 from estate.assets.models import AssetAttachment, AssetField, AssetLink, AssetType
 from estate.assets.stock import ATTACHMENT, CHOICE, DATE, DEVICE, NUMBER, REFERENCE
-from estate.cmdb import entries, logbook, objects, search
-from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, IN_OPERATION, NORMAL
+from estate.cmdb import entries, objects
+from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL
 from estate.cmdb.logbook import Actor
-from estate.cmdb.models import CategoryEntry, CmdbObject, LogbookEntry
-from estate.db.base import MAX_INT, utcnow
+from estate.cmdb.models import CategoryEntry, CmdbObject
+from estate.db.base import MAX_INT
 from estate.errors import InvalidInput, NotFound
 from estate.inventory.entities import answer_name
 from estate.inventory.models import Machine
@@ -36,8 +35,8 @@ READ_ONLY = {"id", "asset_data_id", "modified", "created", "asset_class_id", "ar
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Who the logbook names for assets the inventory creates.
 INVENTORY = "inventory"
-# Lifecycle writes go through Core on the table: the machine rows are never loaded.
-MACHINES: Table = Machine.__table__  # type: ignore[assignment]
+# Machines are read through Core on the table: their rows are never loaded.
+MACHINES = cast(Table, Machine.__table__)
 # What an archived device answer tells of its machine (docs/decisions/0510).
 DEVICE_IDENTITY = ("id", "name", "kuid", "mac", "ip", "bios_serial_number", "os_name", "user", "last_inventory")
 
@@ -388,11 +387,8 @@ def follow_machine_renames(db: Session, *, organization_id: int, device_objects:
 
 def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping[int, str | None]) -> dict[int, int]:
     """Find or create the device asset (mapped_id = machine id) of each machine, given as machine id
-    → machine name; answers machine id → asset id.
-
-    Objects, their global entries, links, logbook lines and search documents are each one statement
-    for the whole batch. The rows are those objects.create writes, so the i-doit face cannot tell
-    them apart."""
+    → machine name; answers machine id → asset id. New objects and their links are each a fixed
+    number of statements for the whole batch (objects.create_many)."""
     if not machines:
         return {}
     found: dict[int, int] = {}
@@ -413,39 +409,12 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping
                                                AssetType.name == DEVICE))
     if device is None:  # an organization made before asset types existed: inventory goes on without
         return found
-    object_type = CATALOG.object_types[device.type_const]
     titles = [(machines[machine_id] or f"Machine {machine_id}")[:255] for machine_id in missing]
-    now = utcnow()
-    # Rows come back in any order from one multi-row INSERT: a placeholder SYSID matches them.
-    batch = secrets.token_hex(8)
-    by_sysid: dict[str, int] = dict(db.execute(  # type: ignore[arg-type]
-        insert(CmdbObject).returning(CmdbObject.sysid, CmdbObject.id),
-        [{"organization_id": organization_id, "type_const": object_type.const, "title": title,
-          "sysid": f"{batch}-{index}", "status": NORMAL, "cmdb_status": IN_OPERATION, "created": now,
-          "created_by": INVENTORY} for index, title in enumerate(titles)],
-    ).all())
-    object_ids = [by_sysid[f"{batch}-{index}"] for index in range(len(titles))]
-    db.execute(update(CmdbObject), [{"id": object_id, "sysid": f"{object_type.sysid_prefix}{object_id:06d}"}
-                                    for object_id in object_ids])
-    by_object: dict[int, int] = dict(db.execute(  # type: ignore[arg-type]
-        insert(CategoryEntry).returning(CategoryEntry.object_id, CategoryEntry.id),
-        [{"organization_id": organization_id, "object_id": object_id, "category_const": objects.GLOBAL,
-          "status": NORMAL, "values": {}, "created": now} for object_id in object_ids],
-    ).all())
-    entry_ids = [by_object[object_id] for object_id in object_ids]
+    object_ids = objects.create_many(db, Actor(organization_id, None, INVENTORY),
+                                     object_type=CATALOG.object_types[device.type_const], titles=titles)
     db.execute(insert(AssetLink), [{"organization_id": organization_id, "object_id": object_id,
                                     "mapped_id": machine_id, "archive_reason": ""}
                                    for object_id, machine_id in zip(object_ids, missing, strict=True)])
-    db.execute(insert(LogbookEntry), [
-        {"organization_id": organization_id, "object_id": object_id, "object_title": title,
-         "object_status": NORMAL, "event": logbook.OBJECT_CREATED, "username": INVENTORY,
-         "changes": {"title": {"from": None, "to": title}}, "created": now}
-        for object_id, title in zip(object_ids, titles, strict=True)
-    ])
-    search.index_entries(db, organization_id=organization_id, documents={
-        entry_id: search.document_text([title, f"{object_type.sysid_prefix}{object_id:06d}"])
-        for object_id, entry_id, title in zip(object_ids, entry_ids, titles, strict=True)
-    })
     found.update(zip(missing, object_ids, strict=True))
     return found
 
@@ -462,27 +431,14 @@ def _bring_back(db: Session, organization_id: int, object_ids: list[int]) -> Non
         cancel_archive(db, actor, obj)
 
 
-def _set_machine_archived(db: Session, obj: CmdbObject, archived: bool) -> None:
-    mapped = select(AssetLink.mapped_id).where(AssetLink.object_id == obj.id).scalar_subquery()
-    db.execute(update(MACHINES).where(MACHINES.c.organization_id == obj.organization_id, MACHINES.c.id == mapped)
-               .values(archived=archived))
-
-
-def _purge_asset(db: Session, obj: CmdbObject) -> None:
-    """Before the object goes: its files leave the disk once the purge is committed, and its
-    machine leaves inventory (the machine's rows cascade; the link goes with the object)."""
+def _remove_files(db: Session, obj: CmdbObject) -> None:
+    """Before a purged asset goes: its files leave the disk once the purge is committed."""
     keys = list(db.scalars(select(AssetAttachment.storage_key).where(AssetAttachment.object_id == obj.id)))
     if keys:
         storage.remove_after_commit(db, storage.data_dir_of(db), keys)
-    mapped = select(AssetLink.mapped_id).where(AssetLink.object_id == obj.id).scalar_subquery()
-    db.execute(delete(MACHINES).where(MACHINES.c.organization_id == obj.organization_id, MACHINES.c.id == mapped))
 
 
 @objects.register_listener
 def _follow_object(db: Session, actor: Actor, obj: CmdbObject, event: str, category_const: str | None) -> None:
-    """A device asset's machine follows the asset's record state, whichever face changed it: out
-    of inventory while the asset is not live, deleted when it is purged (docs/decisions/0510)."""
-    if event == objects.STATE_CHANGED:
-        _set_machine_archived(db, obj, archived=obj.status != NORMAL)
-    elif event == objects.PURGING:
-        _purge_asset(db, obj)
+    if event == objects.PURGING:
+        _remove_files(db, obj)

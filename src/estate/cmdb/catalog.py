@@ -32,7 +32,7 @@ class Attribute:
     data_type: str  # int, text, text_area, float, double, date, date_time
     reference: str  # the i-doit table the value points to ("" for plain values)
     kind: str  # PLAIN, DIALOG, OBJECT, OBJECT_TYPE or CMDB_STATUS
-    dialog: str | None = None  # dialog list name for DIALOG attributes
+    dialog: str = ""  # the dialog list of a DIALOG attribute ("" for other kinds)
     parent_dialog: str | None = None  # for dependent lists (model under manufacturer)
 
 
@@ -147,17 +147,17 @@ class Catalog:
         return None
 
 
-def _attribute_kind(category: str, key: str, reference: str, base: dict) -> tuple[str, str | None]:
+def _attribute_kind(category: str, key: str, reference: str, base: dict) -> tuple[str, str]:
     table = reference.removesuffix("__id")
     if f"{category}.{key}" in base["object_attributes"] or reference in base["object_references"]:
-        return OBJECT, None
+        return OBJECT, ""
     if reference == "isys_obj_type__id":
-        return OBJECT_TYPE, None
+        return OBJECT_TYPE, ""
     if reference == "isys_cmdb_status__id":
-        return CMDB_STATUS, None
+        return CMDB_STATUS, ""
     # References to other entries (isys_catg_ip_list__id ...) are stored as plain entry ids.
     if not reference or "_list" in reference or "__" in table:
-        return PLAIN, None
+        return PLAIN, ""
     return DIALOG, table
 
 
@@ -182,7 +182,7 @@ def _load_categories(base: dict) -> dict[str, Category]:
                 reference=row["reference"],
                 kind=kind,
                 dialog=dialog,
-                parent_dialog=base["dependent_dialogs"].get(dialog or ""),
+                parent_dialog=base["dependent_dialogs"].get(dialog),
             )
         categories[const] = Category(
             const=const,

@@ -17,7 +17,7 @@ def dialog_attribute(category_const: str, key: str) -> Attribute:
     attribute = category.attributes.get(key)
     if attribute is None:
         raise InvalidInput(f"category {category_const} has no attribute {key!r}", field="property")
-    if attribute.kind != DIALOG or attribute.dialog is None:
+    if attribute.kind != DIALOG:
         raise InvalidInput(f"attribute {key!r} of {category_const} is not a dialog", field="property")
     return attribute
 

@@ -13,13 +13,12 @@ import orjson
 from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
-from estate.cmdb import logbook, objects, search, values
+from estate.cmdb import feeds, logbook, objects, search, values
 from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL, OBJECT, PURGED, Category
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import ENTRIES, CategoryEntry, CmdbObject
 from estate.db.base import utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
-from estate.inventory import cmdb_view
 
 GLOBAL = objects.GLOBAL
 # Attributes of the global category that live on the object row itself.
@@ -59,8 +58,8 @@ def category_by_id(scope: str, category_id: object, field_name: str) -> Category
 
 
 def get_entry(db: Session, obj: CmdbObject, category: Category, entry_id: int) -> CategoryEntry:
-    """A stored entry, to change: an inventoried machine's software is not one (it is the inventory's)."""
-    cmdb_view.refuse_software_writes(db, obj, category)
+    """A stored entry, to change: a derived one is not (feeds.Derived)."""
+    feeds.refuse_derived_writes(db, obj, category)
     entry = db.get(CategoryEntry, entry_id)
     if entry is None or entry.object_id != obj.id or entry.category_const != category.const:
         raise NotFound(f"Entry {entry_id} of {category.const} not found for object {obj.id}", field="entry")
@@ -79,7 +78,7 @@ def _reindex(db: Session, obj: CmdbObject, category: Category, entry: CategoryEn
         objects.reindex_global(db, obj)
         return
     refs = values.load_references(db, obj.organization_id, [(category, entry.values)])
-    texts = values.searchable_text(category, entry.values, refs) + cmdb_view.title_texts(category, entry.values)
+    texts = values.searchable_text(category, entry.values, refs) + feeds.title_texts(category, entry.values)
     body = search.document_text(texts)
     search.index_entry(db, organization_id=obj.organization_id, entry_id=entry.id, body=body)
 
@@ -105,11 +104,11 @@ def _apply(
     db: Session, actor: Actor, obj: CmdbObject, category: Category, entry: CategoryEntry, data: dict[str, Any]
 ) -> None:
     before = dict(entry.values)
-    data = cmdb_view.handing_back(category, data)
+    data = feeds.handing_back(category, data)
     after = values.coerce(db, obj.organization_id, category, data, before)
-    # A person's value owns its attribute against inventory runs; an empty one hands it back (0522).
-    cmdb_view.claim(category, data, after)
-    diff = logbook.changes_between(cmdb_view.public(before), cmdb_view.public(after))
+    # A person's value owns its attribute against a feed's reports; an empty one hands it back (0522).
+    feeds.claim(category, data, after)
+    diff = logbook.changes_between(feeds.public(before), feeds.public(after))
     if after == before and entry.values:
         return
     entry.values = after
@@ -135,7 +134,7 @@ def save(
     """Create or update one entry. A single-value category saved again updates its one entry."""
     if category.const == GLOBAL:
         return _save_global(db, actor, obj, data)
-    cmdb_view.refuse_software_writes(db, obj, category)
+    feeds.refuse_derived_writes(db, obj, category)
     if entry_id is not None:
         entry = get_entry(db, obj, category, entry_id)
     elif not category.multi_value:
@@ -161,7 +160,7 @@ def update_existing(
     """The legacy update: multi-value categories name the entry, single-value ones update theirs."""
     if category.const == GLOBAL:
         return _save_global(db, actor, obj, data)
-    cmdb_view.refuse_software_writes(db, obj, category)
+    feeds.refuse_derived_writes(db, obj, category)
     if entry_id is None:
         if category.multi_value:
             raise InvalidInput(
@@ -283,8 +282,8 @@ class _Shaper:
             attribute = self.attributes.get(key)
             if attribute is None or value is None:
                 continue
-            if attribute.kind == OBJECT and isinstance(value, str):  # a title the inventory reported
-                shaped[key] = cmdb_view.title_object(self.const, value, self.language)
+            if attribute.kind == OBJECT and isinstance(value, str):  # a title a feed reported
+                shaped[key] = feeds.title_object(self.const, value, self.language)
             else:
                 shaped[key] = values.render(attribute, value, refs, self.language)
         return shaped
@@ -358,7 +357,11 @@ def _stored(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> dict
     return found
 
 
-def _listed(entries_of: list[_Entry], wanted: Wanted) -> list[tuple[int, dict[str, Any]]]:
+# An entry as listed: (id, values).
+_Row = tuple[int, dict[str, Any]]
+
+
+def _listed(entries_of: list[_Entry], wanted: Wanted) -> list[_Row]:
     # The global entry follows its object's state; other entries have their own.
     if wanted.category.const == GLOBAL:
         shown = entries_of if wanted.obj.status == wanted.status else []
@@ -367,33 +370,40 @@ def _listed(entries_of: list[_Entry], wanted: Wanted) -> list[tuple[int, dict[st
     return [(entry_id, _parsed(raw)) for entry_id, _, raw in shown]
 
 
+def _derived_rows(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> dict[tuple[int, str], list[_Row]]:
+    """(object id, category) → the entries another domain derives for the object (feeds.Derived),
+    for the wanted lists of derived categories, listed in the normal state only: two queries each."""
+    found: dict[tuple[int, str], list[_Row]] = {}
+    for const in sorted({w.category.const for w in wanted}):
+        derived = feeds.derived(const)
+        if derived is None:
+            continue
+        lists = [w for w in wanted if w.category.const == const]
+        owners = derived.owners(db, organization_id, [w.obj.id for w in lists])
+        listed = {w.obj.id: owners[w.obj.id] for w in lists if w.status == NORMAL and w.obj.id in owners}
+        rows = derived.rows(db, organization_id, listed) if listed else {}
+        for object_id in owners:
+            found[(object_id, const)] = rows.get(object_id, []) if object_id in listed else []
+    return found
+
+
 def read_lists(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> list[list[dict[str, Any]]]:
     """The shaped entries of each wanted list, in a fixed number of queries for all of them."""
     if not wanted:
         return []
     db.flush()  # Core statements do not autoflush
-    # An inventoried machine's software is read from its inventory, not from stored entries.
-    machines: dict[int, int] = {}
-    if any(w.category.const == cmdb_view.SOFTWARE for w in wanted):
-        machines = cmdb_view.machines_of(db, organization_id, [w.obj.id for w in wanted])
+    derived = _derived_rows(db, organization_id, wanted)
     stored = _stored(db, organization_id, wanted)
-    lists = [
-        [] if w.category.const == cmdb_view.SOFTWARE and w.obj.id in machines
-        else _listed(stored.get((w.obj.id, w.category.const), []), w)
-        for w in wanted
-    ]
+    lists = [[] if (w.obj.id, w.category.const) in derived else _listed(stored.get((w.obj.id, w.category.const), []), w)
+             for w in wanted]
+    # Derived values name no dialog entries or objects of the CMDB: references come from stored ones.
     refs = values.load_references(
         db, organization_id, [(w.category, stored_values) for w, rows in zip(wanted, lists, strict=True)
                               for _, stored_values in rows]
     )
-    inventoried = {w.obj.id: machines[w.obj.id] for w in wanted
-                   if w.category.const == cmdb_view.SOFTWARE and w.status == NORMAL and w.obj.id in machines}
-    if inventoried:
-        software = cmdb_view.software_rows(db, organization_id, inventoried)
-        lists = [software.get(w.obj.id, []) if w.obj.id in inventoried and w.category.const == cmdb_view.SOFTWARE
-                 else rows for w, rows in zip(wanted, lists, strict=True)]
     answers = []
     for w, rows in zip(wanted, lists, strict=True):
+        rows = derived.get((w.obj.id, w.category.const), rows)
         shape = shaper(w.category.const, w.language)
         answers.append([shape(w.obj, entry_id, stored_values, refs) for entry_id, stored_values in rows])
     return answers

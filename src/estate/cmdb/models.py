@@ -154,4 +154,5 @@ class RpcSession(OrgScoped, Base):
 # The tables themselves, for reads that want rows of a few columns rather than ORM objects.
 OBJECTS = cast(Table, CmdbObject.__table__)
 ENTRIES = cast(Table, CategoryEntry.__table__)
+LOGBOOK = cast(Table, LogbookEntry.__table__)
 DIALOGS = cast(Table, DialogEntry.__table__)

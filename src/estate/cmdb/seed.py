@@ -10,15 +10,12 @@ from estate.cmdb import dialogs, objects
 from estate.cmdb.catalog import CATALOG
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import Report
-from estate.orgs.models import Organization
-from estate.orgs.service import register_seed
 
 SYSTEM = "system"
 
 
-@register_seed
-def seed_cmdb(db: Session, organization: Organization) -> None:
-    actor = Actor(organization_id=organization.id, account_id=None, username=SYSTEM)
+def seed_organization(db: Session, *, organization_id: int) -> None:
+    actor = Actor(organization_id=organization_id, account_id=None, username=SYSTEM)
     for static in CATALOG.static_objects:
         objects.create(
             db,
@@ -28,11 +25,11 @@ def seed_cmdb(db: Session, organization: Organization) -> None:
             sysid=static.sysid,
             const=static.const,
         )
-    dialogs.seed_defaults(db, organization.id)
+    dialogs.seed_defaults(db, organization_id)
     for report in CATALOG.standard_reports:
         db.add(
             Report(
-                organization_id=organization.id,
+                organization_id=organization_id,
                 kind=report.kind,
                 category=report.category,
                 title=report.title,

@@ -92,7 +92,6 @@ def _object_id(db: Session, organization_id: int, attribute: Attribute, value: A
 
 
 def _dialog_id(db: Session, organization_id: int, attribute: Attribute, value: Any, parent_id: int | None) -> int:
-    assert attribute.dialog is not None
     if isinstance(value, dict):
         value = value.get("id", value.get("title"))
     if isinstance(value, bool) or value is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -20,6 +22,16 @@ NAMING_CONVENTION = {
 # The largest value an INTEGER column holds (PostgreSQL's integer, SQLite's alike for us): ids and
 # numbers a client sends above it are refused before they reach a query.
 MAX_INT = 2**31 - 1
+
+
+# Rows or ids per statement: keeps every statement well below the bound-parameter limits of SQLite
+# and PostgreSQL.
+CHUNK = 5000
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def utcnow() -> datetime:

@@ -7,7 +7,7 @@ unique key), and one more SELECT picks up those. No unique-violation ever reache
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -15,11 +15,8 @@ from sqlalchemy import Insert, Select, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from estate.db.base import utcnow
+from estate.db.base import chunks, utcnow
 from estate.inventory.models import CatalogItem
-
-# Keeps every statement well below the bound-parameter limits of SQLite and PostgreSQL.
-CHUNK = 5000
 
 
 def identity_key(model: type[CatalogItem], values: Mapping[str, Any]) -> str:
@@ -31,11 +28,6 @@ def identity_key(model: type[CatalogItem], values: Mapping[str, Any]) -> str:
 def _digest(values: tuple[Any, ...]) -> str:
     text = "\x1f".join("" if value is None else str(value) for value in values)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def insert_skipping_conflicts(db: Session, model: Any, unique: Sequence[str]) -> Insert:

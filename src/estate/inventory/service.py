@@ -243,17 +243,6 @@ def _refuse_repeated_kuids(machines: Sequence[MachineInput]) -> None:
 # --- storing ------------------------------------------------------------------------------------
 
 
-def take_write_lock(db: Session) -> None:
-    """On SQLite, a transaction that has only read cannot start writing once another connection
-    committed meanwhile (its snapshot is stale, and SQLite fails at once instead of waiting). The
-    request has read (its login session) before we get here, so a write starts a fresh transaction
-    and takes the write lock first; concurrent writers then queue on busy_timeout."""
-    if db.get_bind().dialect.name != "sqlite":
-        return
-    db.commit()
-    db.connection().execute(update(MACHINES).where(false()).values(force_inventory=MACHINES.c.force_inventory))
-
-
 def _machine_rows(db: Session, organization_id: int, condition: Any) -> Sequence[RowMapping]:
     statement = select(MACHINES).where(MACHINES.c.organization_id == organization_id, condition)
     return db.connection().execute(statement).mappings().all()
@@ -455,7 +444,7 @@ def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], 
                if current is not None and current["name"] and machine.values.get("name")
                and machine.values["name"] != current["name"]}
     follow_machine_renames(db, organization_id=organization_id, device_objects=objects, renamed=renamed)
-    cmdb_view.sync_machine_categories(db, organization_id=organization_id, objects=objects, now=now, reported={
+    cmdb_view.sync_machine_categories(db, organization_id=organization_id, device_objects=objects, now=now, reported={
         machine_id: _reported_categories(machine, current)
         for machine, machine_id, current in zip(machines, machine_ids, stored, strict=True)
     })
@@ -468,7 +457,6 @@ def ingest_machines(
     """Store a batch of reported machines in the current transaction; answers their ids in order."""
     inputs = [read_machine(data, f"{where}[{index}]") for index, data in enumerate(machines)]
     _refuse_repeated_kuids(inputs)
-    take_write_lock(db)
     kuids = [machine.kuid for machine in inputs if machine.kuid]
     rows = _machine_rows(db, organization_id, MACHINES.c.kuid.in_(kuids)) if kuids else []
     known = {row["kuid"]: row for row in rows}
@@ -485,7 +473,6 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
     machine = read_machine(data, where)
     if machine.claimed_id is not None and not _claimed_id_matches(machine.claimed_id, machine_id):
         raise InvalidInput("Id in the body differs from the machine in the path", field="Id")
-    take_write_lock(db)
     rows = _machine_rows(db, organization_id, MACHINES.c.id == machine_id) if fits_id(machine_id) else []
     if not rows:
         raise NotFound(f"machine {machine_id} not found", field="id")
@@ -499,7 +486,6 @@ def force_inventory(db: Session, *, organization_id: int, machine_id: int) -> No
     is out of inventory, as its reads say."""
     if not fits_id(machine_id):
         raise NotFound(f"machine {machine_id} not found", field="id")
-    take_write_lock(db)
     result = db.connection().execute(
         update(MACHINES)
         .where(MACHINES.c.organization_id == organization_id, MACHINES.c.id == machine_id,
@@ -554,7 +540,6 @@ def record_nodes(db: Session, *, organization_id: int, nodes: Sequence[Any], whe
         raw = dict(require_object(data, at))
         claimed = next((raw.pop(key) for key in list(raw) if normalize_key(str(key)) == "id"), None)
         records.append((at, claimed, NODE_READER.read(raw, at)))
-    take_write_lock(db)
     _check_machine_references(db, organization_id, [(at, record) for at, _, record in records])
     now = utcnow()
     ids = []
@@ -580,7 +565,6 @@ def record_catalog_items(
     """Catalog entries reported on their own (software titles, services, ...): each is found by its
     identity or created; answers their ids in the order given."""
     catalog = CATALOGS[kind]
-    take_write_lock(db)
     records = [_read_catalog_item(catalog, raw, f"{where}[{index}]") for index, raw in enumerate(items)]
     keys = [identity_key(catalog.model, record) for record in records]
     found = find_or_create(db, catalog.model, organization_id, dict(zip(keys, records, strict=True)),

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Delete, Select, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from estate.inventory.catalog import chunks
+from estate.db.base import chunks
 
 
 # Statements are built once per table: building and cache-keying them costs more than running them.

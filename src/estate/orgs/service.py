@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session
 
 from estate.auth.models import Role
 from estate.auth.permissions import DEFAULT_ROLES
+from estate.cmdb import seed as cmdb_seed
 from estate.errors import Conflict, InvalidInput, NotFound
 from estate.history import service as history
 from estate.orgs.models import Location, Organization, Product
 
 DEFAULT_PRODUCT = {"short_name": "K1000", "full_name": "KACE Systems Management Appliance"}
 
-# Domains register what a new organization starts with (default queue, asset types, CMDB catalog
-# objects...). Each is called once, inside the transaction that creates the organization.
+# Domains above organizations register what a new organization starts with (default queue, asset
+# types ...). Each is called once, inside the transaction that creates the organization, after the
+# roles and the CMDB's own content.
 OrganizationSeed = Callable[[Session, Organization], None]
 _seeds: list[OrganizationSeed] = []
 
@@ -54,6 +56,7 @@ def create_organization(
     db.add(organization)
     db.flush()
     _seed_default_roles(db, organization)
+    cmdb_seed.seed_organization(db, organization_id=organization.id)
     for seed in _seeds:
         seed(db, organization)
     db.flush()
