@@ -41,6 +41,17 @@ def test_product_lifecycle(admin):
     assert admin.get(f"{PRODUCTS}/{product['id']}").status_code == 404
 
 
+def test_product_writes_are_in_the_history_of_the_organization_they_came_from(admin, org):
+    product = new_product(admin)
+    admin.post(f"{PRODUCTS}/update", json={"id": product["id"], "description": "Now described"})
+    admin.delete(PRODUCTS, params={"ids": product["id"]})
+    entries = admin.get(f"{API}/organizations/{org.id}/history", params={"entities": "product"}).json()
+    assert [(entry["entityId"], entry["action"], entry["accountId"]) for entry in entries] == [
+        (int(product["id"]), action, org.admin.id) for action in (1, 2, 3)]
+    assert {detail["propertyName"]: detail["newValue"] for detail in entries[1]["details"]} == {
+        "description": "Now described"}
+
+
 def test_product_bad_input(admin):
     taken = new_product(admin)
     k1000 = admin.get(PRODUCTS, params={"filtering": "shortName eq K1000"}).json()[0]

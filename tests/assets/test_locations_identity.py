@@ -123,6 +123,40 @@ def test_a_location_object_made_over_idoit_is_a_kace_location(admin: KaceClient,
     assert parent_of(rpc, room) == city and tree(rpc, city) == ["Data room"]
 
 
+def _location_history(admin: KaceClient, organization_id: int) -> list[tuple[int, int, dict[str, Any]]]:
+    response = admin.get(f"/ams/shared/api/organizations/{organization_id}/history", params={"entities": "location"})
+    assert response.status_code == 200, response.text
+    return [(entry["entityId"], entry["action"],
+             {detail["propertyName"]: (detail["oldValue"], detail["newValue"]) for detail in entry["details"]})
+            for entry in response.json()]
+
+
+def test_a_location_changed_over_idoit_leaves_kace_history(admin: KaceClient, rpc: RpcClient, org):
+    city = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__CITY", "title": "Shelbyville"})["id"]
+    room = rpc.result("cmdb.object.create", {"type": ROOM, "title": "Archive room"})["id"]
+    rpc.result("cmdb.category.save", {"object": room, "category": LOCATION, "data": {"parent": city}})
+    rpc.result("cmdb.object.update", {"id": room, "title": "Vault"})
+    rpc.result("cmdb.object.archive", {"object": room})
+    rpc.result("cmdb.object.purge", {"object": room})
+    listed = kace_list(admin, org.id)
+    city_id = listed["Shelbyville"]["id"]
+    entries = _location_history(admin, org.id)
+    assert entries[0] == (city_id, 1, {"name": (None, "Shelbyville")})
+    room_id = entries[1][0]
+    assert [entry[1:] for entry in entries[1:]] == [
+        (1, {"name": (None, "Archive room")}),
+        (2, {"parent_id": (None, str(city_id))}),
+        (2, {"name": ("Archive room", "Vault")}),
+        (2, {"is_deleted": ("false", "true")}),
+        (3, {"name": ("Vault", None)}),
+    ]
+    assert {entry[0] for entry in entries[1:]} == {room_id}
+    # A KACE write is one entry, however many object changes it makes.
+    admin.put(f"{LOCATIONS}/{city_id}", json={"name": "Capital City", "description": "twin"})
+    assert _location_history(admin, org.id)[-1] == (
+        city_id, 2, {"name": ("Shelbyville", "Capital City"), "description": (None, "twin")})
+
+
 def test_a_kace_location_is_a_location_asset(admin: KaceClient, rpc: RpcClient, types, org):
     depot = kace_create(admin, name="Depot")
     depot_object = object_titled(rpc, "Depot")["id"]

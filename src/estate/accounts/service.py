@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, AccountRegistry, OrgAccountRegistry, OrganizationAccount
 from estate.auth.models import Role, RoleMember
-from estate.auth.permissions import SEE_ALL_DATA, allows
+from estate.auth.permissions import allows
 from estate.auth.secrets import hash_password
 from estate.db.base import utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
@@ -360,19 +360,6 @@ def _leave_product_roles(db: Session, role: Role, org_account_id: int) -> None:
             RoleMember.org_account_id == org_account_id, RoleMember.role_id.in_(others.scalar_subquery())
         )
     )
-
-
-def implies(held: frozenset[str], wanted: list[str] | frozenset[str]) -> bool:
-    """Whether the grants held allow everything the wanted grants allow."""
-    for grant in wanted:
-        if grant == SEE_ALL_DATA:
-            if SEE_ALL_DATA not in held:
-                return False
-            continue
-        area, _, action = grant.partition(":")
-        if not allows(held, area, action):
-            return False
-    return True
 
 
 def ensure_an_administrator_remains(db: Session, organization_id: int) -> None:

@@ -66,6 +66,19 @@ def allows(grants: frozenset[str], area: str, action: str = "read") -> bool:
     return bool(grants & wanted)
 
 
+def implies(held: frozenset[str], wanted: list[str] | frozenset[str]) -> bool:
+    """Whether the grants held allow everything the wanted grants allow."""
+    for grant in wanted:
+        if grant == SEE_ALL_DATA:
+            if SEE_ALL_DATA not in held:
+                return False
+            continue
+        area, _, action = grant.partition(":")
+        if not allows(held, area, action):
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class Caller:
     """The authenticated account acting in one organization."""

@@ -13,9 +13,8 @@ from estate.auth.permissions import DEFAULT_ROLES
 from estate.cmdb import seed as cmdb_seed
 from estate.errors import Conflict, InvalidInput, NotFound
 from estate.history import service as history
-from estate.orgs.models import Location, Organization, Product
-
-DEFAULT_PRODUCT = {"short_name": "K1000", "full_name": "KACE Systems Management Appliance"}
+from estate.orgs import products
+from estate.orgs.models import Location, Organization
 
 # Domains above organizations register what a new organization starts with (default queue, asset
 # types ...). Each is called once, inside the transaction that creates the organization, after the
@@ -29,17 +28,8 @@ def register_seed(seed: OrganizationSeed) -> OrganizationSeed:
     return seed
 
 
-def default_product(db: Session) -> Product:
-    product = db.scalar(select(Product).where(Product.short_name == DEFAULT_PRODUCT["short_name"]))
-    if product is None:
-        product = Product(**DEFAULT_PRODUCT, description="Systems management", allow_multiple_roles=False)
-        db.add(product)
-        db.flush()
-    return product
-
-
 def _seed_default_roles(db: Session, organization: Organization) -> None:
-    product = default_product(db)
+    product = products.default_product(db)
     for name, spec in DEFAULT_ROLES.items():
         db.add(Role(organization_id=organization.id, product_id=product.id, name=name, **spec))
 

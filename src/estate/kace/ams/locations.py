@@ -12,11 +12,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from estate.accounts.models import OrganizationAccount
 from estate.auth.permissions import Caller
 from estate.cmdb.logbook import Actor
 from estate.errors import InvalidInput, NotFound
-from estate.history import service as history
 from estate.kace.ams.serializers import location_json
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
@@ -64,31 +62,18 @@ def _check_organization(caller: Caller, data: LocationIn) -> None:
         raise InvalidInput("organizationId must be the organization you are logged in to", field="organizationId")
 
 
-def _values(db: DB, caller: Caller, data: LocationIn, location: Location | None) -> dict[str, object]:
+def _values(data: LocationIn) -> dict[str, object]:
+    """The row's columns the body sets."""
     sent = data.model_fields_set
-    values: dict[str, object] = {}
-    for field in ("name", "description", "address", "phone_number", "web_site", "locale", "app_data"):
-        if field in sent:
-            values[field] = getattr(data, field)
-    if "name" in values and not str(values["name"] or "").strip():
-        raise InvalidInput("name must not be empty", field="name")
+    values: dict[str, object] = {
+        field: getattr(data, field)
+        for field in ("name", "description", "address", "phone_number", "web_site", "locale", "app_data")
+        if field in sent
+    }
     if "parent" in sent or "parent_id" in sent:
-        parent_id = data.parent_id if "parent_id" in sent else (data.parent.id if data.parent else None)
-        if parent_id is not None:
-            try:
-                parent = orgs.get_location(db, caller.organization_id, parent_id)
-            except NotFound:
-                raise NotFound(f"parent location {parent_id} not found", field="parent") from None
-            if location is not None and location_objects.is_below(parent, location):
-                raise InvalidInput("a location cannot be placed below itself", field="parent")
-        values["parent_id"] = parent_id
+        values["parent_id"] = data.parent_id if "parent_id" in sent else (data.parent.id if data.parent else None)
     if "primary_contact" in sent:
-        contact_id = data.primary_contact.id if data.primary_contact else None
-        if contact_id is not None:
-            member = db.get(OrganizationAccount, contact_id)
-            if member is None or member.organization_id != caller.organization_id:
-                raise NotFound(f"organization account {contact_id} not found", field="primaryContact")
-        values["primary_contact_id"] = contact_id
+        values["primary_contact_id"] = data.primary_contact.id if data.primary_contact else None
     return values
 
 
@@ -101,26 +86,7 @@ def create_location(request: Request, db: DB, caller: CurrentCaller, body: Body)
     caller.require("locations", "write")
     data: LocationIn = validate(LocationIn, body)
     _check_organization(caller, data)
-    values = _values(db, caller, data, None)
-    if not values.get("name"):
-        raise InvalidInput("name is required", field="name")
-    parent_id = values.get("parent_id")
-    location = location_objects.create_location(
-        db,
-        _actor(caller),
-        name=str(values["name"]),
-        parent=orgs.get_location(db, caller.organization_id, parent_id) if isinstance(parent_id, int) else None,
-        values={key: value for key, value in values.items() if key not in ("name", "parent_id")},
-    )
-    history.record(
-        db,
-        organization_id=caller.organization_id,
-        account_id=caller.account_id,
-        action=history.CREATE,
-        entity_name="location",
-        entity_id=location.id,
-        changes={key: (None, value) for key, value in values.items() if value is not None},
-    )
+    location = location_objects.create_location(db, actor=_actor(caller), values=_values(data))
     return respond(request, location_json(location))
 
 
@@ -141,19 +107,7 @@ def update_location(request: Request, db: DB, caller: CurrentCaller, location_id
     _check_organization(caller, data)
     if data.id is not None and data.id != location_id:
         raise InvalidInput("id in the body differs from the location in the path", field="id")
-    changes = history.diff(location, _values(db, caller, data, location))
-    location_objects.update_location(db, _actor(caller), location, changes)
-    if changes:
-        history.record(
-            db,
-            organization_id=caller.organization_id,
-            account_id=caller.account_id,
-            action=history.UPDATE,
-            entity_name="location",
-            entity_id=location.id,
-            changes=changes,
-        )
-    db.flush()
+    location_objects.update_location(db, actor=_actor(caller), location=location, values=_values(data))
     return respond(request, location_json(location))
 
 
@@ -161,16 +115,7 @@ def update_location(request: Request, db: DB, caller: CurrentCaller, location_id
 def delete_location(db: DB, caller: CurrentCaller, location_id: int) -> Response:
     caller.require("locations", "write")
     location = orgs.get_location(db, caller.organization_id, location_id)
-    history.record(
-        db,
-        organization_id=caller.organization_id,
-        account_id=caller.account_id,
-        action=history.DELETE,
-        entity_name="location",
-        entity_id=location.id,
-        changes={"name": (location.name, None)},
-    )
-    location_objects.delete_location(db, _actor(caller), location)
+    location_objects.delete_location(db, actor=_actor(caller), location=location)
     return empty(200)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrgAccountRegistry, OrganizationAccount
 from estate.auth.models import Role, RoleMember
-from estate.auth.permissions import Caller
+from estate.auth.permissions import Caller, implies
 from estate.errors import Conflict, Forbidden, InvalidInput, NotFound
 from estate.history import service as history
 from estate.kace.ams import listing
@@ -193,7 +193,7 @@ def _check_identity_editable(db: DB, caller: Caller, account: Account) -> None:
     # Whoever may change a login or password could act as that account: only for accounts whose
     # rights the caller holds already.
     member = accounts.membership_of(db, caller.organization_id, account.id)
-    if member is not None and not accounts.implies(caller.grants, accounts.grants_of(db, member.id)):
+    if member is not None and not implies(caller.grants, accounts.grants_of(db, member.id)):
         raise Forbidden("this account has rights you do not have; you cannot change its identity", field="account")
 
 
@@ -432,7 +432,7 @@ def has_role(
     if not include_inherited or target is None:
         return respond(request, False)
     held_grants = frozenset(grant for role in held for grant in role.permissions)
-    return respond(request, accounts.implies(held_grants, target.permissions))
+    return respond(request, implies(held_grants, target.permissions))
 
 
 @router.post("/{org_account_id}/registry")

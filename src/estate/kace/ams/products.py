@@ -8,17 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from estate.auth.models import Role
-from estate.errors import Conflict, InvalidInput, NotFound
+from estate.errors import InvalidInput, NotFound
 from estate.kace.ams import listing
 from estate.kace.ams.listing import BOOL, INT, Entity, IdPath, Int32, id_query
 from estate.kace.ams.listing import Field as ListField
 from estate.kace.ams.serializers import InputModel, product_json, role_json
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
-from estate.orgs import service as orgs
+from estate.orgs import products
 from estate.orgs.models import Organization, Product
 
 router = APIRouter(prefix="/ams/shared/api/products", tags=["products"])
@@ -34,18 +34,6 @@ ENTITY = Entity(
     },
     default_order=(Product.id.asc(),),
 )
-_COLUMNS = {
-    "short_name": "shortName",
-    "full_name": "fullName",
-    "description": "description",
-    "base_api_url": "baseApiUrl",
-    "base_navigation_url": "baseNavigationUrl",
-    "base_view_url": "baseViewUrl",
-    "callback_url": "callbackUrl",
-    "configuration": "configuration",
-    "allow_multiple_roles": "allowMultipleRoles",
-}
-_NOT_NULL = {"short_name", "full_name", "allow_multiple_roles"}
 
 
 class ProductIn(InputModel):
@@ -64,28 +52,11 @@ class ProductIn(InputModel):
     allow_multiple_roles: bool | None = Field(default=None, alias="allowMultipleRoles")
 
     def values(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in _COLUMNS if name in self.model_fields_set}
-        for name in _NOT_NULL & values.keys():
-            if values[name] is None or (isinstance(values[name], str) and not values[name].strip()):
-                raise InvalidInput(f"{_COLUMNS[name]} must not be empty", field=_COLUMNS[name])
-        return values
+        return {name: getattr(self, name) for name in products.FIELDS if name in self.model_fields_set}
 
 
 def get_product(db: DB, product_id: int, field: str = "productId") -> Product:
-    product = db.get(Product, product_id)
-    if product is None:
-        raise NotFound(f"product {product_id} not found", field=field)
-    return product
-
-
-def _check_unique(db: DB, short_name: str | None, product_id: int | None) -> None:
-    if short_name is None:
-        return
-    query = select(Product.id).where(func.lower(Product.short_name) == short_name.strip().lower())
-    if product_id is not None:
-        query = query.where(Product.id != product_id)
-    if db.scalar(query):
-        raise Conflict(f"a product named {short_name!r} exists", field="shortName")
+    return products.get_product(db, product_id=product_id, field=field)
 
 
 @router.post("")
@@ -93,14 +64,9 @@ def _check_unique(db: DB, short_name: str | None, product_id: int | None) -> Non
 def create_product(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
     caller.require("products", "write")
     data: ProductIn = validate(ProductIn, body)
-    values = data.values()
-    for name in ("short_name", "full_name"):
-        if not values.get(name):
-            raise InvalidInput(f"{_COLUMNS[name]} is required", field=_COLUMNS[name])
-    _check_unique(db, values["short_name"], None)
-    product = Product(**values)
-    db.add(product)
-    db.flush()
+    product = products.create_product(
+        db, values=data.values(), organization_id=caller.organization_id, account_id=caller.account_id
+    )
     return respond(request, product_json(product))
 
 
@@ -126,16 +92,8 @@ def list_products(
 @router.delete("/", include_in_schema=False)
 def delete_products(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None, Query()] = None) -> Response:
     caller.require("products", "write")
-    products = [get_product(db, product_id, "ids") for product_id in listing.parse_ids(ids)]
-    for product in products:
-        if product.short_name == orgs.DEFAULT_PRODUCT["short_name"]:
-            raise InvalidInput(f"product {product.short_name} is this server's own and cannot be removed", field="ids")
-    # Roles of every organization may use a product: removing it from under them is refused.
-    used = db.scalar(select(Role.product_id).where(Role.product_id.in_([p.id for p in products])).limit(1))
-    if used is not None:
-        raise Conflict(f"product {used} has roles; remove or move them first", field="ids")
-    for product in products:
-        db.delete(product)
+    chosen = [get_product(db, product_id, "ids") for product_id in listing.parse_ids(ids)]
+    products.delete_products(db, products=chosen, organization_id=caller.organization_id, account_id=caller.account_id)
     return empty(200)
 
 
@@ -146,14 +104,10 @@ def update_product(db: DB, caller: CurrentCaller, body: Body) -> Response:
     if data.id is None:
         raise InvalidInput("id is required", field="id")
     product = get_product(db, data.id, "id")
-    values = data.values()
-    if product.short_name == orgs.DEFAULT_PRODUCT["short_name"] and values.get("short_name", product.short_name) != (
-        product.short_name
-    ):
-        raise InvalidInput("this server's own product keeps its shortName", field="shortName")
-    _check_unique(db, values.get("short_name"), product.id)
-    for name, value in values.items():
-        setattr(product, name, value)
+    products.update_product(
+        db, product=product, values=data.values(), organization_id=caller.organization_id,
+        account_id=caller.account_id,
+    )
     return empty(200)
 
 

@@ -13,18 +13,16 @@ from fastapi.responses import Response
 from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 
-from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrganizationAccount
+from estate.auth import roles
 from estate.auth.models import Role, RoleMember
-from estate.auth.permissions import DEFAULT_ROLES, Caller, validate_grants
-from estate.errors import Conflict, Forbidden, InvalidInput, NotFound
-from estate.history import service as history
+from estate.auth.permissions import Caller
+from estate.errors import InvalidInput, NotFound
 from estate.kace.ams import listing
 from estate.kace.ams.listing import IdPath, Int32, id_query
 from estate.kace.ams.serializers import InputModel, org_account_json, role_json
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
-from estate.orgs import service as orgs
 from estate.orgs.models import Organization, Product
 
 router = APIRouter(prefix="/ams/shared/api", tags=["roles"])
@@ -59,17 +57,8 @@ class RoleIn(InputModel):
         return [value] if isinstance(value, str) else value
 
 
-def is_default(role: Role) -> bool:
-    return role.is_default_admin_role or role.is_default_appliance_admin_role or role.is_default_user_role or (
-        role.name in DEFAULT_ROLES
-    )
-
-
 def get_role(db: DB, caller: Caller, role_id: int, field: str = "roleId") -> Role:
-    role = db.get(Role, role_id)
-    if role is None or role.organization_id != caller.organization_id:
-        raise NotFound(f"role {role_id} not found", field=field)
-    return role
+    return roles.get_role(db, organization_id=caller.organization_id, role_id=role_id, field=field)
 
 
 def _in_current(caller: Caller, organization_id: int | None) -> None:
@@ -77,49 +66,9 @@ def _in_current(caller: Caller, organization_id: int | None) -> None:
         raise NotFound(f"organization {organization_id} not found", field="organizationId")
 
 
-def _product(db: DB, product_id: int | None, field: str) -> Product | None:
-    if product_id is None:
-        return None
-    product = db.get(Product, product_id)
-    if product is None:
-        raise NotFound(f"product {product_id} not found", field=field)
-    return product
-
-
 def _answer(request: Request, db: DB, role: Role) -> Response:
     organization = db.get(Organization, role.organization_id)
-    product = db.get(Product, role.product_id) if role.product_id else None
-    return respond(request, role_json(role, organization, product))
-
-
-def _check_name(db: DB, caller: Caller, name: str | None, role_id: int | None) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("name is required", field="name")
-    clash = select(Role.id).where(Role.organization_id == caller.organization_id, func.lower(Role.name) == name.lower())
-    if role_id is not None:
-        clash = clash.where(Role.id != role_id)
-    if db.scalar(clash):
-        raise Conflict(f"a role named {name!r} exists in this organization", field="name")
-    return name
-
-
-def _no_escalation(caller: Caller, grants: list[str]) -> None:
-    """Nobody hands out rights they do not hold themselves, to others or to their own account."""
-    if not accounts.implies(caller.grants, grants):
-        raise Forbidden("the role grants rights you do not have", field="permissions")
-
-
-def _record(db: DB, caller: Caller, action: int, role: Role, changes: dict[str, Any]) -> None:
-    accounts.record_change(
-        db,
-        organization_id=caller.organization_id,
-        actor_account_id=caller.account_id,
-        action=action,
-        entity_name="role",
-        entity_id=role.id,
-        changes=changes,
-    )
+    return respond(request, role_json(role, organization, roles.product_of(db, role)))
 
 
 @router.post("/roles")
@@ -134,29 +83,14 @@ def create_role(
     caller.require("roles", "write")
     _in_current(caller, organization_id)
     data: RoleIn = validate(RoleIn, body)
-    chosen = product_id if product_id is not None else (data.product.id if data.product else None)
-    product = _product(db, chosen, "productId") or orgs.default_product(db)
-    role = Role(
-        organization_id=caller.organization_id,
-        product_id=product.id,
-        name=_check_name(db, caller, data.name, None),
+    role = roles.create_role(
+        db,
+        caller=caller,
+        name=data.name,
+        permissions=data.permissions or [],
+        product_id=product_id if product_id is not None else (data.product.id if data.product else None),
         description=data.description,
         product_role_id=data.product_role_id,
-        permissions=validate_grants(data.permissions or []),
-    )
-    _no_escalation(caller, role.permissions)
-    db.add(role)
-    db.flush()
-    _record(
-        db,
-        caller,
-        history.CREATE,
-        role,
-        {
-            "name": (None, role.name),
-            "permissions": (None, ",".join(role.permissions)),
-            "product_id": (None, product.id),
-        },
     )
     return _answer(request, db, role)
 
@@ -192,13 +126,8 @@ def find_roles(
 @router.delete("/roles")
 def delete_roles(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None, Query()] = None) -> Response:
     caller.require("roles", "write")
-    roles = [get_role(db, caller, role_id, "ids") for role_id in listing.parse_ids(ids)]
-    for role in roles:
-        if is_default(role):
-            raise InvalidInput(f"the default role {role.name!r} cannot be deleted", field="ids")
-    for role in roles:
-        _record(db, caller, history.DELETE, role, {"name": (role.name, None)})
-        db.delete(role)
+    chosen = [get_role(db, caller, role_id, "ids") for role_id in listing.parse_ids(ids)]
+    roles.delete_roles(db, caller=caller, roles=chosen)
     return empty(200)
 
 
@@ -217,30 +146,10 @@ def update_role(request: Request, db: DB, caller: CurrentCaller, role_id: IdPath
         raise InvalidInput("id in the body differs from the role in the path", field="id")
     _in_current(caller, data.organization.id if data.organization else None)
     sent = data.model_fields_set
-    values: dict[str, Any] = {}
-    if "name" in sent:
-        values["name"] = _check_name(db, caller, data.name, role.id)
-        if is_default(role) and values["name"] != role.name:
-            raise InvalidInput(f"the default role {role.name!r} cannot be renamed", field="name")
-    if "description" in sent:
-        values["description"] = data.description
-    if "product_role_id" in sent:
-        values["product_role_id"] = data.product_role_id
-    if "permissions" in sent:
-        grants = validate_grants(data.permissions or [])
-        if is_default(role) and grants != sorted(role.permissions):
-            raise InvalidInput(f"the grants of the default role {role.name!r} are fixed", field="permissions")
-        _no_escalation(caller, grants)
-        values["permissions"] = grants
+    values: dict[str, Any] = {name: getattr(data, name) for name in roles.WRITABLE & sent}
     if "product" in sent and data.product and data.product.id is not None:
-        values["product_id"] = _product(db, data.product.id, "product").id  # type: ignore[union-attr]
-    changes = history.diff(role, values)
-    if "permissions" in changes:
-        old, new = changes["permissions"]
-        changes["permissions"] = (",".join(old or []), ",".join(new or []))
-    if changes:
-        _record(db, caller, history.UPDATE, role, changes)
-    db.flush()
+        values["product_id"] = data.product.id
+    roles.update_role(db, caller=caller, role=role, values=values)
     return _answer(request, db, role)
 
 
@@ -264,18 +173,7 @@ def role_members(request: Request, db: DB, caller: CurrentCaller, role_id: IdPat
 def _change_members(db: DB, caller: Caller, role_id: IdPath, ids: list[str] | None, add: bool) -> Response:
     caller.require("roles", "write")
     role = get_role(db, caller, role_id)
-    _no_escalation(caller, role.permissions)
-    chosen = listing.parse_ids(ids)
-    product = db.get(Product, role.product_id) if role.product_id else None
-    accounts.set_role_members(
-        db,
-        role=role,
-        ids=chosen,
-        add=add,
-        actor=accounts.get_membership(db, caller.organization_id, caller.org_account_id),
-        multiple_roles=bool(product and product.allow_multiple_roles),
-    )
-    accounts.ensure_an_administrator_remains(db, caller.organization_id)
+    roles.change_members(db, caller=caller, role=role, org_account_ids=listing.parse_ids(ids), add=add)
     return empty(200)
 
 
