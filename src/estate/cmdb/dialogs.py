@@ -71,6 +71,20 @@ def create(db: Session, organization_id: int, dialog: str, title: str, parent_id
     return entry
 
 
+def rename(db: Session, organization_id: int, dialog: str, entry_id: int, title: str) -> DialogEntry:
+    entry = get(db, organization_id, dialog, entry_id)
+    title = title.strip()[:255]
+    if not title:
+        raise InvalidInput("value must not be empty", field="value")
+    entry.title = title
+    return entry
+
+
+def delete(db: Session, organization_id: int, dialog: str, entry_id: int) -> None:
+    db.delete(get(db, organization_id, dialog, entry_id))
+    db.flush()
+
+
 def seed_defaults(db: Session, organization_id: int) -> None:
     for dialog, titles in CATALOG.dialog_defaults.items():
         for title in titles:

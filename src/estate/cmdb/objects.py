@@ -35,6 +35,7 @@ from estate.cmdb.catalog import (
 )
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import ENTRIES, LOGBOOK, OBJECTS, CategoryEntry, CmdbObject
+from estate.cmdb.values import coerce
 from estate.db.base import utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
 
@@ -86,10 +87,15 @@ def object_type_of(value: object, field_name: str = "type") -> ObjectType:
     return object_type
 
 
+class ObjectNotFound(NotFound):
+    def __init__(self, object_id: int) -> None:
+        super().__init__(f"Object {object_id} not found", field="id")
+
+
 def get(db: Session, organization_id: int, object_id: int) -> CmdbObject:
     obj = db.get(CmdbObject, object_id)
     if obj is None or obj.organization_id != organization_id:
-        raise NotFound(f"Object {object_id} not found", field="id")
+        raise ObjectNotFound(object_id)
     return obj
 
 
@@ -125,11 +131,14 @@ def create(
     status: int = NORMAL,
     cmdb_status: int = IN_OPERATION,
     const: str | None = None,
-    global_values: dict[str, Any] | None = None,
+    global_data: dict[str, Any] | None = None,
 ) -> CmdbObject:
+    """An object with its global entry; ``global_data``: attributes of the global category other
+    than the object's own columns (category, purpose, description ...), written with it."""
     title = title.strip()
     if not title:
         raise InvalidInput("title must not be empty", field="title")
+    values = coerce(db, actor.organization_id, CATALOG.categories[GLOBAL], global_data, {}) if global_data else {}
     if sysid:
         _check_sysid_free(db, actor.organization_id, sysid)
     obj = CmdbObject(
@@ -147,7 +156,6 @@ def create(
     db.flush()
     if not sysid:
         obj.sysid = sysid_of(object_type, obj.id)
-    values = dict(global_values or {})
     entry = CategoryEntry(organization_id=obj.organization_id, object_id=obj.id, category_const=GLOBAL, values=values)
     db.add(entry)
     db.flush()

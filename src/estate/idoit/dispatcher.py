@@ -172,7 +172,8 @@ class Dispatcher:
         return Reply(b"" if payload is None else orjson.dumps(payload), headers or {})
 
     def _run(self, calls: list[Call], headers: Mapping[str, str], reply_headers: dict[str, str]) -> list[Any]:
-        answers: list[Any] = []
+        """The answers of the calls that are not notifications, in order."""
+        outcomes: list[dict[str, Any] | None] = [None] * len(calls)  # None: not run
         db = self.sessions()
         try:
             writing = _may_write(calls, headers)
@@ -183,25 +184,23 @@ class Dispatcher:
             # two round trips, fewer per call), and a failed statement rolls the reads back.
             guarded = writing
             identities: dict[Any, auth.Identity] = {}
+            position = 0
             for run in _runs(calls, writing):
                 if len(run) > 1:
-                    run_answers = self._execute_group(db, run, headers, identities, reply_headers)
+                    run_outcomes = self._execute_group(db, run, headers, identities, reply_headers)
                 else:
                     call = run[0]
-                    run_answers = [call.error or self._execute(db, call, headers, identities, reply_headers, guarded)]
-                answers.extend(answer for c, answer in zip(run, run_answers, strict=True) if not c.is_notification)
+                    run_outcomes = [call.error or self._execute(db, call, headers, identities, reply_headers, guarded)]
+                outcomes[position : position + len(run)] = run_outcomes
+                position += len(run)
             db.commit()
         except Exception:
             db.rollback()
             log.exception("JSON-RPC request failed")
-            return [
-                error_object(INTERNAL_ERROR, "Internal error", None, c.answer_id)
-                for c in calls
-                if not c.is_notification
-            ]
+            outcomes = _after_failure(calls, outcomes)
         finally:
             db.close()
-        return answers
+        return [outcome for call, outcome in zip(calls, outcomes, strict=True) if not call.is_notification]
 
     def _identity(self, db: Session, call: Call, headers: Mapping[str, str], cache: dict) -> auth.Identity:
         apikey = call.params.get("apikey")
@@ -215,13 +214,14 @@ class Dispatcher:
         self, db: Session, call: Call, headers: Mapping[str, str], identities: dict
     ) -> tuple[auth.Identity, Context, Any]:
         """Who calls, whether they may, and the call's checked parameters."""
-        assert call.method is not None
+        method = _method_of(call)
         identity = self._identity(db, call, headers, identities)
-        if call.method.writes and not identity.may("write") or not identity.may("read"):
+        right = method.access.right
+        if right is not None and not identity.may(right):
             raise RpcError(
                 SYSTEM_ERROR, "i-doit system error: you are not allowed to do this", {"error": "permission denied"}
             )
-        params = call.method.params.model_validate(call.params)
+        params = method.params.model_validate(call.params)
         return identity, self._context(db, identity, call.params), params
 
     def _execute(
@@ -233,11 +233,10 @@ class Dispatcher:
         reply_headers: dict[str, str],
         guarded: bool = True,
     ) -> dict[str, Any]:
-        assert call.method is not None
         savepoint = db.begin_nested() if guarded else None
         try:
             identity, context, params = self._prepare(db, call, headers, identities)
-            result = call.method.handler(context, params)
+            result = _method_of(call).handler(context, params)
             if savepoint is not None:
                 savepoint.commit()
             self._session_headers(identity, context, reply_headers)
@@ -254,8 +253,9 @@ class Dispatcher:
     ) -> list[dict[str, Any]]:
         """Consecutive calls of one method of a request that only reads, answered together by the
         method's group handler; each gets the answer (or error object) it gets alone."""
-        method = run[0].method
-        assert method is not None and method.group is not None
+        group = _method_of(run[0]).group
+        if group is None:
+            raise TypeError(f"{run[0].method} answers no group of calls")
         answers: list[dict[str, Any]] = [{} for _ in run]
         prepared: list[tuple[int, auth.Identity, Context, Any]] = []
         for n, call in enumerate(run):
@@ -264,7 +264,7 @@ class Dispatcher:
             except Exception as exc:  # as in _execute: an error object for this call
                 answers[n] = self._unguarded_error(db, exc, call)
         try:
-            outcomes = method.group([(context, params) for _, _, context, params in prepared])
+            outcomes = group([(context, params) for _, _, context, params in prepared])
         except Exception as exc:  # a statement of the group failed: each of its calls answers that error
             outcomes = [exc] * len(prepared)
         for (n, identity, context, _), outcome in zip(prepared, outcomes, strict=True):
@@ -351,9 +351,33 @@ def _runs(calls: list[Call], writing: bool) -> list[list[Call]]:
 
 
 def _may_write(calls: list[Call], headers: Mapping[str, str]) -> bool:
-    """Whether the request can write: a writing method, or a login (failed attempts and session
-    activity are recorded). Plain reads with an API key stay readers and run side by side."""
+    """Whether the request can write: a method that writes (Access), or credentials or a session in
+    the headers (failed attempts and session activity are recorded). Plain reads with an API key
+    stay readers and run side by side."""
     if any(name.lower().startswith("x-rpc-auth") for name in headers):
         return True
-    return any(call.method is not None and (call.method.writes or call.method.name.startswith("idoit.log"))
-               for call in calls)
+    return any(call.method is not None and call.method.access.writes for call in calls)
+
+
+def _method_of(call: Call) -> Method:
+    """The method of a call that passed its envelope check."""
+    if call.method is None:
+        raise TypeError("a call without a method does not run")
+    return call.method
+
+
+def _after_failure(calls: list[Call], outcomes: list[dict[str, Any] | None]) -> list[dict[str, Any] | None]:
+    """The outcomes after the request itself failed (a commit, the write lock) and its changes were
+    rolled back: each call keeps its own error, and a read its answer unless it followed a change
+    that was lost; a change and what read after it, or a call that did not run, answer an internal
+    error."""
+    kept: list[dict[str, Any] | None] = []
+    lost = False
+    for call, outcome in zip(calls, outcomes, strict=True):
+        failed_alone = outcome is not None and "error" in outcome
+        changed = not failed_alone and call.method is not None and call.method.access.writes
+        lost = lost or (outcome is not None and changed)
+        if outcome is None or changed or (lost and not failed_alone):
+            outcome = error_object(INTERNAL_ERROR, "Internal error", None, call.answer_id)
+        kept.append(outcome)
+    return kept

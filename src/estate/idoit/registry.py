@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -47,6 +48,25 @@ class Context:
     settings: Any = None
 
 
+class Access(Enum):
+    """What a method may do, declared once per method: the dispatcher decides by it which right a
+    caller needs and whether the request takes the write lock."""
+
+    READ = "read"  # reads the CMDB: the right to read it
+    WRITE = "write"  # changes the CMDB: the right to change it; the request takes the write lock
+    LOGIN = "login"  # opens or ends the caller's RPC session (writes it): a caller the tenant knows
+    NO_AUTH = "no auth"  # answers what any caller of the tenant may know (version, constants): no right
+
+    @property
+    def writes(self) -> bool:
+        return self in (Access.WRITE, Access.LOGIN)
+
+    @property
+    def right(self) -> str | None:
+        """The CMDB right a caller needs, if any."""
+        return {Access.READ: "read", Access.WRITE: "write"}.get(self)
+
+
 Handler = Callable[[Context, Any], Any]
 # Answers several calls of one method at once: a result or an exception per call, in order.
 GroupHandler = Callable[[Sequence[tuple[Context, Any]]], list[Any]]
@@ -57,18 +77,19 @@ class Method:
     name: str
     params: type[Params]
     handler: Handler
-    writes: bool
+    access: Access
     group: GroupHandler | None = None  # set for reads a batch answers together (docs/decisions/0313)
 
 
 METHODS: dict[str, Method] = {}
 
 
-def rpc(name: str, params: type[Params] = Params, *, writes: bool = False, aliases: tuple[str, ...] = ()):
-    """Register a method; ``aliases`` are other names clients use for it (``cmdb.objects`` = ``.read``)."""
+def rpc(name: str, params: type[Params] = Params, *, access: Access, aliases: tuple[str, ...] = ()):
+    """Register a method that may do what ``access`` says; ``aliases`` are other names clients use
+    for it (``cmdb.objects`` = ``.read``)."""
 
     def register(handler: Handler) -> Handler:
-        method = Method(name=name, params=params, handler=handler, writes=writes)
+        method = Method(name=name, params=params, handler=handler, access=access)
         for key in (name, *aliases):
             METHODS[key] = method
         return handler
@@ -86,7 +107,7 @@ def rpc_group(name: str, params: type[Params], *, aliases: tuple[str, ...] = ())
                 raise outcome
             return outcome
 
-        method = Method(name=name, params=params, handler=handler, writes=False, group=group)
+        method = Method(name=name, params=params, handler=handler, access=Access.READ, group=group)
         for key in (name, *aliases):
             METHODS[key] = method
         return group

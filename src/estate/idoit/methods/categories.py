@@ -13,10 +13,10 @@ from estate.cmdb import entries, objects
 from estate.cmdb.catalog import ARCHIVED, DELETED, NORMAL, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.errors import DomainError
-from estate.idoit.methods.objects import get_object, object_not_found
+from estate.idoit.methods.objects import get_object
 from estate.idoit.registry import (
     MAX_RECORD_ID,
-    SYSTEM_ERROR,
+    Access,
     Context,
     Params,
     RpcError,
@@ -63,11 +63,6 @@ def category_by_id_or_const(scope: str, value: int | str, parameter: str) -> Cat
     return entries.category_by_id(scope, value, parameter)
 
 
-def _system_error(exc: Exception) -> RpcError:
-    message = getattr(exc, "message", str(exc))
-    return RpcError(SYSTEM_ERROR, f"i-doit system error: {message}", {"error": message})
-
-
 def _target(ctx: Context, params: CategoryParams) -> tuple[CmdbObject, Category]:
     category = params.resolve_category()
     return get_object(ctx, params.object_id()), category
@@ -83,14 +78,14 @@ class SaveParams(CategoryParams):
     data: dict[str, Any]
 
 
-@rpc("cmdb.category.save", SaveParams, writes=True)
+@rpc("cmdb.category.save", SaveParams, access=Access.WRITE)
 def category_save(ctx: Context, params: SaveParams) -> dict[str, Any]:
     obj, category = _target(ctx, params)
     entry = entries.save(ctx.db, ctx.actor, obj, category, params.data, params.entry_id())
     return {"success": True, "message": "Category entry successfully saved", "entry": entry.id}
 
 
-@rpc("cmdb.category.create", SaveParams, writes=True)
+@rpc("cmdb.category.create", SaveParams, access=Access.WRITE)
 def category_create(ctx: Context, params: SaveParams) -> dict[str, Any]:
     obj, category = _target(ctx, params)
     data = {k: v for k, v in params.data.items() if k != "category_id"}
@@ -98,7 +93,7 @@ def category_create(ctx: Context, params: SaveParams) -> dict[str, Any]:
     return {"id": entry.id, "entry": entry.id, "message": "Category entry successfully created.", "success": True}
 
 
-@rpc("cmdb.category.update", SaveParams, writes=True)
+@rpc("cmdb.category.update", SaveParams, access=Access.WRITE)
 def category_update(ctx: Context, params: SaveParams) -> dict[str, Any]:
     obj, category = _target(ctx, params)
     data = dict(params.data)
@@ -149,7 +144,7 @@ def _answer_reads(organization_id: int, reads: list[_Read], outcomes: list[Any])
         obj = found.get(read.object_id)
         status = NORMAL if read.params.status is None else read.params.status
         if obj is None:
-            outcomes[read.position] = object_not_found(read.object_id)
+            outcomes[read.position] = objects.ObjectNotFound(read.object_id)
         elif status not in READABLE_STATES:
             outcomes[read.position] = invalid("status", "status must be 2 (normal), 3 (archived) or 4 (deleted)")
         else:
@@ -163,55 +158,43 @@ def _answer_reads(organization_id: int, reads: list[_Read], outcomes: list[Any])
 def _change(ctx: Context, params: CategoryParams, target: int, verb: str) -> dict[str, Any]:
     obj, category = _target(ctx, params)
     entry = _entry(ctx, obj, category, params.entry_id())
-    try:
-        previous = entries.change_state(ctx.db, ctx.actor, obj, category, entry, target)
-    except entries.EntryStateRefused as exc:
-        raise _system_error(exc) from None
+    previous = entries.change_state(ctx.db, ctx.actor, obj, category, entry, target)
     return {"success": True, "message": f"Entry {entry.id} has been successfully {verb} from {previous} to {target}."}
 
 
-@rpc("cmdb.category.archive", CategoryParams, writes=True)
+@rpc("cmdb.category.archive", CategoryParams, access=Access.WRITE)
 def category_archive(ctx: Context, params: CategoryParams) -> dict[str, Any]:
     return _change(ctx, params, ARCHIVED, "archived")
 
 
-@rpc("cmdb.category.recycle", CategoryParams, writes=True)
+@rpc("cmdb.category.recycle", CategoryParams, access=Access.WRITE)
 def category_recycle(ctx: Context, params: CategoryParams) -> dict[str, Any]:
     return _change(ctx, params, NORMAL, "recycled")
 
 
-@rpc("cmdb.category.purge", CategoryParams, writes=True)
+@rpc("cmdb.category.purge", CategoryParams, access=Access.WRITE)
 def category_purge(ctx: Context, params: CategoryParams) -> dict[str, Any]:
     obj, category = _target(ctx, params)
     entry = _entry(ctx, obj, category, params.entry_id())
     entry_id = entry.id
-    try:
-        previous = entries.purge(ctx.db, ctx.actor, obj, category, entry)
-    except entries.EntryStateRefused as exc:
-        raise _system_error(exc) from None
+    previous = entries.purge(ctx.db, ctx.actor, obj, category, entry)
     return {"success": True, "message": f"Entry {entry_id} has been successfully purged from {previous} to 5."}
 
 
-@rpc("cmdb.category.quickpurge", CategoryParams, writes=True)
+@rpc("cmdb.category.quickpurge", CategoryParams, access=Access.WRITE)
 def category_quickpurge(ctx: Context, params: CategoryParams) -> dict[str, Any]:
     obj, category = _target(ctx, params)
     entry = _entry(ctx, obj, category, params.entry_id())
     entry_id = entry.id
-    try:
-        entries.purge(ctx.db, ctx.actor, obj, category, entry)
-    except entries.EntryStateRefused as exc:
-        raise _system_error(exc) from None
+    entries.purge(ctx.db, ctx.actor, obj, category, entry)
     return {"success": True, "message": f"Category entry '{entry_id}' successfully purged"}
 
 
-@rpc("cmdb.category.delete", CategoryParams, writes=True)
+@rpc("cmdb.category.delete", CategoryParams, access=Access.WRITE)
 def category_delete(ctx: Context, params: CategoryParams) -> dict[str, Any]:
     obj, category = _target(ctx, params)
     entry = _entry(ctx, obj, category, params.entry_id())
     entry_id = entry.id
-    try:
-        entries.step_down(ctx.db, ctx.actor, obj, category, entry)
-    except entries.EntryStateRefused as exc:
-        raise _system_error(exc) from None
+    entries.step_down(ctx.db, ctx.actor, obj, category, entry)
     # i-doit answers the same words whichever step (archive, delete, purge) the call took.
     return {"success": True, "message": f"Category entry '{entry_id}' successfully deleted"}

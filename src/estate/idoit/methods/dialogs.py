@@ -8,7 +8,7 @@ from pydantic import Field, StrictInt, StrictStr
 
 from estate.cmdb import dialogs
 from estate.cmdb.catalog import Attribute
-from estate.idoit.registry import Context, Params, invalid, rpc
+from estate.idoit.registry import Access, Context, Params, invalid, rpc
 
 
 class DialogParams(Params):
@@ -46,10 +46,9 @@ def _parent_id(ctx: Context, attribute: Attribute, parent: int | str | None) -> 
     return dialogs.get(ctx.db, ctx.organization_id, attribute.parent_dialog, int(parent)).id
 
 
-@rpc("cmdb.dialog.read", DialogRead, aliases=("cmdb.dialog",))
+@rpc("cmdb.dialog.read", DialogRead, access=Access.READ, aliases=("cmdb.dialog",))
 def dialog_read(ctx: Context, params: DialogRead) -> list[dict[str, Any]]:
     attribute = dialogs.dialog_attribute(params.category, params.property)
-    assert attribute.dialog is not None
     parent_id = None
     if params.parent is not None:
         if attribute.parent_dialog is None:
@@ -65,31 +64,26 @@ def dialog_read(ctx: Context, params: DialogRead) -> list[dict[str, Any]]:
     return answer
 
 
-@rpc("cmdb.dialog.create", DialogCreate, writes=True)
+@rpc("cmdb.dialog.create", DialogCreate, access=Access.WRITE)
 def dialog_create(ctx: Context, params: DialogCreate) -> dict[str, Any]:
     attribute = dialogs.dialog_attribute(params.category, params.property)
-    assert attribute.dialog is not None
     parent_id = _parent_id(ctx, attribute, params.parent)
     entry = dialogs.create(ctx.db, ctx.organization_id, attribute.dialog, params.value, parent_id)
     return {"success": True, "entry_id": entry.id}
 
 
-@rpc("cmdb.dialog.update", DialogChange, writes=True)
+@rpc("cmdb.dialog.update", DialogChange, access=Access.WRITE)
 def dialog_update(ctx: Context, params: DialogChange) -> dict[str, Any]:
     attribute = dialogs.dialog_attribute(params.category, params.property)
-    assert attribute.dialog is not None
     if params.value is None:
         raise invalid("value", "value is required")
-    entry = dialogs.get(ctx.db, ctx.organization_id, attribute.dialog, _entry_id(params.entry_id))
-    entry.title = params.value.strip()
+    entry = dialogs.rename(ctx.db, ctx.organization_id, attribute.dialog, _entry_id(params.entry_id), params.value)
     return {"success": True, "entry_id": entry.id}
 
 
-@rpc("cmdb.dialog.delete", DialogChange, writes=True)
+@rpc("cmdb.dialog.delete", DialogChange, access=Access.WRITE)
 def dialog_delete(ctx: Context, params: DialogChange) -> dict[str, Any]:
     attribute = dialogs.dialog_attribute(params.category, params.property)
-    assert attribute.dialog is not None
-    entry = dialogs.get(ctx.db, ctx.organization_id, attribute.dialog, _entry_id(params.entry_id))
-    ctx.db.delete(entry)
-    ctx.db.flush()
-    return {"success": True, "entry_id": entry.id}
+    entry_id = _entry_id(params.entry_id)
+    dialogs.delete(ctx.db, ctx.organization_id, attribute.dialog, entry_id)
+    return {"success": True, "entry_id": entry_id}

@@ -13,7 +13,7 @@ from estate.cmdb import search, values
 from estate.cmdb.catalog import CATALOG, DIALOG, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.idoit import auth
-from estate.idoit.registry import Context, Params, rpc
+from estate.idoit.registry import Access, Context, Params, rpc
 from estate.inventory import cmdb_view
 
 API_VERSION = "1.14.1"
@@ -34,12 +34,12 @@ def _login(ctx: Context) -> dict[str, Any]:
     }
 
 
-@rpc("idoit.version")
+@rpc("idoit.version", access=Access.NO_AUTH)
 def version(ctx: Context, params: Params) -> dict[str, Any]:
     return {"login": _login(ctx), "version": PRODUCT_VERSION, "step": "", "type": "PRO", "estate": __version__}
 
 
-@rpc("idoit.constants")
+@rpc("idoit.constants", access=Access.NO_AUTH)
 def constants(ctx: Context, params: Params) -> dict[str, Any]:
     language = ctx.language
     categories: dict[str, dict[str, str]] = {"g": {}, "s": {}, "g_custom": {}}
@@ -56,7 +56,7 @@ def constants(ctx: Context, params: Params) -> dict[str, Any]:
     }
 
 
-@rpc("idoit.login", writes=False)
+@rpc("idoit.login", access=Access.LOGIN)
 def login(ctx: Context, params: Params) -> dict[str, Any]:
     token = auth.open_session(ctx.db, ctx.identity)
     ctx.new_session_token = token
@@ -72,13 +72,13 @@ def login(ctx: Context, params: Params) -> dict[str, Any]:
     }
 
 
-@rpc("idoit.logout")
+@rpc("idoit.logout", access=Access.LOGIN)
 def logout(ctx: Context, params: Params) -> dict[str, Any]:
     auth.close_session(ctx.db, ctx.identity)
     return {"message": "Logout successfull", "result": True}
 
 
-@rpc("idoit.addons", aliases=("idoit.addons.read",))
+@rpc("idoit.addons", access=Access.NO_AUTH, aliases=("idoit.addons.read",))
 def addons(ctx: Context, params: Params) -> dict[str, Any]:
     author = {"name": "synetics GmbH"}
     listed = [
@@ -91,7 +91,7 @@ def addons(ctx: Context, params: Params) -> dict[str, Any]:
     }
 
 
-@rpc("idoit.license", aliases=("idoit.license.read",))
+@rpc("idoit.license", access=Access.READ, aliases=("idoit.license.read",))
 def license_(ctx: Context, params: Params) -> dict[str, Any]:
     in_use = ctx.db.scalar(
         select(func.count()).select_from(CmdbObject).where(CmdbObject.organization_id == ctx.organization_id)
@@ -198,6 +198,6 @@ def _software_hits(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
             for rank, hit in enumerate(found) if hit.object_id in objs]
 
 
-@rpc("idoit.search", SearchParams)
+@rpc("idoit.search", SearchParams, access=Access.READ)
 def search_(ctx: Context, params: SearchParams) -> list[dict[str, Any]]:
     return _entry_hits(ctx, params) + _software_hits(ctx, params)

@@ -15,7 +15,7 @@ from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, NORMAL, OBJECT, OB
 from estate.cmdb.models import CategoryEntry, CmdbObject, DialogEntry
 from estate.idoit.methods.categories import category_by_id_or_const
 from estate.idoit.methods.objects import get_object, object_shape, parse_limit, record_state_param
-from estate.idoit.registry import MAX_RECORD_ID, Context, Params, invalid, rpc
+from estate.idoit.registry import MAX_RECORD_ID, Access, Context, Params, invalid, rpc
 
 # --- object types ---------------------------------------------------------------------------------
 
@@ -70,7 +70,7 @@ def _matching_types(raw: TypeFilter) -> list:
     return types
 
 
-@rpc("cmdb.object_types.read", ObjectTypesParams, aliases=("cmdb.object_types",))
+@rpc("cmdb.object_types.read", ObjectTypesParams, access=Access.READ, aliases=("cmdb.object_types",))
 def object_types(ctx: Context, params: ObjectTypesParams) -> list[dict[str, Any]]:
     offset, count = parse_limit(params.limit)
     found = _matching_types(params.filter or TypeFilter())
@@ -104,7 +104,7 @@ class GroupsParams(Params):
     raw: bool = False
 
 
-@rpc("cmdb.object_type_groups.read", GroupsParams, aliases=("cmdb.object_type_groups",))
+@rpc("cmdb.object_type_groups.read", GroupsParams, access=Access.READ, aliases=("cmdb.object_type_groups",))
 def object_type_groups(ctx: Context, params: GroupsParams) -> list[dict[str, Any]]:
     raw = params.filter or TypeFilter()
     groups = list(CATALOG.groups.values())
@@ -128,7 +128,8 @@ class TypeCategoriesParams(Params):
     raw: bool = False
 
 
-@rpc("cmdb.object_type_categories.read", TypeCategoriesParams, aliases=("cmdb.object_type_categories",))
+@rpc("cmdb.object_type_categories.read", TypeCategoriesParams, access=Access.READ,
+     aliases=("cmdb.object_type_categories",))
 def object_type_categories(ctx: Context, params: TypeCategoriesParams) -> dict[str, Any]:
     object_type = CATALOG.object_type(params.type)
     if object_type is None:
@@ -199,7 +200,7 @@ class CategoryInfoParams(Params):
     catsID: StrictInt | StrictStr | None = None  # noqa: N815
 
 
-@rpc("cmdb.category_info.read", CategoryInfoParams, aliases=("cmdb.category_info",))
+@rpc("cmdb.category_info.read", CategoryInfoParams, access=Access.READ, aliases=("cmdb.category_info",))
 def category_info(ctx: Context, params: CategoryInfoParams) -> dict[str, Any]:
     if params.category is not None:
         category = entries.category_of(params.category)
@@ -215,7 +216,7 @@ def category_info(ctx: Context, params: CategoryInfoParams) -> dict[str, Any]:
 # --- cmdb.status ----------------------------------------------------------------------------------
 
 
-@rpc("cmdb.status.read", aliases=("cmdb.status",))
+@rpc("cmdb.status.read", access=Access.READ, aliases=("cmdb.status",))
 def status_read(ctx: Context, params: Params) -> list[dict[str, Any]]:
     return [
         {"id": s.id, "title": s.titles[ctx.language], "constant": s.const, "color": s.color, "editable": s.editable}
@@ -230,7 +231,7 @@ class StatusSave(Params):
     color: StrictStr
 
 
-@rpc("cmdb.status.save", StatusSave, writes=True)
+@rpc("cmdb.status.save", StatusSave, access=Access.WRITE)
 def status_save(ctx: Context, params: StatusSave) -> dict[str, Any]:
     number, created = states.save(
         ctx.db, ctx.organization_id, number=params.id, title=params.title, const=params.constant, color=params.color
@@ -242,7 +243,7 @@ class StatusDelete(Params):
     id: StrictInt = Field(gt=0, le=MAX_RECORD_ID)
 
 
-@rpc("cmdb.status.delete", StatusDelete, writes=True)
+@rpc("cmdb.status.delete", StatusDelete, access=Access.WRITE)
 def status_delete(ctx: Context, params: StatusDelete) -> dict[str, Any]:
     states.delete(ctx.db, ctx.organization_id, params.id)
     return {"success": True, "message": "Status purged"}
@@ -257,7 +258,7 @@ class ReportsParams(Params):
     offset: int = Field(default=0, ge=0)
 
 
-@rpc("cmdb.reports.read", ReportsParams, aliases=("cmdb.reports",))
+@rpc("cmdb.reports.read", ReportsParams, access=Access.READ, aliases=("cmdb.reports",))
 def reports_read(ctx: Context, params: ReportsParams) -> list[dict[str, Any]]:
     if params.id is None:
         return [
@@ -347,7 +348,7 @@ def _condition(ctx: Context, index: int, condition: Condition):  # type: ignore[
     )
 
 
-@rpc("cmdb.condition.read", ConditionParams, aliases=("cmdb.condition",))
+@rpc("cmdb.condition.read", ConditionParams, access=Access.READ, aliases=("cmdb.condition",))
 def condition_read(ctx: Context, params: ConditionParams) -> list[dict[str, Any]]:
     operator = params.operator.upper()
     if operator not in ("AND", "OR"):
@@ -371,7 +372,7 @@ class LocationTreeParams(Params):
     id: int = Field(gt=0, le=MAX_RECORD_ID)
 
 
-@rpc("cmdb.location_tree.read", LocationTreeParams, aliases=("cmdb.location_tree",))
+@rpc("cmdb.location_tree.read", LocationTreeParams, access=Access.READ, aliases=("cmdb.location_tree",))
 def location_tree(ctx: Context, params: LocationTreeParams) -> list[dict[str, Any]]:
     get_object(ctx, params.id)
     known = states.states_of(ctx.db, ctx.organization_id)
@@ -412,7 +413,7 @@ def _since(value: str | int | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@rpc("cmdb.logbook.read", LogbookParams, aliases=("cmdb.logbook",))
+@rpc("cmdb.logbook.read", LogbookParams, access=Access.READ, aliases=("cmdb.logbook",))
 def logbook_read(ctx: Context, params: LogbookParams) -> list[dict[str, Any]]:
     status = record_state_param(params.status, "status") if params.status is not None else None
     rows = logbook.read(
@@ -493,7 +494,7 @@ def _object_ids(params: LogbookCreateParams) -> list[int]:
     return list(dict.fromkeys([params.object_id, *extra]))
 
 
-@rpc("cmdb.logbook.create", LogbookCreateParams, writes=True)
+@rpc("cmdb.logbook.create", LogbookCreateParams, access=Access.WRITE)
 def logbook_create(ctx: Context, params: LogbookCreateParams) -> dict[str, Any]:
     objs = [get_object(ctx, object_id) for object_id in _object_ids(params)]
     written = logbook.write_manual(
@@ -518,7 +519,7 @@ class CategoriesParams(Params):
     catsID: StrictInt | StrictStr | list[StrictInt | StrictStr] | None = None  # noqa: N815
 
 
-@rpc("cmdb.categories.read", CategoriesParams, aliases=("cmdb.categories",))
+@rpc("cmdb.categories.read", CategoriesParams, access=Access.READ, aliases=("cmdb.categories",))
 def categories_read(ctx: Context, params: CategoriesParams) -> dict[str, Any]:
     obj = get_object(ctx, params.objID)
     wanted: dict[str, list[Category]] = {}
@@ -561,7 +562,7 @@ def _contact_id(ctx: Context, raw: dict[str, Any]) -> int | None:
     raise invalid("filter", "filter needs id or email")
 
 
-@rpc("cmdb.contact.read", ContactParams, aliases=("cmdb.contact",))
+@rpc("cmdb.contact.read", ContactParams, access=Access.READ, aliases=("cmdb.contact",))
 def contact_read(ctx: Context, params: ContactParams) -> dict[str, Any]:
     if params.method != "assigned_objects_by_contact":
         raise invalid("method", "only assigned_objects_by_contact is available")
@@ -637,7 +638,7 @@ def _in_range(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, net: dict[str, 
     return low.version == ip.version == high.version and low <= ip <= high  # type: ignore[operator]
 
 
-@rpc("cmdb.ip_search.read", IpSearchParams, aliases=("cmdb.ip_search",))
+@rpc("cmdb.ip_search.read", IpSearchParams, access=Access.READ, aliases=("cmdb.ip_search",))
 def ip_search(ctx: Context, params: IpSearchParams) -> list[dict[str, Any]]:
     """Layer-3 nets (except Global v4/v6) whose range holds the address."""
     try:

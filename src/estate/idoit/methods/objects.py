@@ -23,7 +23,7 @@ from estate.cmdb.catalog import (
 )
 from estate.cmdb.models import CmdbObject
 from estate.cmdb.values import stamp
-from estate.idoit.registry import MAX_RECORD_ID, SYSTEM_ERROR, Context, Params, RpcError, invalid, rpc
+from estate.idoit.registry import MAX_RECORD_ID, Access, Context, Params, invalid, rpc
 
 ObjectId = Field(gt=0, le=MAX_RECORD_ID)
 
@@ -99,15 +99,8 @@ def cmdb_state_param(ctx: Context, value: Any, parameter: str = "cmdb_status") -
     return state.id
 
 
-def object_not_found(object_id: int) -> RpcError:
-    return RpcError(SYSTEM_ERROR, f"i-doit system error: Object {object_id} not found", {"error": "not found"})
-
-
 def get_object(ctx: Context, object_id: int) -> CmdbObject:
-    obj = objects.find(ctx.db, ctx.organization_id, object_id)
-    if obj is None:
-        raise object_not_found(object_id)
-    return obj
+    return objects.get(ctx.db, ctx.organization_id, object_id)
 
 
 # --- cmdb.object.create ---------------------------------------------------------------------------
@@ -141,7 +134,7 @@ def _created_state(params: ObjectCreate) -> int:
     return state
 
 
-@rpc("cmdb.object.create", ObjectCreate, writes=True)
+@rpc("cmdb.object.create", ObjectCreate, access=Access.WRITE)
 def object_create(ctx: Context, params: ObjectCreate) -> dict[str, Any]:
     object_type = CATALOG.object_type(params.type)
     if object_type is None:
@@ -163,9 +156,8 @@ def object_create(ctx: Context, params: ObjectCreate) -> dict[str, Any]:
         sysid=params.sysid,
         status=status,
         cmdb_status=cmdb_status,
+        global_data=global_data,
     )
-    if global_data:
-        entries.save(ctx.db, ctx.actor, obj, CATALOG.categories[objects.GLOBAL], global_data)
     created: dict[str, list[int]] = {}
     for const, rows in planned.items():
         created[const] = [entries.save(ctx.db, ctx.actor, obj, categories[const], row).id for row in rows]
@@ -182,7 +174,7 @@ class ObjectRef(Params):
     id: int = ObjectId
 
 
-@rpc("cmdb.object.read", ObjectRef)
+@rpc("cmdb.object.read", ObjectRef, access=Access.READ)
 def object_read(ctx: Context, params: ObjectRef) -> Any:
     obj = objects.find(ctx.db, ctx.organization_id, params.id)
     if obj is None:
@@ -199,7 +191,7 @@ class ObjectUpdate(Params):
     cmdb_status: StrictInt | str | None = None
 
 
-@rpc("cmdb.object.update", ObjectUpdate, writes=True)
+@rpc("cmdb.object.update", ObjectUpdate, access=Access.WRITE)
 def object_update(ctx: Context, params: ObjectUpdate) -> dict[str, Any]:
     if params.title is None and params.sysid is None and params.cmdb_status is None:
         raise invalid("title", "title is required")
@@ -227,34 +219,31 @@ def _step(ctx: Context, object_id: int, target: int, done: str) -> dict[str, Any
     if target == PURGED:
         objects.purge(ctx.db, ctx.actor, obj)
     else:
-        try:
-            objects.change_state(ctx.db, ctx.actor, obj, target)
-        except objects.StateChangeRefused as exc:
-            raise RpcError(SYSTEM_ERROR, f"i-doit system error: {exc.message}", {"error": exc.message}) from None
+        objects.change_state(ctx.db, ctx.actor, obj, target)
     return {"success": True, "message": f"Object {object_id} has been {done}."}
 
 
-@rpc("cmdb.object.archive", ObjectStep, writes=True)
+@rpc("cmdb.object.archive", ObjectStep, access=Access.WRITE)
 def object_archive(ctx: Context, params: ObjectStep) -> dict[str, Any]:
     return _step(ctx, params.object, ARCHIVED, "archived")
 
 
-@rpc("cmdb.object.recycle", ObjectStep, writes=True)
+@rpc("cmdb.object.recycle", ObjectStep, access=Access.WRITE)
 def object_recycle(ctx: Context, params: ObjectStep) -> dict[str, Any]:
     return _step(ctx, params.object, NORMAL, "recycled")
 
 
-@rpc("cmdb.object.purge", ObjectStep, writes=True)
+@rpc("cmdb.object.purge", ObjectStep, access=Access.WRITE)
 def object_purge(ctx: Context, params: ObjectStep) -> dict[str, Any]:
     return _step(ctx, params.object, PURGED, "purged")
 
 
-@rpc("cmdb.object.markAsTemplate", ObjectStep, writes=True)
+@rpc("cmdb.object.markAsTemplate", ObjectStep, access=Access.WRITE)
 def object_mark_template(ctx: Context, params: ObjectStep) -> dict[str, Any]:
     return _step(ctx, params.object, TEMPLATE, "marked as template")
 
 
-@rpc("cmdb.object.markAsMassChangeTemplate", ObjectStep, writes=True)
+@rpc("cmdb.object.markAsMassChangeTemplate", ObjectStep, access=Access.WRITE)
 def object_mark_mass_change_template(ctx: Context, params: ObjectStep) -> dict[str, Any]:
     return _step(ctx, params.object, MASS_CHANGE_TEMPLATE, "marked as mass change template")
 
@@ -268,7 +257,7 @@ class ObjectDelete(Params):
 DELETE_TARGETS = {ARCHIVED: "archived", DELETED: "deleted", PURGED: "purged"}
 
 
-@rpc("cmdb.object.delete", ObjectDelete, writes=True)
+@rpc("cmdb.object.delete", ObjectDelete, access=Access.WRITE)
 def object_delete(ctx: Context, params: ObjectDelete) -> dict[str, Any]:
     object_id = params.id or params.object
     if object_id is None:
@@ -417,7 +406,7 @@ def _wanted_categories(ctx: Context, value: bool | list[str] | None, objs: list[
     return [entries.category_of(const, "categories") for const in value]
 
 
-@rpc("cmdb.objects.read", ObjectsRead, aliases=("cmdb.objects",))
+@rpc("cmdb.objects.read", ObjectsRead, access=Access.READ, aliases=("cmdb.objects",))
 def objects_read(ctx: Context, params: ObjectsRead) -> list[dict[str, Any]]:
     filters = build_filter(ctx, params.filter or {})
     offset, count = parse_limit(params.limit)
