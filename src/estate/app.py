@@ -5,13 +5,15 @@ from __future__ import annotations
 import gc
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TypedDict
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from estate import __version__
+from estate import __version__, jobs
 from estate.db.engine import make_engine, make_session_factory
 from estate.idoit import router as idoit
 from estate.kace import assets, inventory, inventory_writes, servicedesk, users
@@ -74,7 +76,13 @@ def _believe_named_proxies(app: FastAPI, settings: Settings) -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
-    app = FastAPI(title="Estate", version=__version__, docs_url="/docs", redoc_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with jobs.running(jobs.server_jobs(settings.escalation_check_seconds), app.state.sessions):
+            yield
+
+    app = FastAPI(title="Estate", version=__version__, docs_url="/docs", redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_attachment_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     rpc_max_batch: int = Field(default=500, ge=1)
+    # How often each server process marks the tickets that went overdue without a write; 0: never.
+    escalation_check_seconds: float = Field(default=60, ge=0)
 
     # Whether cookies carry the Secure flag; "auto" follows the request's scheme.
     cookie_secure: str = "auto"

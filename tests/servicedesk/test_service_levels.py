@@ -101,6 +101,57 @@ def test_escalation_minutes_escalate_a_ticket_left_alone(admin, queue, configure
     assert get_ticket(admin, ticket_id, "hd_ticket extended")["escalated"] != ZERO
 
 
+def _gone_overdue(sessions, ticket_id: int) -> None:
+    """The ticket's due date passes while nobody writes it (time moves its clock back instead)."""
+    from estate.servicedesk.models import Ticket
+
+    with sessions.begin() as db:
+        ticket = db.get(Ticket, ticket_id)
+        ticket.due_date = datetime.now(UTC) - timedelta(minutes=5)
+        ticket.escalated = None
+
+
+def _escalated(sessions, ticket_id: int) -> datetime | None:
+    from estate.servicedesk.models import Ticket
+
+    with sessions() as db:
+        return db.get(Ticket, ticket_id).escalated
+
+
+def test_reads_mark_nothing_and_the_server_job_marks_what_went_overdue(admin, queue, sessions):
+    from estate import jobs
+
+    ticket_id = create_ticket(admin, hd_queue_id=queue["id"], title="Slipping", due_date="2099-01-01 00:00:00")
+    _gone_overdue(sessions, ticket_id)
+    listed = admin.get(f"{API}/tickets", params={"shaping": "hd_ticket extended"}).json()["Tickets"]
+    assert [t["escalated"] for t in listed if t["id"] == ticket_id] == [ZERO]
+    assert get_ticket(admin, ticket_id, "hd_ticket extended")["escalated"] == ZERO
+    assert admin.post(f"{API}/tickets/stats", json={"Stats": [{"filtering": f"id eq {ticket_id}"}]}).status_code == 200
+    assert _escalated(sessions, ticket_id) is None
+    jobs.mark_escalations(sessions)
+    assert get_ticket(admin, ticket_id, "hd_ticket extended")["escalated"] != ZERO
+
+
+def test_the_server_runs_the_escalation_job_on_its_timer(admin, queue, sessions, settings, engine):
+    import asyncio
+    import time
+
+    from estate.app import create_app
+
+    ticket_id = create_ticket(admin, hd_queue_id=queue["id"], title="Left alone", due_date="2099-01-01 00:00:00")
+    _gone_overdue(sessions, ticket_id)
+    app = create_app(settings.model_copy(update={"escalation_check_seconds": 0.05}), engine)
+
+    async def serving() -> None:
+        async with app.router.lifespan_context(app):  # what the server runs while it serves
+            deadline = time.monotonic() + 10
+            while _escalated(sessions, ticket_id) is None:
+                assert time.monotonic() < deadline, "the escalation job did not run"
+                await asyncio.sleep(0.02)
+
+    asyncio.run(serving())
+
+
 def queue_org(sessions, ticket_id: int) -> int:
     from estate.servicedesk.models import Ticket
 

@@ -501,7 +501,6 @@ def create_tickets(request: Request, db: DB, caller: CurrentCaller, settings: Ap
 @router.get("/tickets", include_in_schema=False)
 def list_tickets(request: Request, db: DB, caller: CurrentCaller) -> Response:
     caller.require(service.AREA)
-    service.mark_escalations_now_and_then(db, organization_id=caller.organization_id)
     return list_answer(request, db, entities.TICKET, scope=ticket_scope(caller))
 
 
@@ -521,7 +520,6 @@ def ticket_stats(request: Request, db: DB, caller: CurrentCaller, body: Body) ->
         raise InvalidInput("the body must be an object with a Stats array", field="Stats")
     if len(requests) > MAX_STATS:
         raise InvalidInput(f"at most {MAX_STATS} statistics per call", field="Stats")
-    service.mark_escalations_now_and_then(db, organization_id=caller.organization_id)
     answers = [_one_stat(request, db, caller, item, index) for index, item in enumerate(requests)]
     return respond(request, {"Stats": answers})
 
@@ -546,7 +544,6 @@ def _one_stat(request: Request, db: Session, caller: Caller, item: Mapping[str, 
 @router.get("/tickets/{ticket_id}")
 def get_ticket(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, applyPattern: str = "") -> Response:  # noqa: N803 - the reference's parameter name
     caller.require(service.AREA)
-    service.mark_escalations_now_and_then(db, organization_id=caller.organization_id)
     plan, total, records = item_records(request, db, entities.TICKET, ticket_id, scope=ticket_scope(caller))
     if applyPattern.strip().lower() not in ("", "false", "0"):
         _apply_pattern(db, caller, ticket_id, records)

@@ -5,7 +5,6 @@ plus ``related_ticket_ids``; the faces translate their protocols to that."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from estate.accounts.models import Account, OrganizationAccount
 from estate.auth.permissions import Caller
@@ -47,7 +46,6 @@ from estate.servicedesk.models import (
 from estate.servicedesk.seeds import create_queue as stock_queue
 
 AREA = "servicedesk"
-ESCALATION_CHECK_SECONDS = 60
 MAX_ATTACHMENTS_PER_CHANGE = 5
 
 TEXT_FIELDS = ("title", "summary", "resolution", "cc_list", "sat_survey", "approval", "approval_note", *CUSTOM_FIELDS)
@@ -276,43 +274,33 @@ def escalation_due(db: Session, priority: Priority | None, start: datetime) -> d
     return add_minutes(start, priority.escalation_minutes, week)
 
 
-def _open_status_ids(organization_id: int):  # type: ignore[no-untyped-def]
-    return select(Status.id).where(Status.organization_id == organization_id, Status.state != CLOSED)
-
-
-def _overdue(organization_id: int, now: datetime) -> list[ColumnElement[bool]]:
+def _overdue(organization_id: int | InstrumentedAttribute[int], now: datetime) -> list[ColumnElement[bool]]:
+    open_statuses = select(Status.id).where(Status.organization_id == organization_id, Status.state != CLOSED)
     return [
         Ticket.organization_id == organization_id,
         Ticket.escalated.is_(None),
         or_(Ticket.due_date < now, Ticket.escalation_due < now),
-        Ticket.hd_status_id.in_(_open_status_ids(organization_id)),
+        Ticket.hd_status_id.in_(open_statuses),
     ]
+
+
+def organizations_with_overdue_tickets(db: Session, *, now: datetime) -> list[int]:
+    """The organizations that have open tickets past their due date or escalation time and not
+    marked yet; one read, each organization's check walking its own indexes."""
+    query = select(Organization.id).where(exists().where(*_overdue(Organization.id, now))).order_by(Organization.id)
+    return list(db.scalars(query))
 
 
 def mark_escalations(db: Session, *, organization_id: int, now: datetime | None = None) -> None:
     """Mark open tickets that passed their due date or escalation time. Checked before the update so
-    that a check finding nothing writes nothing."""
+    that a check finding nothing writes nothing. Writes mark the ticket they write at once; the
+    server marks the others on a timer (estate.jobs, docs/decisions/0010)."""
     now = now or utcnow()
     if db.scalar(select(exists().where(*_overdue(organization_id, now)))):
         db.execute(
             update(Ticket).where(*_overdue(organization_id, now)).values(escalated=now)
             .execution_options(synchronize_session=False)
         )
-
-
-# Organization id → when its tickets were last checked (time.monotonic()).
-_last_marked: dict[int, float] = {}
-
-
-def mark_escalations_now_and_then(db: Session, *, organization_id: int) -> None:
-    """Reads call this: tickets that went overdue without being written are marked at most a
-    minute late, and a busy list pays for the organization-wide check once a minute, not per page.
-    (Writes mark the ticket they write at once.)"""
-    moment = time.monotonic()
-    if moment - _last_marked.get(organization_id, float("-inf")) < ESCALATION_CHECK_SECONDS:
-        return
-    _last_marked[organization_id] = moment
-    mark_escalations(db, organization_id=organization_id)
 
 
 def _enter_status(ticket: Ticket, status: Status, now: datetime) -> None:
