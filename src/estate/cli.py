@@ -7,6 +7,7 @@ from typing import Annotated
 import pyotp
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 import estate.db.models  # noqa: F401 - loads every domain, so new organizations get all their defaults
 from estate.accounts import service as accounts
@@ -32,7 +33,7 @@ app.add_typer(apikey_app, name="apikey")
 OrgOption = Annotated[str, typer.Option("--org", help="Organization name")]
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def _sessions() -> sessionmaker[Session]:
     """Every command's transaction takes the write lock when it begins, as requests that write do
     (decision 0204): a command beside a running server waits its turn instead of failing."""
     settings = get_settings()
@@ -41,7 +42,7 @@ def _sessions():  # type: ignore[no-untyped-def]
     return make_session_factory(engine.execution_options(**{WRITE_INTENT: True}))
 
 
-def _organization(db, name: str) -> Organization:  # type: ignore[no-untyped-def]
+def _organization(db: Session, name: str) -> Organization:
     organization = orgs.find_by_name(db, name)
     if organization is None:
         raise typer.BadParameter(f"no organization named {name!r}", param_hint="--org")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from typing import TypeVar
+
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, AccountRegistry, OrgAccountRegistry, OrganizationAccount
@@ -16,6 +18,13 @@ from estate.history import service as history
 
 def login_key(login: str) -> str:
     return login.strip().lower()
+
+
+def get_account(db: Session, account_id: int, *, field: str = "accountId") -> Account:
+    account = db.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"account {account_id} not found", field=field)
+    return account
 
 
 def find_account(db: Session, login: str) -> Account | None:
@@ -388,7 +397,12 @@ def count_enabled_administrators(db: Session, organization_id: int) -> int:
 # --- Registries: small per-account and per-membership settings, keyed by category and key ----------
 
 
-def _categories_and_keys(query, model, categories: list[str], keys: list[str]):  # type: ignore[no-untyped-def]
+Registry = TypeVar("Registry", AccountRegistry, OrgAccountRegistry)
+
+
+def _categories_and_keys(
+    query: Select[Registry], model: type[Registry], categories: list[str], keys: list[str]
+) -> Select[Registry]:
     if categories:
         query = query.where(model.category_name.in_(categories))
     if keys:

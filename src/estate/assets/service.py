@@ -90,6 +90,13 @@ def _type_of_object(db: Session, obj: CmdbObject) -> AssetType | None:
                                              AssetType.type_const == obj.type_const))
 
 
+def _type_of_asset(db: Session, obj: CmdbObject) -> AssetType:
+    kind = _type_of_object(db, obj)
+    if kind is None:
+        raise NotFound(f"asset {obj.id} not found", field="id")
+    return kind
+
+
 # ----------------------------------------------------------------------------------------- reads
 
 
@@ -314,8 +321,7 @@ def create_asset(db: Session, actor: Actor, data: Mapping[str, Any], files: File
 
 
 def update_asset(db: Session, actor: Actor, obj: CmdbObject, data: Mapping[str, Any], files: Files | None) -> None:
-    kind = _type_of_object(db, obj)
-    assert kind is not None  # get_asset found it
+    kind = _type_of_asset(db, obj)
     if "asset_type_id" in data and str(data["asset_type_id"]) != str(kind.id):
         raise InvalidInput("an asset's type cannot be changed", field="asset_type_id")
     if "id" in data and str(data["id"]) != str(obj.id):

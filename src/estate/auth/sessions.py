@@ -233,8 +233,7 @@ def resolve_caller(
 
 
 def verify_second_factor(db: Session, settings: Settings, session: AuthSession, code: str | None) -> None:
-    account = db.get(Account, session.account_id)
-    assert account is not None
+    account = accounts.get_account(db, session.account_id)
     if account.totp_secret is None:
         session.fully_authenticated = True
         return

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from estate.db.base import chunks
 
 # Words are runs of letters and digits: "XK-4242" is "xk" and "4242", "web-01.example" three
 # words, as SQLite's unicode61 tokenizer and the PostgreSQL document (migration 0310) split them.
@@ -60,8 +63,7 @@ def remove_entries(db: Session, entry_ids: list[int]) -> None:
     if not entry_ids:
         return
     column = "rowid" if _is_sqlite(db) else "entry_id"
-    for start in range(0, len(entry_ids), 500):
-        chunk = entry_ids[start : start + 500]
+    for chunk in chunks(entry_ids, 500):
         params = {f"p{i}": value for i, value in enumerate(chunk)}
         placeholders = ", ".join(f":p{i}" for i in range(len(chunk)))
         db.execute(text(f"DELETE FROM cmdb_search WHERE {column} IN ({placeholders})"), params)  # noqa: S608
@@ -71,23 +73,31 @@ def terms_of(query: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(query)][:10]
 
 
+@dataclass(frozen=True)
+class _Index:
+    """An index table and its id column: fixed names, never from the client."""
+
+    table: str
+    id_column: str
+
+
+_ENTRIES = _Index("cmdb_search", "entry_id")
+_SOFTWARE = _Index("cmdb_search_software", "software_id")
+
+
 def matching_entries(db: Session, *, organization_id: int, query: str, limit: int = MAX_HITS) -> list[int]:
     """Ids of the entries whose text holds every word of the query (the last word as a prefix)."""
-    return _matching(db, "cmdb_search", "entry_id", organization_id, query, limit)
+    return _matching(db, _ENTRIES, organization_id, query, limit)
 
 
 def matching_software(db: Session, *, organization_id: int, query: str, limit: int = MAX_HITS) -> list[int]:
     """Ids of the software titles (inventory catalog rows) whose title and version hold every word
     of the query. Their index is kept by triggers on the catalog (migration 0008_inventory_in_cmdb)."""
-    return _matching(db, "cmdb_search_software", "software_id", organization_id, query, limit)
+    return _matching(db, _SOFTWARE, organization_id, query, limit)
 
 
-# The index tables and their id columns: fixed names, never from the client.
-_INDEXES = {("cmdb_search", "entry_id"), ("cmdb_search_software", "software_id")}
-
-
-def _matching(db: Session, table: str, id_column: str, organization_id: int, query: str, limit: int) -> list[int]:
-    assert (table, id_column) in _INDEXES
+def _matching(db: Session, index: _Index, organization_id: int, query: str, limit: int) -> list[int]:
+    table, id_column = index.table, index.id_column
     terms = terms_of(query)
     if not terms:
         return []

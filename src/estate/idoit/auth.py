@@ -116,7 +116,8 @@ def _by_session(db: Session, settings: Settings, organization: Tenant, token: st
     if now - session.last_seen > _TOUCH_INTERVAL:
         session.last_seen = now
     account = db.get(Account, session.account_id)
-    assert account is not None
+    if account is None:
+        raise _refused("Invalid or expired X-RPC-Auth-Session")
     return Identity(organization.id, organization.name, account, _member_grants(db, organization, account), token)
 
 

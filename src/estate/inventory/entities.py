@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, Select, and_, exists, false, select
+from sqlalchemy import ColumnElement, Exists, FromClause, Select, and_, exists, false, select
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from estate.assets.models import AssetLink
 from estate.auth.permissions import Caller
+from estate.db.base import Base
 from estate.inventory.models import (
     Label,
     Machine,
@@ -45,7 +46,9 @@ def answer_name(column: str) -> str:
     return column[:1].upper() + column[1:]
 
 
-def fields(table, level: Level, names: str, *, kind: Kind = Kind.TEXT, wildcard: bool = False) -> tuple[Field, ...]:  # type: ignore[no-untyped-def]
+def fields(
+    table: FromClause, level: Level, names: str, *, kind: Kind = Kind.TEXT, wildcard: bool = False
+) -> tuple[Field, ...]:
     """Fields for the space-separated column names, answered as `answer_name` spells them."""
     return tuple(
         Field(answer_name(name), table.c[name], kind=kind, level=level, wildcard=wildcard) for name in names.split()
@@ -85,7 +88,7 @@ SOFTWARE = Entity(
 _EXECUTABLE_TEXT = "category command_args command_exe company_name file_description file_name file_version notes"
 
 
-def _executable(model, name: str, plural: str, extra_standard: str = "", extra_extended: str = "",  # type: ignore[no-untyped-def]
+def _executable(model: type[Base], name: str, plural: str, extra_standard: str = "", extra_extended: str = "",
                 aliases: tuple[str, ...] = ()) -> Entity:
     table = model.__table__
     return Entity(
@@ -390,7 +393,7 @@ NODE = Entity(
 
 # --- Who sees what ----------------------------------------------------------------------------------
 
-def _own_machine_ids(caller: Caller):  # type: ignore[no-untyped-def]
+def _own_machine_ids(caller: Caller) -> Select[int]:
     return select(_m.c.id).where(
         _m.c.organization_id == caller.organization_id, _m.c.owner_account_id == caller.account_id
     )

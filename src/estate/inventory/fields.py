@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Float, Integer, String
@@ -33,10 +33,8 @@ class Field:
     max_length: int | None = None
 
 
-@cache
 def fields_of(model: Any, *, exclude: tuple[str, ...]) -> dict[str, Field]:
-    """The writable fields of a table, read from its columns, keyed by column name. Callers must
-    not change the answer: it is shared."""
+    """The writable fields of a table, read from its columns, keyed by column name."""
     skipped = set(exclude)
     fields = {}
     for column in model.__table__.columns:

@@ -87,8 +87,7 @@ class CatalogKind:
     reader: RecordReader = field(init=False)
 
     def __post_init__(self) -> None:
-        # Mapped classes hash by identity; mypy cannot see that through DeclarativeBase.
-        fields = fields_of(self.model, exclude=("id", "organization_id", "identity_key", *STAMPS))  # type: ignore[arg-type]
+        fields = fields_of(self.model, exclude=("id", "organization_id", "identity_key", *STAMPS))
         self.reader = RecordReader(fields, aliases=self.aliases, ignored=ITEM_READ_ONLY, empty_is_none=True)
 
 

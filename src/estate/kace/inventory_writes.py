@@ -94,7 +94,7 @@ CATALOG_ROUTES = {
 }
 
 
-def _catalog_route(path: str, kind: str, envelope: str):  # type: ignore[no-untyped-def]
+def _catalog_route(path: str, kind: str, envelope: str) -> None:
     def record_catalog_items(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
         caller.require("inventory", "write")
         items = _envelope(body, envelope)

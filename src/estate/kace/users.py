@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from estate.accounts import service as accounts
-from estate.accounts.models import Account, OrganizationAccount
+from estate.accounts.models import OrganizationAccount
 from estate.auth.permissions import AREAS, SEE_ALL_DATA, allows
 from estate.errors import Forbidden, NotFound
 from estate.kace.deps import DB, CurrentCaller
@@ -36,8 +36,7 @@ def _can_add_tickets(grants: frozenset[str]) -> bool:
 @router.get("/me/")
 @router.get("/me", include_in_schema=False)
 def me(request: Request, db: DB, caller: CurrentCaller) -> Response:
-    account = db.get(Account, caller.account_id)
-    assert account is not None
+    account = accounts.get_account(db, caller.account_id)
     organizations = list(
         db.execute(
             select(Organization.id, Organization.name)

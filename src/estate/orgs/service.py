@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
@@ -106,7 +107,7 @@ def rename_allowed(db: Session, organization: Organization, name: str) -> str:
 
 
 def update_organization(
-    db: Session, organization: Organization, values: dict[str, object], *, actor_account_id: int | None
+    db: Session, organization: Organization, values: dict[str, Any], *, actor_account_id: int | None
 ) -> dict[str, tuple[object, object]]:
     if "name" in values:
         values["name"] = rename_allowed(db, organization, str(values["name"] or ""))
@@ -115,7 +116,7 @@ def update_organization(
             raise InvalidInput("timeZone must not be empty", field="timeZone")
         check_time_zone(str(values["time_zone"]))
     if values.get("primary_location_id") is not None:
-        get_location(db, organization.id, int(values["primary_location_id"]))  # type: ignore[call-overload]
+        get_location(db, organization.id, int(values["primary_location_id"]))
     changes = history.diff(organization, values)
     if changes:
         history.record(

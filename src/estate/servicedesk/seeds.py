@@ -5,6 +5,9 @@ recorded by a public KACE integration's test data: demisto/content, Packs/QuestK
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from sqlalchemy.orm import Session
 
 from estate.orgs.models import Organization
@@ -95,7 +98,10 @@ def create_queue(db: Session, organization_id: int, name: str) -> Queue:
     return queue
 
 
-def _named(rows: list, name: str):  # type: ignore[no-untyped-def]
+ListRow = TypeVar("ListRow", Status, Priority, Impact, Category)
+
+
+def _named(rows: Sequence[ListRow], name: str) -> ListRow:
     return next(row for row in rows if row.name == name)
 
 

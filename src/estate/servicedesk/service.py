@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -173,6 +173,20 @@ def get_work(db: Session, ticket: Ticket, work_id: int) -> WorkItem:
 
 
 # ------------------------------------------------------------------------------------- validation
+
+def _queue_of(db: Session, ticket: Ticket) -> Queue:
+    queue = db.get(Queue, ticket.hd_queue_id)
+    if queue is None:
+        raise NotFound(f"queue {ticket.hd_queue_id} not found", field="hd_queue_id")
+    return queue
+
+
+def _status_of(db: Session, ticket: Ticket) -> Status:
+    status = db.get(Status, ticket.hd_status_id)
+    if status is None:
+        raise NotFound(f"status {ticket.hd_status_id} not found", field="hd_status_id")
+    return status
+
 
 def _queue_row(db: Session, model: type, row_id: int, queue: Queue, field: str) -> Any:
     row = db.get(model, row_id)
@@ -461,8 +475,7 @@ def create_ticket(
     if not merged.get("hd_status_id"):
         raise InvalidInput(f"queue {queue.id} has no default status", field="hd_status_id")
     ticket = Ticket(organization_id=caller.organization_id, hd_queue_id=queue.id, created=now, version=now, **merged)
-    status = db.get(Status, ticket.hd_status_id)
-    assert status is not None
+    status = _status_of(db, ticket)
     # Everything is set before the row is added, so that it is written with one INSERT.
     _enter_status(ticket, status, now)
     _refresh_service_level(db, ticket, status, now, priority_changed=True)
@@ -497,8 +510,7 @@ def update_ticket(
     """Apply field values and a comment; one ticket change records both. Nothing changed, nothing
     recorded."""
     require_write(caller)
-    queue = db.get(Queue, ticket.hd_queue_id)
-    assert queue is not None
+    queue = _queue_of(db, ticket)
     _check_comment(caller, comment)
     values = dict(values)
     if "due_date" in values and "is_manual_due_date" not in values:
@@ -510,8 +522,7 @@ def update_ticket(
         changes = _apply(db, ticket, values)
         if not changes and (comment is None or comment.is_empty):
             return None
-        status = db.get(Status, ticket.hd_status_id)
-        assert status is not None
+        status = _status_of(db, ticket)
         if "hd_status_id" in changes:
             _enter_status(ticket, status, now)
         priority_changed = "hd_priority_id" in changes or (
@@ -542,7 +553,13 @@ def delete_ticket(db: Session, *, caller: Caller, ticket: Ticket, data_dir: Path
     db.flush()
 
 
-def _same_name_in(db: Session, model: type, current_id: int | None, queue: Queue, default_id: int | None):  # type: ignore[no-untyped-def]
+# A queue's list: its statuses, priorities, impacts or categories.
+ListRow = TypeVar("ListRow", Status, Priority, Impact, Category)
+
+
+def _same_name_in(
+    db: Session, model: type[ListRow], current_id: int | None, queue: Queue, default_id: int | None
+) -> int | None:
     current = db.get(model, current_id) if current_id else None
     if current is not None:
         match = db.scalar(select(model.id).where(model.hd_queue_id == queue.id, model.name == current.name))
@@ -571,8 +588,7 @@ def move_to_queue(db: Session, *, caller: Caller, ticket: Ticket, queue_id: int,
     now = now or utcnow()
     old_queue = ticket.hd_queue_id
     changes = _apply(db, ticket, values)
-    status = db.get(Status, ticket.hd_status_id)
-    assert status is not None
+    status = _status_of(db, ticket)
     if "hd_status_id" in changes:
         _enter_status(ticket, status, now)
     _refresh_service_level(db, ticket, status, now, priority_changed="hd_priority_id" in changes)
@@ -588,8 +604,7 @@ def switch_pattern(
     """Put the ticket under another template of its queue; the template fills the fields it sets
     that the ticket leaves empty."""
     require_staff_write(caller, "change a ticket's template")
-    queue = db.get(Queue, ticket.hd_queue_id)
-    assert queue is not None
+    queue = _queue_of(db, ticket)
     pattern = get_pattern(db, queue, pattern_id)
     values: dict[str, Any] = {"hd_ticket_template_id": pattern.id}
     for name, value in pattern_fill(ticket_values(db, ticket), pattern).items():
@@ -614,8 +629,7 @@ def pattern_fill(values: dict[str, Any], pattern: TicketTemplate) -> dict[str, A
 def clone_values(db: Session, *, caller: Caller, ticket: Ticket) -> dict[str, Any]:
     """A new ticket's starting values copied from ``ticket``; nothing is written."""
     values = ticket_values(db, ticket)
-    queue = db.get(Queue, ticket.hd_queue_id)
-    assert queue is not None
+    queue = _queue_of(db, ticket)
     for name in ("due_date", "is_manual_due_date", "resolution", "sat_survey", "approval", "approval_note"):
         values.pop(name, None)
     values["hd_status_id"] = queue.default_status_id

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictInt, StrictStr
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from estate.cmdb import entries, logbook, objects, reports, states, values
 from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, NORMAL, OBJECT, OBJECT_TYPE, Attribute, Category
@@ -308,7 +308,7 @@ def _pattern(comparison: str, value: Any) -> Any:
     return str(value).replace("*", "%") if "like" in comparison else value
 
 
-def _condition(ctx: Context, index: int, condition: Condition):  # type: ignore[no-untyped-def]
+def _condition(ctx: Context, index: int, condition: Condition) -> ColumnElement[bool]:
     parameter = f"conditions.{index}"
     const, _, key = condition.property.partition("-")
     category = entries.category_of(const, f"{parameter}.property")
@@ -635,7 +635,7 @@ def _in_range(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, net: dict[str, 
         low, high = ipaddress.ip_address(net.get("range_from", "")), ipaddress.ip_address(net.get("range_to", ""))
     except ValueError:
         return False
-    return low.version == ip.version == high.version and low <= ip <= high  # type: ignore[operator]
+    return low.version == ip.version == high.version and int(low) <= int(ip) <= int(high)
 
 
 @rpc("cmdb.ip_search.read", IpSearchParams, access=Access.READ, aliases=("cmdb.ip_search",))

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, AccountRegistry, OrganizationAccount
@@ -158,7 +158,7 @@ def readable_member(db: DB, caller: Caller, account_id: int) -> OrganizationAcco
     return member
 
 
-def accounts_of_organization(caller: Caller):  # type: ignore[no-untyped-def]
+def accounts_of_organization(caller: Caller) -> Select[Account]:
     query = (
         select(Account)
         .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
@@ -169,7 +169,7 @@ def accounts_of_organization(caller: Caller):  # type: ignore[no-untyped-def]
     return query
 
 
-def text_search(query, text: str | None):  # type: ignore[no-untyped-def]
+def text_search(query: Select[Account], text: str | None) -> Select[Account]:
     if text and text.strip():
         return query.where(listing.contains_text(_ACCOUNT_TEXT, text.strip()))
     return query
@@ -217,8 +217,7 @@ def get_account(
     request: Request, db: DB, caller: CurrentCaller, account_id: IdPath, registry: str | None = None
 ) -> Response:
     member = readable_member(db, caller, account_id)
-    account = db.get(Account, member.account_id)
-    assert account is not None
+    account = accounts.get_account(db, member.account_id)
     record = account_json(account)
     # `registry=true` adds the account's registry entries, saving a second request.
     if (registry or "").lower() in ("true", "1"):
@@ -237,8 +236,7 @@ def account_memberships(
     properties: str | None = None,
 ) -> Response:
     readable_member(db, caller, account_id)
-    account = db.get(Account, account_id)
-    assert account is not None
+    account = accounts.get_account(db, account_id)
     # Memberships in organizations the caller is not part of are another organization's data.
     caller_orgs = select(OrganizationAccount.organization_id).where(
         OrganizationAccount.account_id == caller.account_id, OrganizationAccount.is_enabled.is_(True)

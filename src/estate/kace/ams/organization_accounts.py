@@ -104,9 +104,7 @@ def readable(db: DB, caller: Caller, org_account_id: int) -> tuple[OrganizationA
     caller.require("accounts")
     member = accounts.get_membership(db, caller.organization_id, org_account_id)
     own_data_only(caller, member.account_id, "organization account")
-    account = db.get(Account, member.account_id)
-    assert account is not None
-    return member, account
+    return member, accounts.get_account(db, member.account_id)
 
 
 def writable(db: DB, caller: Caller, org_account_id: int) -> OrganizationAccount:
@@ -377,8 +375,7 @@ def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_i
     data: OrgAccountIn = validate(OrgAccountIn, body)
     if data.id is not None and data.id != org_account_id:
         raise InvalidInput("id in the body differs from the organization account in the path", field="id")
-    account = db.get(Account, member.account_id)
-    assert account is not None
+    account = accounts.get_account(db, member.account_id)
     if data.account is not None:
         if data.account.id is not None and data.account.id != account.id:
             raise InvalidInput("account.id cannot change; create another organization account", field="account.id")

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrganizationAccount
@@ -124,7 +124,7 @@ def current(db: DB, caller: Caller, organization_id: int) -> Organization:
     return orgs.get_organization(db, organization_id)
 
 
-def visible_query(caller: Caller):  # type: ignore[no-untyped-def]
+def visible_query(caller: Caller) -> Select[Organization]:
     return (
         select(Organization)
         .join(OrganizationAccount, OrganizationAccount.organization_id == Organization.id)
@@ -136,7 +136,7 @@ def visible_query(caller: Caller):  # type: ignore[no-untyped-def]
     )
 
 
-def _name_filter(query, text: str | None):  # type: ignore[no-untyped-def]
+def _name_filter(query: Select[Organization], text: str | None) -> Select[Organization]:
     if text and text.strip():
         return query.where(listing.contains_text(_NAME, text.strip()))
     return query
@@ -162,8 +162,7 @@ def create_organization(request: Request, db: DB, caller: CurrentCaller, body: B
     if values.get("time_zone"):
         orgs.check_time_zone(values["time_zone"])
     organization = orgs.create_organization(db, name=name, actor_account_id=caller.account_id, values=values)
-    account = db.get(Account, caller.account_id)
-    assert account is not None
+    account = accounts.get_account(db, caller.account_id)
     # The creator administers what they created, and can switch to it.
     member = accounts.add_membership(db, account=account, organization_id=organization.id, role_name=ADMINISTRATOR)
     accounts.record_change(
@@ -298,9 +297,7 @@ def organization_account(
     caller.require("accounts")
     member = accounts.member_of_account(db, organization_id, account_id)
     own_data_only(caller, account_id)
-    account = db.get(Account, account_id)
-    assert account is not None
-    return respond(request, org_account_json(member, account))
+    return respond(request, org_account_json(member, accounts.get_account(db, account_id)))
 
 
 def _int_list(text: str | None, field: str) -> list[int]:

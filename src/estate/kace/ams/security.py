@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from estate.accounts import service as accounts
 from estate.auth import sessions
+from estate.auth.models import AuthSession
 from estate.auth.secrets import verify_password
 from estate.errors import InvalidInput, NotAuthenticated
 from estate.kace.deps import (
@@ -74,13 +75,13 @@ def login(request: Request, db: DB, settings: AppSettings, body: Body) -> Respon
     response = empty(200)
     response.headers["x-dell-csrf-token"] = csrf
     secure = _secure(request, settings.cookie_secure)
-    cookie = {"path": "/", "secure": secure, "samesite": "lax"}
-    response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, **cookie)  # type: ignore[arg-type]
-    response.set_cookie(JWT_COOKIE, issued.jwt, httponly=True, **cookie)  # type: ignore[arg-type]
-    # Browser code of the console reads the CSRF token from its cookie, so it is not HttpOnly.
-    response.set_cookie(CSRF_COOKIE, csrf, **cookie)  # type: ignore[arg-type]
-    response.set_cookie("KACE_LAST_USER_SECURE", quote(issued.account.login), **cookie)  # type: ignore[arg-type]
-    response.set_cookie("KACE_LAST_ORG_SECURE", quote(issued.organization.name), **cookie)  # type: ignore[arg-type]
+    cookies = {SESSION_COOKIE: issued.token, JWT_COOKIE: issued.jwt, CSRF_COOKIE: csrf,
+               "KACE_LAST_USER_SECURE": quote(issued.account.login),
+               "KACE_LAST_ORG_SECURE": quote(issued.organization.name)}
+    for name, value in cookies.items():
+        # Browser code of the console reads the CSRF token from its cookie, so it is not HttpOnly.
+        response.set_cookie(name, value, path="/", secure=secure, samesite="lax",
+                            httponly=name in (SESSION_COOKIE, JWT_COOKIE))
     return response
 
 
@@ -129,7 +130,7 @@ def switch_to(db: DB, session: LoginSession, organization_id: int) -> Response:
     return empty(200)
 
 
-def _require_full(session) -> None:  # type: ignore[no-untyped-def]
+def _require_full(session: AuthSession) -> None:
     if not session.fully_authenticated:
         raise NotAuthenticated(sessions.NOT_FULLY_AUTHENTICATED)
 
