@@ -69,7 +69,8 @@ def broken_rule(importer: str, imported: str) -> str | None:
         return "cmdb must not import a domain above it"
     if here in DOMAINS and there in ROOT:
         return "a domain must not import the server"
-    if here in FLOOR and (there in FACES | ENGINE | ROOT or (there in DOMAINS and imported.split(".")[2:3] != ["models"])):
+    models = imported.split(".")[2:3] == ["models"]
+    if here in FLOOR and (there in FACES | ENGINE | ROOT or (there in DOMAINS and not models)):
         return "the floor may import only the domains' models (the metadata)"
     return None
 

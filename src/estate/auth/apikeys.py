@@ -21,10 +21,6 @@ def create_api_key(db: Session, *, organization_id: int, raw_key: str | None = N
     return raw_key
 
 
-def organization_for_key(db: Session, raw_key: str) -> int | None:
-    return db.scalar(select(ApiKey.organization_id).where(ApiKey.key_hash == digest(raw_key), ApiKey.is_active))
-
-
 def list_api_keys(db: Session, organization_id: int | None = None) -> list[ApiKey]:
     query = select(ApiKey).order_by(ApiKey.id)
     if organization_id is not None:

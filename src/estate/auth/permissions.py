@@ -100,7 +100,3 @@ class Caller:
         if not self.can(area, action):
             verb = "change" if action == "write" else "read"
             raise Forbidden(f"your role does not allow you to {verb} {area}")
-
-    @property
-    def is_administrator(self) -> bool:
-        return self.sees_all_data and self.can("*", "write")

@@ -80,13 +80,6 @@ class StateChangeRefused(Conflict):
     """A lifecycle step the object's current state does not allow."""
 
 
-def object_type_of(value: object, field_name: str = "type") -> ObjectType:
-    object_type = CATALOG.object_type(value)
-    if object_type is None:
-        raise InvalidInput(f"unknown object type {value!r}", field=field_name)
-    return object_type
-
-
 class ObjectNotFound(NotFound):
     def __init__(self, object_id: int) -> None:
         super().__init__(f"Object {object_id} not found", field="id")

@@ -59,7 +59,3 @@ def begin_for_writing(db: Session) -> None:
     busy_timeout. A request that may write therefore takes the write lock when it begins
     (BEGIN IMMEDIATE), and concurrent writers queue. PostgreSQL needs nothing of this."""
     db.connection(execution_options={WRITE_INTENT: True})
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
