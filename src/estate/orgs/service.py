@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from estate.accounts import service as accounts
 from estate.auth.models import Role
-from estate.auth.permissions import DEFAULT_ROLES
+from estate.auth.permissions import ADMINISTRATOR, DEFAULT_ROLES
 from estate.cmdb import seed as cmdb_seed
 from estate.errors import Conflict, InvalidInput, NotFound
 from estate.history import service as history
@@ -36,14 +37,23 @@ def _seed_default_roles(db: Session, organization: Organization) -> None:
 
 
 def create_organization(
-    db: Session, *, name: str, actor_account_id: int | None, values: dict[str, object] | None = None
+    db: Session, *, name: str, actor_account_id: int | None, values: dict[str, Any] | None = None
 ) -> Organization:
+    """An organization with everything a fresh appliance organization has. The account that
+    creates it (``actor_account_id``) administers it and can switch to it."""
+    values = dict(values or {})
+    if values.pop("primary_location_id", None) is not None:
+        raise InvalidInput(
+            "a new organization has no locations yet; set primaryLocation later", field="primaryLocation"
+        )
+    if values.get("time_zone"):
+        check_time_zone(values["time_zone"])
     name = (name or "").strip()
     if not name:
         raise InvalidInput("name is required", field="name")
     if db.scalar(select(Organization.id).where(func.lower(Organization.name) == name.lower())):
         raise Conflict(f"an organization named {name!r} exists", field="name")
-    organization = Organization(name=name, **(values or {}))
+    organization = Organization(name=name, **values)
     db.add(organization)
     db.flush()
     _seed_default_roles(db, organization)
@@ -60,7 +70,38 @@ def create_organization(
         entity_id=organization.id,
         changes={"name": (None, name)},
     )
+    if actor_account_id is not None:
+        _admit_creator(db, organization, actor_account_id)
     return organization
+
+
+def _admit_creator(db: Session, organization: Organization, account_id: int) -> None:
+    account = accounts.get_account(db, account_id)
+    member = accounts.add_membership(db, account=account, organization_id=organization.id, role_name=ADMINISTRATOR)
+    history.record(
+        db,
+        organization_id=organization.id,
+        account_id=account_id,
+        action=history.CREATE,
+        entity_name=accounts.ORG_ACCOUNT,
+        entity_id=member.id,
+        changes={"account_id": (None, account.id), "role": (None, ADMINISTRATOR)},
+    )
+    db.flush()
+
+
+def delete_organization(db: Session, *, organization: Organization, actor_account_id: int | None) -> None:
+    """Organizations are marked deleted, never removed: their history stays."""
+    organization.is_deleted = True
+    history.record(
+        db,
+        organization_id=organization.id,
+        account_id=actor_account_id,
+        action=history.DELETE,
+        entity_name="organization",
+        entity_id=organization.id,
+        changes={"is_deleted": (False, True)},
+    )
 
 
 def get_organization(db: Session, organization_id: int) -> Organization:

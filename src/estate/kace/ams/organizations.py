@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrganizationAccount
 from estate.auth.models import Role
-from estate.auth.permissions import ADMINISTRATOR, Caller, allows
+from estate.auth.permissions import Caller, allows
 from estate.errors import Forbidden, InvalidInput, NotFound
 from estate.history import service as history
 from estate.kace.ams import listing
@@ -153,28 +153,8 @@ def create_organization(request: Request, db: DB, caller: CurrentCaller, body: B
     caller.require("organizations", "write")
     data: OrganizationIn = validate(OrganizationIn, body)
     values = data.values()
-    if values.get("primary_location_id") is not None:
-        raise InvalidInput(
-            "a new organization has no locations yet; set primaryLocation later", field="primaryLocation"
-        )
-    values.pop("primary_location_id", None)
     name = str(values.pop("name", "") or "")
-    if values.get("time_zone"):
-        orgs.check_time_zone(values["time_zone"])
     organization = orgs.create_organization(db, name=name, actor_account_id=caller.account_id, values=values)
-    account = accounts.get_account(db, caller.account_id)
-    # The creator administers what they created, and can switch to it.
-    member = accounts.add_membership(db, account=account, organization_id=organization.id, role_name=ADMINISTRATOR)
-    accounts.record_change(
-        db,
-        organization_id=organization.id,
-        actor_account_id=caller.account_id,
-        action=history.CREATE,
-        entity_name=accounts.ORG_ACCOUNT,
-        entity_id=member.id,
-        changes={"account_id": (None, account.id), "role": (None, ADMINISTRATOR)},
-    )
-    db.flush()
     return respond(request, organization_json(organization))
 
 
@@ -210,16 +190,7 @@ def delete_organizations(db: DB, caller: CurrentCaller, ids: Annotated[list[str]
     if caller.organization_id in chosen:
         raise InvalidInput("you cannot delete the organization you are logged in to", field="ids")
     for organization in _writable_set(db, caller, chosen):
-        organization.is_deleted = True
-        accounts.record_change(
-            db,
-            organization_id=organization.id,
-            actor_account_id=caller.account_id,
-            action=history.DELETE,
-            entity_name="organization",
-            entity_id=organization.id,
-            changes={"is_deleted": (False, True)},
-        )
+        orgs.delete_organization(db, organization=organization, actor_account_id=caller.account_id)
     return empty(200)
 
 
