@@ -10,12 +10,12 @@ from fastapi.responses import Response
 from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import select
 
+from estate.accounts import members
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrgAccountRegistry, OrganizationAccount
 from estate.auth.models import Role, RoleMember
 from estate.auth.permissions import Caller, implies
-from estate.errors import Conflict, Forbidden, InvalidInput, NotFound
-from estate.history import service as history
+from estate.errors import InvalidInput
 from estate.kace.ams import listing
 from estate.kace.ams.accounts import AccountIn, RegistryIn, SearchIn, own_data_only, registry_body
 from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity, IdPath, Int32, id_query
@@ -29,7 +29,6 @@ from estate.kace.ams.serializers import (
 )
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
-from estate.orgs import service as orgs
 
 router = APIRouter(prefix="/ams/shared/api/organizationAccounts", tags=["organizationAccounts"])
 
@@ -116,96 +115,20 @@ def _actor(db: DB, caller: Caller) -> OrganizationAccount:
     return accounts.get_membership(db, caller.organization_id, caller.org_account_id)
 
 
-def _reference_id(reference: Reference | None) -> int | None:
-    return reference.id if reference else None
-
-
-def _apply_membership(db: DB, caller: Caller, member: OrganizationAccount, data: OrgAccountIn) -> dict[str, Any]:
-    """Location, manager and enabled flag; returns what changed, old → new."""
+def _identity(data: AccountIn) -> dict[str, Any]:
+    """The account's columns the body sets, and its login and password when sent."""
     sent = data.model_fields_set
-    values: dict[str, Any] = {}
+    return {**data.values(), **{name: getattr(data, name) for name in ("login", "password") if name in sent}}
+
+
+def _membership(data: OrgAccountIn) -> dict[str, Any]:
+    sent = data.model_fields_set
+    references = {"location_id": data.location, "manager_id": data.manager}
+    values: dict[str, Any] = {name: reference.id if reference else None for name, reference in references.items()
+                              if name.removesuffix("_id") in sent}
     if "is_enabled" in sent:
-        if data.is_enabled is None:
-            raise InvalidInput("isEnabled must not be null", field="isEnabled")
-        if not data.is_enabled and member.id == caller.org_account_id:
-            raise InvalidInput("you cannot disable your own organization account", field="isEnabled")
         values["is_enabled"] = data.is_enabled
-    if "location" in sent:
-        location_id = _reference_id(data.location)
-        if location_id is not None:
-            try:
-                orgs.get_location(db, caller.organization_id, location_id)
-            except NotFound as missing:
-                raise NotFound(missing.message, field="location") from None
-        values["location_id"] = location_id
-    changes = history.diff(member, values)
-    if "manager" in sent:
-        manager_id = _reference_id(data.manager)
-        if manager_id != member.manager_id:
-            manager = (
-                accounts.members_by_ids(db, caller.organization_id, [manager_id], "manager")[0]
-                if manager_id is not None
-                else None
-            )
-            changes["manager_id"] = (member.manager_id, manager_id)
-            accounts.set_manager(db, member, manager)
-    return changes
-
-
-def _apply_account(db: DB, caller: Caller, account: Account, data: AccountIn) -> dict[str, Any]:
-    """Changes to the shared identity: login, password, names and preferences."""
-    values = data.values()
-    if "time_zone" in values and values["time_zone"]:
-        orgs.check_time_zone(values["time_zone"])
-    sent = data.model_fields_set
-    touches_identity = bool(values) or "login" in sent or "password" in sent
-    if touches_identity:
-        _check_identity_editable(db, caller, account)
-    if "login" in sent:
-        login = (data.login or "").strip()
-        if not login:
-            raise InvalidInput("login must not be empty", field="account.login")
-        clash = db.scalar(
-            select(Account.id).where(Account.login_key == accounts.login_key(login), Account.id != account.id)
-        )
-        if clash:
-            raise Conflict(f"an account with login {login!r} exists", field="account.login")
-        values["login"] = login
-        values["login_key"] = accounts.login_key(login)
-    changes = history.diff(account, values)
-    changes.pop("login_key", None)
-    if "password" in sent:
-        if not data.password:
-            raise InvalidInput("password must not be empty", field="account.password")
-        accounts.set_password(account, data.password)
-        changes["password"] = ("***", "***")  # that it changed, never the value
-    return changes
-
-
-def _check_identity_editable(db: DB, caller: Caller, account: Account) -> None:
-    if not accounts.may_edit_identity(db, account_id=account.id, actor_account_id=caller.account_id):
-        raise Forbidden(
-            "this account also belongs to organizations you do not administer; it can only be changed there",
-            field="account",
-        )
-    # Whoever may change a login or password could act as that account: only for accounts whose
-    # rights the caller holds already.
-    member = accounts.membership_of(db, caller.organization_id, account.id)
-    if member is not None and not implies(caller.grants, accounts.grants_of(db, member.id)):
-        raise Forbidden("this account has rights you do not have; you cannot change its identity", field="account")
-
-
-def _record(db: DB, caller: Caller, action: int, entity: str, entity_id: int, changes: dict[str, Any]) -> None:
-    if changes or action != history.UPDATE:
-        accounts.record_change(
-            db,
-            organization_id=caller.organization_id,
-            actor_account_id=caller.account_id,
-            action=action,
-            entity_name=entity,
-            entity_id=entity_id,
-            changes=changes,
-        )
+    return values
 
 
 @router.get("")
@@ -258,39 +181,10 @@ def create_member(request: Request, db: DB, caller: CurrentCaller, body: Body) -
         raise InvalidInput("account is required", field="account")
     if data.organization and data.organization.id not in (None, caller.organization_id):
         raise InvalidInput("organization must be the organization you are logged in to", field="organization")
-    if data.account.id is None:
-        account, member = _create_account(db, caller, data.account)
-    else:
-        account = accounts.linkable_account(db, account_id=data.account.id, actor_account_id=caller.account_id)
-        member = accounts.add_membership(db, account=account, organization_id=caller.organization_id)
-        changes = _apply_account(db, caller, account, data.account)
-        _record(db, caller, history.UPDATE, "account", account.id, changes)
-    changes = _apply_membership(db, caller, member, data)
-    changes["account_id"] = (None, account.id)
-    _record(db, caller, history.CREATE, accounts.ORG_ACCOUNT, member.id, changes)
-    db.flush()
-    return respond(request, org_account_json(member, account))
-
-
-def _create_account(db: DB, caller: Caller, data: AccountIn) -> tuple[Account, OrganizationAccount]:
-    if not (data.login or "").strip():
-        raise InvalidInput("account.login is required", field="account.login")
-    values = data.values()
-    if values.get("time_zone"):
-        orgs.check_time_zone(values["time_zone"])
-    if "password" in data.model_fields_set and not data.password:
-        raise InvalidInput("password must not be empty", field="account.password")
-    login = (data.login or "").strip()
-    if db.scalar(select(Account.id).where(Account.login_key == accounts.login_key(login))):
-        raise Conflict(f"an account with login {login!r} exists", field="account.login")
-    return accounts.create_account(
-        db,
-        login=login,
-        password=data.password,
-        actor_account_id=caller.account_id,
-        organization_id=caller.organization_id,
-        values=values,
+    account, member = members.create_member(
+        db, caller=caller, account_id=data.account.id, identity=_identity(data.account), membership=_membership(data)
     )
+    return respond(request, org_account_json(member, account))
 
 
 def _set_enabled(db: DB, caller: Caller, ids: list[str] | None, enabled: bool) -> Response:
@@ -375,15 +269,12 @@ def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_i
     data: OrgAccountIn = validate(OrgAccountIn, body)
     if data.id is not None and data.id != org_account_id:
         raise InvalidInput("id in the body differs from the organization account in the path", field="id")
-    account = accounts.get_account(db, member.account_id)
-    if data.account is not None:
-        if data.account.id is not None and data.account.id != account.id:
-            raise InvalidInput("account.id cannot change; create another organization account", field="account.id")
-        changes = _apply_account(db, caller, account, data.account)
-        _record(db, caller, history.UPDATE, "account", account.id, changes)
-    _record(db, caller, history.UPDATE, accounts.ORG_ACCOUNT, member.id, _apply_membership(db, caller, member, data))
-    db.flush()
-    accounts.ensure_an_administrator_remains(db, caller.organization_id)
+    if data.account is not None and data.account.id not in (None, member.account_id):
+        raise InvalidInput("account.id cannot change; create another organization account", field="account.id")
+    account = members.update_member(
+        db, caller=caller, member=member, identity=_identity(data.account) if data.account is not None else None,
+        membership=_membership(data),
+    )
     return respond(request, org_account_json(member, account))
 
 
@@ -391,16 +282,7 @@ def update_member(request: Request, db: DB, caller: CurrentCaller, org_account_i
 def add_employees(db: DB, caller: CurrentCaller, org_account_id: IdPath, body: Body) -> Response:
     manager = writable(db, caller, org_account_id)
     data: IdList = validate(IdList, body)
-    if not data.ids:
-        raise InvalidInput("ids must name at least one organization account", field="ids")
-    employees = accounts.members_by_ids(db, caller.organization_id, data.ids)
-    for employee in employees:
-        if employee.manager_id == manager.id:
-            continue
-        old = employee.manager_id
-        # set_manager refuses cycles; the request's transaction then leaves every employee as it was.
-        accounts.set_manager(db, employee, manager)
-        _record(db, caller, history.UPDATE, accounts.ORG_ACCOUNT, employee.id, {"manager_id": (old, manager.id)})
+    members.add_employees(db, caller=caller, manager=manager, org_account_ids=data.ids)
     return empty(200)
 
 
