@@ -37,14 +37,14 @@ def _statements_for(admin, engine, path: str, params: dict[str, str]) -> int:
 def test_ticket_list_statements_do_not_grow_with_rows(admin, org, engine, queue):
     for n in range(2):
         create_ticket(admin, hd_queue_id=queue["id"], title=f"t{n}", owner=org.admin.id)
-    # The first read of an organization also runs its escalation check (then once a minute).
+    # The first read warms what the server keeps per process.
     _statements_for(admin, engine, f"{API}/tickets", SHAPED)
     few = _statements_for(admin, engine, f"{API}/tickets", SHAPED)
     for n in range(8):
         create_ticket(admin, hd_queue_id=queue["id"], title=f"t{n}", owner=org.readonly.id)
     many = _statements_for(admin, engine, f"{API}/tickets", SHAPED)
     assert many == few
-    # Session and caller lookups, the escalation check, the count, the page, one per shaped sub-entity.
+    # Session and caller lookups, the count, the page, one per shaped sub-entity.
     assert many <= 20
 
 
