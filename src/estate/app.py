@@ -28,6 +28,8 @@ from estate.kace.ams import (
     security,
 )
 from estate.kace.http import install_error_handlers
+from estate.observe import health
+from estate.observe.middleware import Observer
 from estate.servicedesk import storage
 from estate.settings import Settings, get_settings
 
@@ -106,9 +108,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         inventory_writes.router,
         servicedesk.router,
         assets.router,
+        health.router,
     )
     for router in routers:
         app.include_router(router)
+    app.add_middleware(Observer)
     logging.getLogger("uvicorn.access").addFilter(_RedactSecrets())
     # What the app holds for its lifetime (catalogs, models, routes) is left out of the cyclic
     # garbage collector: a full collection walking all of it paused a call by ~80 ms now and then.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import pyotp
@@ -18,6 +22,7 @@ from estate.bootstrap import DEFAULT_ORGANIZATION, ensure_initial_data
 from estate.db.engine import WRITE_INTENT, make_engine, make_session_factory
 from estate.db.migrate import upgrade
 from estate.errors import DomainError
+from estate.observe.logs import logging_config
 from estate.orgs import service as orgs
 from estate.orgs.models import Organization
 from estate.settings import get_settings
@@ -80,14 +85,35 @@ def serve(
             typer.echo(f"  admin password (shown once): {first.admin_password}")
         if first.idoit_apikey:
             typer.echo(f"  i-doit API key of {DEFAULT_ORGANIZATION!r} (shown once): {first.idoit_apikey}")
-    uvicorn.run(
-        "estate.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        **server_options(settings),
-    )
+    with shared_metrics(workers):
+        uvicorn.run(
+            "estate.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            **server_options(settings)
+            | {
+                "log_config": logging_config(level=settings.log_level, log_format=settings.log_format),
+                "access_log": False,  # Estate writes one line per request itself (estate.observe)
+            },
+        )
+
+
+@contextmanager
+def shared_metrics(workers: int) -> Iterator[None]:
+    """Worker processes count into files of one folder so that /metrics answers for all of them
+    (prometheus_client's multiprocess mode); the folder lives as long as the server. A folder set
+    in PROMETHEUS_MULTIPROC_DIR is used as it is."""
+    if workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="estate-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 @user_app.command("create")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
 
     log_level: str = "info"
+    # "text" (a line a person reads) or "json" (one object per line, for log pipelines).
+    log_format: Literal["text", "json"] = "text"
 
 
 @lru_cache

@@ -19,6 +19,7 @@ from estate.auth.permissions import Caller
 from estate.auth.secrets import digest, new_hex_token, new_token, verify_password
 from estate.db.base import utcnow
 from estate.errors import Forbidden, InvalidInput, NotAuthenticated, TooManyAttempts
+from estate.observe import record
 from estate.orgs import service as orgs
 from estate.orgs.models import Organization
 from estate.settings import Settings
@@ -55,6 +56,7 @@ def check_rate_limit(db: Session, settings: Settings, key: str, source: str) -> 
 
 def record_failure(db: Session, key: str, source: str) -> None:
     db.add(LoginFailure(login_key=key, source=source))
+    record.note_failed_login(login=key)
 
 
 def _pick_organization(db: Session, account: Account, organization_name: str | None) -> Organization:

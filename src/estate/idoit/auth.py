@@ -21,6 +21,7 @@ from estate.cmdb.models import RpcSession
 from estate.db.base import utcnow
 from estate.errors import TooManyAttempts
 from estate.idoit.registry import RpcError
+from estate.observe import record
 from estate.orgs.models import Organization
 from estate.settings import Settings
 
@@ -56,13 +57,14 @@ def _refused(message: str) -> RpcError:
 class Tenant:
     id: int
     name: str
+    key_id: int | None = None
 
 
 _ORGANIZATIONS = cast(Table, Organization.__table__).c
 _KEYS = cast(Table, ApiKey.__table__).c
 # Built once, of table columns: every request asks it, and a Core statement skips the ORM's steps.
 _TENANT_OF_KEY = (
-    select(_ORGANIZATIONS.id, _ORGANIZATIONS.name)
+    select(_ORGANIZATIONS.id, _ORGANIZATIONS.name, _KEYS.id.label("key_id"))
     .join_from(cast(Table, Organization.__table__), cast(Table, ApiKey.__table__),
                _KEYS.organization_id == _ORGANIZATIONS.id)
     .where(
@@ -81,7 +83,7 @@ def organization_for(db: Session, apikey: object) -> Tenant:
     found = db.execute(_TENANT_OF_KEY, {"key_hash": digest(apikey)}).first()
     if found is None:
         raise _refused("Invalid API key")
-    return Tenant(found.id, found.name)
+    return Tenant(found.id, found.name, found.key_id)
 
 
 def _member_grants(db: Session, organization: Tenant, account: Account) -> frozenset[str]:
@@ -123,12 +125,16 @@ def _by_session(db: Session, settings: Settings, organization: Tenant, token: st
 
 def identify(db: Session, settings: Settings, apikey: object, headers: Mapping[str, str]) -> Identity:
     organization = organization_for(db, apikey)
+    record.note_caller(organization_id=organization.id, apikey_id=organization.key_id)
     if token := headers.get(SESSION_HEADER):
-        return _by_session(db, settings, organization, token)
-    login, password = headers.get(USERNAME_HEADER), headers.get(PASSWORD_HEADER)
-    if login or password:
-        return _by_password(db, settings, organization, login or "", password or "")
-    return Identity(organization.id, organization.name, None, None)
+        identity = _by_session(db, settings, organization, token)
+    elif (login := headers.get(USERNAME_HEADER)) or headers.get(PASSWORD_HEADER):
+        identity = _by_password(db, settings, organization, login or "", headers.get(PASSWORD_HEADER) or "")
+    else:
+        return Identity(organization.id, organization.name, None, None)
+    account_id = identity.account.id if identity.account else None
+    record.note_caller(organization_id=organization.id, account_id=account_id, apikey_id=organization.key_id)
+    return identity
 
 
 def open_session(db: Session, identity: Identity) -> str:

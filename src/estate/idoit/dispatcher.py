@@ -7,8 +7,9 @@ so a failing call leaves no half-written change and does not undo its neighbours
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from estate.db.engine import begin_for_writing
 from estate.errors import DomainError, InvalidInput, NotAuthenticated
 from estate.idoit import auth
 from estate.idoit.registry import INVALID_PARAMS, SYSTEM_ERROR, Context, Method, RpcError, lookup
+from estate.observe import record
 from estate.settings import Settings
 
 PARSE_ERROR = -32700
@@ -169,11 +171,15 @@ class Dispatcher:
         return self.reply(answers if answers else None, reply_headers)
 
     def reply(self, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+        if isinstance(payload, dict) and payload.get("id", _NO_ID) is None and "error" in payload:
+            # An answer to no call at all (a body that is not JSON, an empty or oversized batch).
+            record.note_rpc_call(method=None, sent=None, code=payload["error"]["code"], seconds=0.0)
         return Reply(b"" if payload is None else orjson.dumps(payload), headers or {})
 
     def _run(self, calls: list[Call], headers: Mapping[str, str], reply_headers: dict[str, str]) -> list[Any]:
         """The answers of the calls that are not notifications, in order."""
         outcomes: list[dict[str, Any] | None] = [None] * len(calls)  # None: not run
+        seconds = [0.0] * len(calls)  # each call's time; calls answered together share theirs
         db = self.sessions()
         try:
             writing = _may_write(calls, headers)
@@ -186,12 +192,14 @@ class Dispatcher:
             identities: dict[Any, auth.Identity] = {}
             position = 0
             for run in _runs(calls, writing):
+                started = perf_counter()
                 if len(run) > 1:
                     run_outcomes = self._execute_group(db, run, headers, identities, reply_headers)
                 else:
                     call = run[0]
                     run_outcomes = [call.error or self._execute(db, call, headers, identities, reply_headers, guarded)]
                 outcomes[position : position + len(run)] = run_outcomes
+                seconds[position : position + len(run)] = [(perf_counter() - started) / len(run)] * len(run)
                 position += len(run)
             db.commit()
         except Exception:
@@ -200,6 +208,7 @@ class Dispatcher:
             outcomes = _after_failure(calls, outcomes)
         finally:
             db.close()
+        _note(calls, outcomes, seconds)
         return [outcome for call, outcome in zip(calls, outcomes, strict=True) if not call.is_notification]
 
     def _identity(self, db: Session, call: Call, headers: Mapping[str, str], cache: dict) -> auth.Identity:
@@ -323,6 +332,18 @@ class Dispatcher:
         token = context.new_session_token or identity.session_token
         if token:
             reply_headers["X-RPC-Auth-Session"] = token
+
+
+def _note(calls: Sequence[Call], outcomes: Sequence[dict[str, Any] | None], seconds: Sequence[float]) -> None:
+    """Each call's method and error code, for the request's log line and the metrics."""
+    for call, outcome, spent in zip(calls, outcomes, seconds, strict=True):
+        error = outcome.get("error") if outcome else None
+        record.note_rpc_call(
+            method=call.method.name if call.method else None,
+            sent=call.raw.get("method") if isinstance(call.raw, dict) else None,
+            code=error["code"] if error else None,
+            seconds=spent,
+        )
 
 
 def _result(call: Call, result: Any) -> dict[str, Any]:

@@ -64,6 +64,7 @@ from estate.inventory.models import (
     StartupProgram,
 )
 from estate.inventory.sync import Linked, current_links, sync_links, sync_rows
+from estate.observe import metrics
 
 STAMPS = ("created", "modified")
 MACHINE_FIELDS = fields_of(
@@ -460,7 +461,9 @@ def ingest_machines(
     rows = _machine_rows(db, organization_id, MACHINES.c.kuid.in_(kuids)) if kuids else []
     known = {row["kuid"]: row for row in rows}
     stored = [known.get(machine.kuid) if machine.kuid else None for machine in inputs]
-    return _store(db, organization_id, inputs, stored)
+    machine_ids = _store(db, organization_id, inputs, stored)
+    metrics.MACHINES_INGESTED.inc(len(machine_ids))
+    return machine_ids
 
 
 def _claimed_id_matches(claimed: Any, machine_id: int) -> bool:
@@ -477,7 +480,9 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
         raise NotFound(f"machine {machine_id} not found", field="id")
     if machine.kuid is not None and machine.kuid != rows[0]["kuid"]:
         raise InvalidInput("Kuid differs from the KUID of the machine in the path", field="Kuid")
-    return _store(db, organization_id, [machine], rows)[0]
+    machine_id = _store(db, organization_id, [machine], rows)[0]
+    metrics.MACHINES_INGESTED.inc()
+    return machine_id
 
 
 def force_inventory(db: Session, *, organization_id: int, machine_id: int) -> None:

@@ -16,6 +16,7 @@ from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT
 from estate.db.engine import begin_for_writing
 from estate.kace.http import api_version, read_body
+from estate.observe import record
 from estate.settings import Settings
 
 SESSION_COOKIE = "kboxid"
@@ -91,13 +92,15 @@ LoginSession = Annotated[AuthSession, Depends(login_session)]
 def current_caller(request: Request, db: DB, settings: AppSettings) -> Caller:
     """The fully authenticated caller; checks what login_session checks, then the membership."""
     api_version(request)
-    return sessions.resolve_caller(
+    caller = sessions.resolve_caller(
         db,
         settings,
         token=request.cookies.get(SESSION_COOKIE),
         jwt=request.cookies.get(JWT_COOKIE),
         csrf=csrf_header(request),
     )
+    record.note_caller(organization_id=caller.organization_id, account_id=caller.account_id)
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -1,0 +1,48 @@
+"""`estate serve` as operators run it: several workers, JSON log lines, metrics of all workers."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import httpx
+import orjson
+
+from tests.test_cli import ESTATE, _free_port, env  # noqa: F401 - env is a fixture
+
+
+def test_two_workers_log_json_lines_and_share_their_metrics(env):  # noqa: F811
+    env = {**env, "ESTATE_LOG_FORMAT": "json", "ESTATE_IDOIT_APIKEY": "serve-test-key-123456"}
+    port = _free_port()
+    server = subprocess.Popen([*ESTATE, "serve", "--port", str(port), "--workers", "2"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not become ready"
+            time.sleep(0.1)
+        for _ in range(12):  # new connections: both workers answer some
+            assert httpx.get(f"{base}/healthz").status_code == 200
+        call = {"jsonrpc": "2.0", "method": "cmdb.object.read", "id": 1,
+                "params": {"apikey": "serve-test-key-123456", "id": "x"}}
+        assert httpx.post(f"{base}/src/jsonrpc.php", json=call).json()["error"]["code"] == -32602
+        metrics = httpx.get(f"{base}/metrics").text
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=20)[1]
+    healthz = 'estate_http_requests_total{method="GET",route="/healthz",status="200"} 12.0'
+    assert healthz in metrics, metrics
+    lines = [orjson.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert len(lines) == len(log.splitlines()), log  # every line is JSON, uvicorn's own included
+    requests = [line for line in lines if line["logger"] == "estate.request"]
+    rpc = [line for line in requests if line["path"] == "/src/jsonrpc.php"]
+    assert rpc[0]["rpc"] == [{"method": "cmdb.object.read", "error": -32602}]
+    assert isinstance(rpc[0]["apikey"], int) and rpc[0]["status"] == 200
+    assert "serve-test-key-123456" not in log
+    assert all({"time", "status", "duration_ms", "route"} <= line.keys() for line in requests)
