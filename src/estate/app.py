@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from estate import __version__, jobs
+from estate.apidocs import pages as apidocs
 from estate.db.engine import make_engine, make_session_factory
 from estate.idoit import router as idoit
 from estate.kace import assets, inventory, inventory_writes, servicedesk, users
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         async with jobs.running(jobs.server_jobs(settings.escalation_check_seconds), app.state.sessions):
             yield
 
-    app = FastAPI(title="Estate", version=__version__, docs_url="/docs", redoc_url=None, lifespan=lifespan)
+    app = FastAPI(title="Estate", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for router in routers:
         app.include_router(router)
+    apidocs.install(app)
     app.add_middleware(Observer)
     logging.getLogger("uvicorn.access").addFilter(_RedactSecrets())
     # What the app holds for its lifetime (catalogs, models, routes) is left out of the cyclic
