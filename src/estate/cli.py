@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import pyotp
@@ -19,6 +20,7 @@ from estate.accounts.models import Account, OrganizationAccount
 from estate.auth import apikeys
 from estate.auth.permissions import ADMINISTRATOR, DEFAULT_ROLES
 from estate.bootstrap import DEFAULT_ORGANIZATION, ensure_initial_data
+from estate.db import backup
 from estate.db.engine import WRITE_INTENT, make_engine, make_session_factory
 from estate.db.migrate import upgrade
 from estate.errors import DomainError
@@ -149,13 +151,22 @@ def user_create(
 
 @user_app.command("passwd")
 def user_passwd(
-    login: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)]
+    login: str,
+    password: Annotated[str | None, typer.Option(help="The new password; asked for (twice, not shown) when left out")]
+    = None,
 ) -> None:
-    """Set an account's password."""
-    with _sessions().begin() as db:
-        account = accounts.find_account(db, login)
-        if account is None:
+    """Set an account's password, the way to recover a lost admin password."""
+    sessions = _sessions()
+    with sessions() as db:
+        if accounts.find_account(db, login) is None:
             raise typer.BadParameter(f"no account {login!r}", param_hint="LOGIN")
+    if password is None:
+        password = typer.prompt(f"New password of {login}", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise typer.BadParameter("the password must not be empty", param_hint="--password")
+    with sessions.begin() as db:
+        account = accounts.find_account(db, login)
+        assert account is not None
         accounts.set_password(account, password)
     typer.echo(f"password of {login!r} changed")
 
@@ -238,6 +249,40 @@ def apikey_list(org: Annotated[str | None, typer.Option("--org")] = None) -> Non
         for key in apikeys.list_api_keys(db, organization_id):
             state = "active" if key.is_active else "revoked"
             typer.echo(f"{key.id}\t{names[key.organization_id]}\t{key.hint}…\t{state}\t{key.description or ''}")
+
+
+@contextmanager
+def _backup_errors() -> Iterator[None]:
+    try:
+        yield
+    except backup.BackupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command("backup")
+def backup_command(file: Annotated[Path, typer.Argument(help="The archive to write (a .tar.gz)")]) -> None:
+    """Copy the database and the uploaded files into one archive, while the server runs."""
+    settings = get_settings()
+    with _backup_errors():
+        summary = backup.backup(database_url=settings.database_url, data_dir=settings.data_dir, target=file)
+    typer.echo(f"backed up the {summary.database} database (revision {summary.revision}) and "
+               f"{summary.files} uploaded files to {file}")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="An archive made by estate backup")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Replace the database and the uploaded files with a backup's. Stop the servers first."""
+    settings = get_settings()
+    if not yes:
+        typer.confirm(f"Replace the database and the uploaded files with {file}?", abort=True)
+    with _backup_errors():
+        summary = backup.restore(database_url=settings.database_url, data_dir=settings.data_dir, source=file)
+    typer.echo(f"restored the {summary.database} database (now at revision {summary.revision}) and "
+               f"{summary.files} uploaded files from {file}")
 
 
 if __name__ == "__main__":
