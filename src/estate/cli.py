@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from estate.accounts.models import Account, OrganizationAccount
 from estate.auth import apikeys
 from estate.auth.permissions import ADMINISTRATOR, DEFAULT_ROLES
 from estate.bootstrap import DEFAULT_ORGANIZATION, ensure_initial_data
+from estate.dataload import demo, importer
 from estate.db import backup
 from estate.db.engine import WRITE_INTENT, make_engine, make_session_factory
 from estate.db.migrate import upgrade
@@ -249,6 +251,63 @@ def apikey_list(org: Annotated[str | None, typer.Option("--org")] = None) -> Non
         for key in apikeys.list_api_keys(db, organization_id):
             state = "active" if key.is_active else "revoked"
             typer.echo(f"{key.id}\t{names[key.organization_id]}\t{key.hint}…\t{state}\t{key.description or ''}")
+
+
+@contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (stdout keeps the summary), advanced by the function yielded."""
+    with typer.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@app.command("demo")
+def demo_command(
+    org: OrgOption = DEFAULT_ORGANIZATION,
+    size: Annotated[int, typer.Option(min=1, max=100_000, help="Inventoried machines; the rest scales with it")] = 100,
+    seed: Annotated[int, typer.Option(help="The same seed makes the same estate")] = 1,
+) -> None:
+    """Fill an organization with a realistic estate: machines with software, assets, CMDB objects
+    with locations and contacts, tickets."""
+    sessions = _sessions()
+    with sessions() as db:
+        organization_id = _organization(db, org).id
+    try:
+        with _progress(demo.Plan.of(size).steps, f"Filling {org}") as advance:
+            made = demo.fill(sessions, organization_id=organization_id, size=size, seed=seed, advance=advance)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(f"{org}: {made.machines} machines, {made.assets} assets, {made.objects} other CMDB objects with "
+               f"{made.relations} relations, {made.tickets} tickets")
+
+
+@app.command("import")
+def import_command(
+    kind: Annotated[str, typer.Argument(help="machines, assets or cmdb (an i-doit CSV export)")],
+    file: Annotated[Path, typer.Argument(help="A .csv or .json file", exists=True, dir_okay=False)],
+    org: OrgOption = DEFAULT_ORGANIZATION,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count everything, write nothing")] = False,
+) -> None:
+    """Import machines or assets from CSV or JSON, or CMDB objects from an i-doit CSV export: every
+    row or none. Bad rows are listed by line and nothing is written."""
+    if kind not in importer.KINDS:
+        raise typer.BadParameter(f"one of {', '.join(importer.KINDS)}", param_hint="KIND")
+    sessions = _sessions()
+    with sessions() as db:
+        organization_id = _organization(db, org).id
+    try:
+        rows = importer.read_rows(file, kind)
+        with _progress(len(rows), f"Importing {file.name}") as advance:
+            summary = importer.run(sessions, organization_id=organization_id, kind=kind, path=file,
+                                   dry_run=dry_run, advance=advance, rows=rows)
+    except importer.ImportFailed as failed:
+        for error in failed.errors:
+            typer.echo(f"{file.name}: {error}", err=True)
+        typer.echo(f"nothing imported: {len(failed.errors)} bad rows", err=True)
+        raise typer.Exit(code=2) from None
+    verb = "would import" if dry_run else "imported"
+    typer.echo(f"{verb} {summary.rows} {kind} rows into {org}: {summary.created} new, {summary.updated} updated")
+    if summary.ignored_columns:
+        typer.echo(f"columns not imported: {', '.join(summary.ignored_columns)}")
 
 
 @contextmanager
