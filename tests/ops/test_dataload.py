@@ -37,7 +37,10 @@ def test_demo_fills_an_organization_with_a_connected_estate(base_url, settings, 
     assert len(listed) == 30 and all(machine["Software"] for machine in listed)
     tickets = admin.get("/api/service_desk/tickets/", params={"use_count_only": "true"}).json()
     assert tickets["Count"] >= 10
-    software = admin.get("/api/asset/assets/", params={"filtering": "asset_type_id eq 2"}).json()["Assets"]
+    types = admin.get("/api/asset/assets/types").json()
+    software_type = next(kind["id"] for kind in types["AssetTypes"] if kind["name"] == "Software")
+    software = admin.get("/api/asset/assets/", params={"filtering": f"asset_type_id eq {software_type}"}).json()
+    software = software["Assets"]
     assert len(software) >= 3
     with RpcClient(base_url, new_key(sessions, org.id)) as rpc:
         servers = rpc.result("cmdb.objects.read", {"filter": {"type": "C__OBJTYPE__SERVER"}})

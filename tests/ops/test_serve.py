@@ -11,8 +11,9 @@ import orjson
 from tests.test_cli import ESTATE, _free_port, env  # noqa: F401 - env is a fixture
 
 
-def test_two_workers_log_json_lines_and_share_their_metrics(env):  # noqa: F811
-    env = {**env, "ESTATE_LOG_FORMAT": "json", "ESTATE_IDOIT_APIKEY": "serve-test-key-123456"}
+def test_two_workers_behind_a_proxy_log_json_lines_and_share_their_metrics(env):  # noqa: F811
+    env = {**env, "ESTATE_LOG_FORMAT": "json", "ESTATE_IDOIT_APIKEY": "serve-test-key-123456",
+           "ESTATE_ADMIN_PASSWORD": "serve-admin-pw-1"}
     port = _free_port()
     server = subprocess.Popen([*ESTATE, "serve", "--port", str(port), "--workers", "2"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -32,6 +33,11 @@ def test_two_workers_log_json_lines_and_share_their_metrics(env):  # noqa: F811
         call = {"jsonrpc": "2.0", "method": "cmdb.object.read", "id": 1,
                 "params": {"apikey": "serve-test-key-123456", "id": "x"}}
         assert httpx.post(f"{base}/src/jsonrpc.php", json=call).json()["error"]["code"] == -32602
+        # Behind a TLS proxy on this machine: the forwarded scheme makes the cookies Secure.
+        login = httpx.post(f"{base}/ams/shared/api/security/login", headers={"X-Forwarded-Proto": "https"},
+                           json={"userName": "admin", "password": "serve-admin-pw-1"})
+        assert login.status_code == 200
+        assert all("secure" in cookie.lower() for cookie in login.headers.get_list("set-cookie"))
         metrics = httpx.get(f"{base}/metrics").text
     finally:
         server.terminate()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import prometheus_client
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
@@ -46,14 +47,29 @@ LOGIN_FAILURES = Counter("estate_login_failures", "Failed logins (wrong password
 MACHINES_INGESTED = Counter("estate_inventory_machines_ingested", "Machines stored from inventory reports")
 
 
+# The labelled series by their labels: `labels()` checks and converts its arguments on every call,
+# several times the cost of the update itself. The label values are bounded (route templates,
+# registered method names, status and error codes), and so are these dicts.
+_REQUEST_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_RPC_SERIES: dict[tuple[str, int | None], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_SECONDS.labels(method, route).observe(seconds)
+    series = _REQUEST_SERIES.get((method, route, status))
+    if series is None:
+        series = _REQUEST_SERIES[(method, route, status)] = (
+            HTTP_REQUESTS.labels(method, route, str(status)), HTTP_SECONDS.labels(method, route))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def observe_rpc_call(method: str, code: int | None, seconds: float) -> None:
-    RPC_CALLS.labels(method, SUCCESS if code is None else str(code)).inc()
-    RPC_SECONDS.labels(method).observe(seconds)
+    series = _RPC_SERIES.get((method, code))
+    if series is None:
+        series = _RPC_SERIES[(method, code)] = (
+            RPC_CALLS.labels(method, SUCCESS if code is None else str(code)), RPC_SECONDS.labels(method))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 # The depth of a queue, read from the database at scrape time: name → function of a connection.

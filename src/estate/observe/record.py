@@ -9,7 +9,7 @@ noting costs one lookup."""
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from estate.observe import metrics
 
@@ -21,13 +21,17 @@ class RpcCall:
     seconds: float
 
 
-@dataclass(slots=True)
 class RequestRecord:
-    organization_id: int | None = None
-    account_id: int | None = None
-    apikey_id: int | None = None
-    failed_login: str | None = None
-    rpc_calls: list[RpcCall] = field(default_factory=list)
+    """A plain class with slots: one is made per request, and a dataclass's default factory costs."""
+
+    __slots__ = ("organization_id", "account_id", "apikey_id", "failed_login", "rpc_calls")
+
+    def __init__(self) -> None:
+        self.organization_id: int | None = None
+        self.account_id: int | None = None
+        self.apikey_id: int | None = None
+        self.failed_login: str | None = None
+        self.rpc_calls: list[RpcCall] = []
 
 
 _CURRENT: ContextVar[RequestRecord | None] = ContextVar("estate_request_record", default=None)
