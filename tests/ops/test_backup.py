@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from estate.db import backup
 from estate.db.engine import make_engine
 from estate.servicedesk.models import Attachment, Ticket
 from estate.servicedesk.storage import path_of
@@ -86,11 +87,10 @@ def test_backup_while_the_server_writes_then_restore_twice(settings, admin, queu
         assert hashlib.sha256(stored).hexdigest() == attachment.sha256 and stored == PHOTO
 
 
-def test_restore_refuses_what_is_not_a_backup(tmp_path, target_url):
+def test_restore_refuses_what_is_not_a_backup_and_leaves_the_database(tmp_path, target_url):
     bogus = tmp_path / "bogus.tar.gz"
     with tarfile.open(bogus, "w:gz") as archive:
         archive.add(__file__, arcname="something.py")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")}
-    env.update(ESTATE_DATABASE_URL=target_url, ESTATE_DATA_DIR=str(tmp_path / "data"))
-    done = subprocess.run([*ESTATE, "restore", "--yes", str(bogus)], env=env, capture_output=True, text=True)
-    assert done.returncode == 2 and "not an Estate backup" in done.stderr
+    with pytest.raises(backup.BackupError, match="not an Estate backup"):
+        backup.restore(database_url=target_url, data_dir=tmp_path / "data", source=bogus)
+    assert not (tmp_path / "data").exists()

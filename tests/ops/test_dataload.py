@@ -57,7 +57,8 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_import_of_a_file_with_bad_rows_names_their_lines_and_writes_nothing(settings, org, admin, tmp_path):
+def test_import_of_a_file_with_bad_rows_names_their_lines_and_writes_nothing(settings, sessions, org, admin,
+                                                                           tmp_path):
     bad = write(tmp_path, "machines.csv", "Name,Kuid,Ip,Software\n"
                                           "ws-001,K-1,10.0.0.1,Firefox|7-Zip\n"
                                           "ws-002,K-2,10.0.0.2,\n"
@@ -72,9 +73,8 @@ def test_import_of_a_file_with_bad_rows_names_their_lines_and_writes_nothing(set
     assert machines(admin) == []
 
     good = write(tmp_path, "good.csv", "Name,Kuid,Ip,Software\nws-001,K-1,10.0.0.1,Firefox|7-Zip\nws-002,K-2,,\n")
-    done = cli(settings, "import", "machines", str(good), "--org", org.name)
-    assert done.returncode == 0, done.stderr
-    assert "imported 2 machines rows" in done.stdout and "2 new, 0 updated" in done.stdout
+    summary = importer.run(sessions, organization_id=org.id, kind="machines", path=good)
+    assert (summary.rows, summary.created, summary.updated) == (2, 2, 0)
     listed = machines(admin, shaping="machine standard,software limited")
     assert sorted(m["Name"] for m in listed) == ["ws-001", "ws-002"]
     assert {s["Display_name"] for m in listed for s in m["Software"]} == {"Firefox", "7-Zip"}

@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from estate.cli import app
 from estate.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +32,7 @@ def test_the_unit_starts_estate_serve_with_options_it_has():
     assert command is not None
     arguments = command.group(1).split()
     assert arguments[0] == "serve"
-    help_text = subprocess.run([sys.executable, "-m", "estate.cli", "serve", "--help"], capture_output=True,
-                               text=True, timeout=60).stdout
+    help_text = CliRunner().invoke(app, ["serve", "--help"], terminal_width=200).output
     for option in (word for word in arguments if word.startswith("--")):
         assert option in help_text, option
 

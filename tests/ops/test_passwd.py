@@ -10,7 +10,27 @@ import subprocess
 import termios
 import time
 
+from estate.accounts import service as accounts
+from estate.auth.permissions import ADMINISTRATOR
+from estate.auth.secrets import verify_password
+from estate.db.engine import make_engine, make_session_factory
+from estate.db.migrate import upgrade
+from estate.orgs import service as orgs
 from tests.test_cli import ESTATE, env, run  # noqa: F401 - env is a fixture
+
+
+def _account(environment: dict[str, str], login: str) -> None:
+    """An organization and an account in the command's database, made in this process (cheaper than
+    two more commands)."""
+    engine = make_engine(environment["ESTATE_DATABASE_URL"])
+    try:
+        upgrade(engine)
+        with make_session_factory(engine).begin() as db:
+            organization = orgs.create_organization(db, name=f"Org of {login}", actor_account_id=None)
+            accounts.create_account(db, login=login, password="first-pass-1", actor_account_id=None,
+                                    organization_id=organization.id, role_name=ADMINISTRATOR, values={})
+    finally:
+        engine.dispose()
 
 
 def _on_a_terminal(command: list[str], environment: dict[str, str], answers: list[str]) -> tuple[int, str]:
@@ -47,30 +67,24 @@ def _on_a_terminal(command: list[str], environment: dict[str, str], answers: lis
 
 
 def test_passwd_asks_twice_without_echo_and_the_new_password_works(env):  # noqa: F811
-    assert run(env, "org", "create", "Default").returncode == 0
-    assert run(env, "user", "create", "ops-admin", "--password", "first-pass-1").returncode == 0
+    _account(env, "ops-admin")
     code, shown = _on_a_terminal([*ESTATE, "user", "passwd", "ops-admin"], env,
                                  ["second-pass-2", "second-pass-2"])
     assert code == 0, shown
     assert shown.count("New password of ops-admin") == 1 and "Repeat for confirmation" in shown
     assert "second-pass-2" not in shown  # typed, never echoed
     assert "password of 'ops-admin' changed" in shown
-    from estate.accounts.service import find_account
-    from estate.auth.secrets import verify_password
-    from estate.db.engine import make_engine, make_session_factory
-
     engine = make_engine(env["ESTATE_DATABASE_URL"])
     try:
         with make_session_factory(engine)() as db:
-            account = find_account(db, "ops-admin")
+            account = accounts.find_account(db, "ops-admin")
             assert account is not None and verify_password(account.password_hash, "second-pass-2")
     finally:
         engine.dispose()
 
 
 def test_passwd_asks_again_after_two_different_answers_and_refuses_an_unknown_account(env):  # noqa: F811
-    assert run(env, "org", "create", "Default").returncode == 0
-    assert run(env, "user", "create", "ops-other", "--password", "first-pass-1").returncode == 0
+    _account(env, "ops-other")
     answers = ["aaaa-1", "bbbb-2", "cccc-3", "cccc-3"]
     code, shown = _on_a_terminal([*ESTATE, "user", "passwd", "ops-other"], env, answers)
     assert code == 0 and "do not match" in shown.lower() and shown.count("New password of ops-other") == 2
