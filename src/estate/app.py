@@ -91,6 +91,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessions = make_session_factory(engine)
     app.state.sessions.configure(info={storage.DATA_DIR: settings.data_dir})
     install_error_handlers(app)
+    # Inside the proxy headers' middleware (added after it, so nearer the routes): the request log
+    # shows the client the trusted proxy names.
+    app.add_middleware(Observer)
     _believe_named_proxies(app, settings)
     routers = (
         # First: a request is matched against the routes of every router before its own, and the
@@ -114,7 +117,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in routers:
         app.include_router(router)
     apidocs.install(app)
-    app.add_middleware(Observer)
     logging.getLogger("uvicorn.access").addFilter(_RedactSecrets())
     # What the app holds for its lifetime (catalogs, models, routes) is left out of the cyclic
     # garbage collector: a full collection walking all of it paused a call by ~80 ms now and then.

@@ -96,11 +96,9 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            **server_options(settings)
-            | {
-                "log_config": logging_config(level=settings.log_level, log_format=settings.log_format),
-                "access_log": False,  # Estate writes one line per request itself (estate.observe)
-            },
+            **server_options(settings),
+            log_config=logging_config(level=settings.log_level, log_format=settings.log_format),
+            access_log=False,  # Estate writes one line per request itself (estate.observe)
         )
 
 

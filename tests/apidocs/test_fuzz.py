@@ -23,8 +23,9 @@ from schemathesis.generation import GenerationMode
 from estate.app import create_app
 from estate.db.engine import make_engine, make_session_factory
 from estate.db.migrate import upgrade
-from tests.conftest import _postgres_database, serving
+from tests.conftest import _postgres_database
 from tests.factories import make_org
+from tests.servers import serve_in_thread
 
 # Requests per operation: drawing them costs more than answering them, so a few keep the run short.
 EXAMPLES = {GenerationMode.POSITIVE: 2, GenerationMode.NEGATIVE: 1}
@@ -54,7 +55,7 @@ def target(settings, tmp_path_factory) -> Iterator[Target]:  # noqa: F811 - sett
         upgrade(engine)
         org = make_org(make_session_factory(engine))
         try:
-            with serving(create_app(settings.model_copy(update={"database_url": url}), engine)) as base:
+            with serve_in_thread(create_app(settings.model_copy(update={"database_url": url}), engine)) as base:
                 login = httpx.post(f"{base}/ams/shared/api/security/login",
                                    json={"userName": org.admin.login, "password": org.admin.password})
                 assert login.status_code == 200, login.text

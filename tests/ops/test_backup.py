@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -23,8 +21,8 @@ from tests.conftest import _postgres_database
 from tests.inventory.payloads import ingest, machine
 from tests.servicedesk.conftest import create_ticket, queue  # noqa: F401 - queue is a fixture
 from tests.servicedesk.test_attachments import _upload
+from tests.test_cli import Ran, run
 
-ESTATE = [sys.executable, "-m", "estate.cli"]
 PHOTO = bytes(range(256)) * 40
 
 
@@ -37,10 +35,8 @@ def target_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'restored.db'}"
 
 
-def cli(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")}
-    env.update(ESTATE_DATABASE_URL=database_url, ESTATE_DATA_DIR=str(data_dir))
-    done = subprocess.run([*ESTATE, *args], env=env, capture_output=True, text=True, timeout=120)
+def cli(database_url: str, data_dir: Path, *args: str) -> Ran:
+    done = run({"ESTATE_DATABASE_URL": database_url, "ESTATE_DATA_DIR": str(data_dir)}, *args)
     assert done.returncode == 0, done.stderr
     return done
 

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from estate.dataload import importer
 from tests.idoit.conftest import RpcClient, new_key
+from tests.test_cli import Ran, run
 
-ESTATE = [sys.executable, "-m", "estate.cli"]
 
-
-def cli(settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")}
-    env.update(ESTATE_DATABASE_URL=settings.database_url, ESTATE_DATA_DIR=str(settings.data_dir))
-    return subprocess.run([*ESTATE, *args], env=env, capture_output=True, text=True, timeout=300)
+def cli(settings, *args: str) -> Ran:
+    return run({"ESTATE_DATABASE_URL": settings.database_url, "ESTATE_DATA_DIR": str(settings.data_dir)}, *args)
 
 
 def machines(admin, **params: str) -> list[dict]:

@@ -13,7 +13,7 @@ from estate.app import create_app
 from estate.db.engine import make_engine
 from estate.observe.logs import FIELDS, REQUEST_LOGGER, JsonFormatter, TextFormatter
 from tests.idoit.conftest import RpcClient, new_key
-from tests.servers import serve_in_thread as serving
+from tests.servers import serve_in_thread
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_readyz_refuses_a_database_behind_the_newest_revision(settings, tmp_path
     """A database nobody migrated: the process is alive, but not ready for traffic."""
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     try:
-        with serving(create_app(settings, engine)) as url:
+        with serve_in_thread(create_app(settings, engine)) as url:
             assert httpx.get(f"{url}/healthz").status_code == 200
             answer = httpx.get(f"{url}/readyz")
     finally:
