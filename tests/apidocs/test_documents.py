@@ -141,3 +141,21 @@ def test_documentation_pages_load_only_what_estate_serves(base_url, page):
         if link.startswith("/"):
             assert httpx.get(f"{base_url}{link}").status_code == 200, link
     assert "https://" not in answer.text.replace("https://github.com", "")
+
+
+def test_json_rpc_results_match_their_documented_schema(base_url, sessions, org, openrpc_document):
+    results_of = {method["name"]: method["result"]["schema"] for method in openrpc_document["methods"]}
+    with RpcClient(base_url, new_key(sessions, org.id)) as rpc:
+        created = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__SERVER", "title": "documented-1"})
+        calls = {
+            "cmdb.object.create": created,
+            "idoit.version": rpc.result("idoit.version"),
+            "cmdb.object.read": rpc.result("cmdb.object.read", {"id": created["id"]}),
+            "cmdb.objects.read": rpc.result("cmdb.objects.read", {"filter": {"title": "documented-1"}}),
+            "cmdb.category.read": rpc.result("cmdb.category.read", {"objID": created["id"],
+                                                                     "category": "C__CATG__GLOBAL"}),
+            "idoit.search": rpc.result("idoit.search", {"q": "documented-1"}),
+            "cmdb.object_types.read": rpc.result("cmdb.object_types.read"),
+        }
+    for method, result in calls.items():
+        jsonschema.Draft202012Validator(results_of[method]).validate(result)

@@ -92,7 +92,8 @@ def _jsonrpc_html() -> str:
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Estate: i-doit JSON-RPC API</title>"
         "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}"
-        "ul.index{columns:3}pre{background:#f6f6f6;padding:.5rem;overflow:auto}</style></head><body>"
+        "ul.index{columns:3;column-gap:2rem}ul.index li{overflow-wrap:anywhere}"
+        "pre{background:#f6f6f6;padding:.5rem;overflow:auto}</style></head><body>"
         f"<h1>{html.escape(document['info']['title'])}</h1><p>{html.escape(document['info']['description'])} "
         'The machine-readable description: <a href="/openrpc.json">/openrpc.json</a> (also the method '
         '<code>rpc.discover</code>). The KACE REST API: <a href="/docs">/docs</a>.</p>'
