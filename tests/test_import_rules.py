@@ -14,8 +14,10 @@ FACES = frozenset({"kace", "idoit", "web", "agentapi"})
 DOMAINS = frozenset({"orgs", "accounts", "auth", "history", "inventory", "assets", "cmdb", "servicedesk",
                      "distribution", "scripting", "reporting"})
 ENGINE = frozenset({"query"})  # the KACE query language, driven by the entities domains declare
-FLOOR = frozenset({"db", "errors", "settings"})  # what every room stands on
-ROOT = frozenset({"app", "cli", "bootstrap", "jobs"})  # assembles the rooms into a server and a command
+FLOOR = frozenset({"db", "errors", "settings", "observe"})  # what every room stands on
+# Assembles the rooms into a server and a command (operations: health, metrics and the request
+# middleware; apidocs: the API documents of both faces; dataload: demo data and imports).
+ROOT = frozenset({"app", "cli", "bootstrap", "jobs", "operations", "apidocs", "dataload"})
 WEB_FRAMEWORKS = ("fastapi", "starlette")
 
 # Imports a room is about to lose: each is reported until it is gone, and then reported as stale.

@@ -29,8 +29,8 @@ from estate.kace.ams import (
     security,
 )
 from estate.kace.http import install_error_handlers
-from estate.observe import health
-from estate.observe.middleware import Observer
+from estate.operations import health
+from estate.operations.middleware import Observer
 from estate.servicedesk import storage
 from estate.settings import Settings, get_settings
 

@@ -166,7 +166,8 @@ def user_passwd(
         raise typer.BadParameter("the password must not be empty", param_hint="--password")
     with sessions.begin() as db:
         account = accounts.find_account(db, login)
-        assert account is not None
+        if account is None:  # deleted while the password was typed
+            raise typer.BadParameter(f"no account {login!r}", param_hint="LOGIN")
         accounts.set_password(account, password)
     typer.echo(f"password of {login!r} changed")
 

@@ -165,10 +165,10 @@ def fill(sessions: sessionmaker[Session], *, organization_id: int, size: int, se
         advance(plan.software_assets)
     machine_ids: list[int] = []
     for batch in _batches(plan.machines):
-        with sessions() as db:  # the ingest takes the write lock itself, committing what was read
+        with sessions.begin() as db:
+            begin_for_writing(db)
             reported = [_machine(rng, n + 1, rng.choice(sites)) for n in batch]
             machine_ids += inventory.ingest_machines(db, organization_id=organization_id, machines=reported)
-            db.commit()
         summary.machines += len(batch)
         advance(len(batch))
     for batch in _batches(plan.tickets):

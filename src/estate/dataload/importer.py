@@ -232,7 +232,7 @@ def _import_object(db: Session, actor: Actor, values: dict[str, str], made: dict
             raise DomainError(f"CMDB status: unknown status {values['cmdb_status']!r}", field="CMDB status")
         cmdb_status["cmdb_status"] = state.id
     obj = objects.create(db, actor, object_type=_object_type(values["type"]), title=values["title"],
-                         sysid=values.get("sysid"), global_values={"description": values.get("description")},
+                         sysid=values.get("sysid"), global_data={"description": values.get("description")},
                          **cmdb_status)
     if values.get("location"):
         parent = _location(db, actor.organization_id, values["location"], made)

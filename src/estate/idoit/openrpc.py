@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from estate import __version__
-from estate.idoit.registry import METHODS, Method
+from estate.idoit.registry import METHODS, Access, Method
 
 RESULTS_FILE = Path(__file__).with_name("method-results.json")
 OPENRPC_VERSION = "1.3.2"
@@ -71,7 +71,10 @@ def _params(method: Method, schemas: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _method(name: str, method: Method, aliases: list[str], schemas: dict[str, Any]) -> dict[str, Any]:
     known = results()[name]
-    description = "Changes data." if method.writes else "Reads only."
+    description = {Access.READ: "Reads the CMDB (the right to read it).",
+                   Access.WRITE: "Changes the CMDB (the right to change it).",
+                   Access.LOGIN: "Opens or ends the caller's session.",
+                   Access.NO_AUTH: "Any caller of the tenant may call it."}[method.access]
     if aliases:
         description += " Also answers as " + ", ".join(sorted(aliases)) + "."
     return {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from estate.idoit.registry import Context, Params, rpc
+from estate.idoit.registry import Access, Context, Params, rpc
 
 
-@rpc("rpc.discover")
+@rpc("rpc.discover", access=Access.NO_AUTH)
 def discover(ctx: Context, params: Params) -> dict[str, Any]:
     from estate.idoit.openrpc import document  # the document reads the registry this module fills
 
