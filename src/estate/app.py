@@ -14,10 +14,11 @@ from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from estate import __version__, jobs
+from estate.agentapi import router as agentapi
 from estate.apidocs import pages as apidocs
 from estate.db.engine import make_engine, make_session_factory
 from estate.idoit import router as idoit
-from estate.kace import assets, inventory, inventory_writes, servicedesk, users
+from estate.kace import agents, assets, inventory, inventory_writes, scripting, servicedesk, users
 from estate.kace.ams import (
     accounts,
     kkmp,
@@ -113,6 +114,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         servicedesk.router,
         assets.router,
         health.router,
+        scripting.router,
+        agents.router,
+        agentapi.router,
     )
     for router in routers:
         app.include_router(router)

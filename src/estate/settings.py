@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     # "text" (a line a person reads) or "json" (one object per line, for log pipelines).
     log_format: Literal["text", "json"] = "text"
 
+    # Scripting and the agent channel.
+    max_dependency_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)
+    # A run's machines whose agent has not taken the work by then are "push failed".
+    script_run_expiry_seconds: int = Field(default=3600, ge=1)
+    # Longest an agent's check-in is held open waiting for work; agents ask for less.
+    agent_poll_seconds: int = Field(default=55, ge=1, le=300)
+    # How often each server process looks for work another process created for its waiting agents.
+    agent_wake_check_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Requests per second each agent may make (a burst of 4x is allowed); more answer 429.
+    agent_requests_per_second: float = Field(default=5.0, gt=0)
+    # Interval the agents are told to send their inventory at.
+    agent_inventory_seconds: int = Field(default=4 * 3600, ge=10)
+
 
 @lru_cache
 def get_settings() -> Settings:

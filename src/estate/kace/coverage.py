@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 SPEC_PATHS = Path(__file__).with_name("spec_paths.tsv")
+ADDED_PATHS = Path(__file__).with_name("added_paths.tsv")
 
 # Which body of work delivers each section.
 SECTION_OWNERS = {
@@ -20,7 +21,7 @@ SECTION_OWNERS = {
     "Service Desk": "Service Desk API",
     "Managed Install": "not planned yet",
     "Reporting": "not planned yet",
-    "Scripting": "not planned yet",
+    "Scripting": "scripting and the Estate agent",
 }
 
 
@@ -38,6 +39,35 @@ def spec_paths() -> list[SpecPath]:
             section, method, path = line.split("\t")
             rows.append(SpecPath(section, method, path))
     return rows
+
+
+@dataclass(frozen=True)
+class AddedPath:
+    section: str
+    method: str
+    path: str
+    decision: str
+
+
+def added_paths() -> list[AddedPath]:
+    """Paths Estate serves beyond the reference, each described by a decision."""
+    rows = []
+    for line in ADDED_PATHS.read_text().splitlines():
+        if line and not line.startswith("#"):
+            section, method, path, decision = line.split("\t")
+            rows.append(AddedPath(section, method, path, decision))
+    return rows
+
+
+def _added_markdown(routes: set[tuple[str, str]]) -> list[str]:
+    lines = ["## Paths Estate adds", "",
+             "Not in the reference; each is described by its decision in `docs/decisions/`.", "",
+             "| section | method | path | state | decision |", "| --- | --- | --- | --- | --- |"]
+    for row in added_paths():
+        state = "done" if (row.method, _shape(row.path)) in routes else "not yet"
+        lines.append(f"| {row.section} | {row.method} | `{row.path}` | {state} | {row.decision} |")
+    lines.append("")
+    return lines
 
 
 def _shape(path: str) -> str:
@@ -78,6 +108,7 @@ def coverage_markdown(app: FastAPI) -> str:
             state = "done" if (row.method, _shape(row.path)) in routes else "not yet"
             lines.append(f"| {row.method} | `{row.path}` | {state} |")
         lines.append("")
+    lines += _added_markdown(routes)
     return "\n".join(lines)
 
 

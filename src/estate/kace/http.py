@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import xmltodict
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.datastructures import UploadFile
@@ -255,3 +257,40 @@ def install_error_handlers(app: Any) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return respond(request, error_body("internal error"), 500)
+
+
+def download(path: Any, file_name: str, content_type: str) -> Response:
+    """A stored file as an attachment, streamed (Range requests answered with 206)."""
+    ascii_name = file_name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return FileResponse(path, media_type=content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+async def spooled_body(request: Request, *, max_bytes: int, field: str) -> Any:
+    """The raw body, or the one file part of a multipart body, in a temporary file (memory up to
+    1 MiB, disk beyond), refusing more than max_bytes."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
+        raise PayloadTooLarge(f"the file exceeds {max_bytes} bytes", field=field)
+    if content_type == "multipart/form-data":
+        try:
+            form = await request.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
+        except StarletteHTTPException as exc:
+            raise InvalidInput(f"malformed multipart body: {exc.detail}", field=field) from None
+        parts = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
+        if len(parts) != 1:
+            raise InvalidInput("send the file as the one file part of the form", field=field)
+        return parts[0].file, parts[0].content_type
+    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 - handed to the caller
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            spool.close()
+            raise PayloadTooLarge(f"the file exceeds {max_bytes} bytes", field=field)
+        spool.write(chunk)
+    spool.seek(0)
+    return spool, content_type or None

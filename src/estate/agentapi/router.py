@@ -1,0 +1,225 @@
+"""`/agent/v1/...`: what agents call. Every request but enrolment carries the machine secret
+(`Authorization: Bearer ...`); a machine sees only its own work. Database work runs in short
+sessions in the thread pool; a long-poll waits on the event loop with no session open."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from estate.agentapi.limits import RateLimiter
+from estate.agentapi.waiting import waiters_of
+from estate.agents import service as agents
+from estate.db.base import MAX_INT
+from estate.db.engine import begin_for_writing
+from estate.errors import InvalidInput, NotFound
+from estate.inventory import service as inventory
+from estate.kace.http import download, read_body, respond, spooled_body
+from estate.scripting import runs
+from estate.servicedesk import storage
+
+router = APIRouter(prefix="/agent/v1", tags=["agent"], include_in_schema=False)
+T = TypeVar("T")
+PROTOCOL = 1
+# What a claimed work row of each kind looks like to the agent: domains answer for their own kind.
+PAYLOADS: tuple[Callable[..., list[dict[str, Any]]], ...] = (runs.work_payloads,)
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter = getattr(request.app.state, "agent_limiter", None)
+    if limiter is None:
+        rate = request.app.state.settings.agent_requests_per_second
+        limiter = request.app.state.agent_limiter = RateLimiter(rate, burst=4 * rate)
+    return limiter
+
+
+def machine_secret(request: Request) -> str:
+    """The bearer secret, after its rate limit."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        secret = ""
+    _limiter(request).take(f"m:{secret[-16:]}" if secret else f"a:{request.client.host if request.client else ''}")
+    return secret.strip()
+
+
+Secret = Annotated[str, Depends(machine_secret)]
+
+
+def _run(request: Request, work: Callable[[Session], T], *, write: bool) -> T:
+    """One transaction in a session of its own (called in the thread pool)."""
+    with request.app.state.sessions() as db:
+        if write:
+            begin_for_writing(db)
+        answer = work(db)
+        db.commit()
+        return answer
+
+
+async def in_session(request: Request, work: Callable[[Session], T], *, write: bool = False) -> T:
+    return await run_in_threadpool(_run, request, work, write=write)
+
+
+async def _body(request: Request) -> Any:
+    return await read_body(request, request.app.state.settings.max_body_bytes)
+
+
+def _settings_answer(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {"protocol": PROTOCOL, "inventorySeconds": settings.agent_inventory_seconds,
+            "pollSeconds": settings.agent_poll_seconds}
+
+
+# --- enrolment and inventory -------------------------------------------------------------------
+
+
+@router.post("/enrol")
+async def enrol(request: Request) -> Response:
+    _limiter(request).take(f"e:{request.client.host if request.client else ''}")
+    body = await _body(request)
+    if not isinstance(body, Mapping):
+        raise InvalidInput("the body must be an object with token, kuid and name", field="body")
+    unknown = sorted(set(body) - {"token", "kuid", "name", "agentVersion"})
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: unknown field", field=unknown[0])
+    version = body.get("agentVersion") if isinstance(body.get("agentVersion"), str) else ""
+    enrolled = await in_session(request, lambda db: agents.enrol(
+        db, token=body.get("token"), kuid=body.get("kuid"), name=body.get("name"), agent_version=version),
+        write=True)
+    return respond(request, {"machineId": enrolled.machine_id, "kuid": enrolled.kuid, "secret": enrolled.secret,
+                             **_settings_answer(request)})
+
+
+@router.post("/inventory")
+async def send_inventory(request: Request, secret: Secret) -> Response:
+    """The machine's inventory in the ingest format of `POST /api/inventory/machines` (one machine)."""
+    body = await _body(request)
+
+    def store(db: Session) -> int:
+        caller = agents.check_in(db, secret=secret)
+        return inventory.update_machine(db, organization_id=caller.organization_id, machine_id=caller.machine_id,
+                                        data=body, where="machine")
+
+    return respond(request, {"machineId": await in_session(request, store, write=True)})
+
+
+# --- check-in ----------------------------------------------------------------------------------
+
+
+def _claim(db: Session, *, secret: str, pending: tuple[int, ...]) -> list[dict[str, Any]]:
+    caller = agents.check_in(db, secret=secret)
+    claimed = agents.claim(db, machine_id=caller.machine_id, work_ids=pending)
+    return [payload for answer in PAYLOADS for payload in answer(db, claimed=claimed)]
+
+
+@router.post("/checkin")
+async def check_in(request: Request, secret: Secret,
+                   wait: Annotated[float, Query(ge=0, le=300)] = 0,
+                   revision: Annotated[int, Query(ge=-1, le=MAX_INT)] = -1) -> Response:
+    """Work for the machine, waiting up to `wait` seconds for some to arrive. An idle check-in is
+    one indexed read; the answer also tells whether the offline scripts or an inventory are due."""
+    deadline = time.monotonic() + min(wait, request.app.state.settings.agent_poll_seconds)
+    while True:
+        found = await in_session(request, lambda db: agents.check_in(db, secret=secret))
+        work: list[dict[str, Any]] = []
+        if found.pending:
+            claim = functools.partial(_claim, secret=secret, pending=found.pending)
+            work = await in_session(request, claim, write=True)
+        remaining = deadline - time.monotonic()
+        if work or found.offline_revision != revision or found.force_inventory or remaining <= 0:
+            return respond(request, {"work": work, "offlineRevision": found.offline_revision,
+                                     "forceInventory": found.force_inventory, **_settings_answer(request)})
+        await waiters_of(request.app).wait(found.machine_id, remaining)
+
+
+# --- work: files and reports -------------------------------------------------------------------
+
+def _stored(db: Session, dependency: Mapping[str, Any]) -> Response:
+    path = storage.path_of(storage.data_dir_of(db), dependency["key"])
+    if not path.is_file():
+        raise NotFound(f"the file of dependency {dependency['name']!r} is missing", field="name")
+    return download(path, dependency["name"], "application/octet-stream")
+
+
+@router.get("/work/{work_id}/dependency/{name}")
+async def work_dependency(request: Request, secret: Secret, work_id: int, name: str) -> Response:
+    def find(db: Session) -> Response:
+        caller = agents.check_in(db, secret=secret)
+        work = agents.work_of(db, machine_id=caller.machine_id, work_id=work_id)
+        return _stored(db, runs.dependency_of_run(db, target=runs.target_of_work(db, work), name=name))
+
+    return await in_session(request, find)
+
+
+@router.post("/work/{work_id}/report")
+async def report(request: Request, secret: Secret, work_id: int) -> Response:
+    body = await _body(request)
+
+    def store(db: Session) -> None:
+        caller = agents.check_in(db, secret=secret)
+        runs.record_report(db, work=agents.work_of(db, machine_id=caller.machine_id, work_id=work_id), body=body)
+
+    await in_session(request, store, write=True)
+    return respond(request, {"Result": "Success"})
+
+
+@router.post("/work/{work_id}/upload/{name}")
+async def upload(request: Request, secret: Secret, work_id: int, name: str) -> Response:
+    """A file the run uploads from the machine (raw body), kept with the machine's run."""
+    settings = request.app.state.settings
+    source, _ = await spooled_body(request, max_bytes=settings.max_dependency_bytes, field="file")
+    safe = storage.safe_file_name(name)
+
+    def store(db: Session) -> None:
+        caller = agents.check_in(db, secret=secret)
+        work = agents.work_of(db, machine_id=caller.machine_id, work_id=work_id)
+        stored = storage.store(db, storage.data_dir_of(db), caller.organization_id, source, file_name=safe,
+                               content_type=None, max_bytes=settings.max_dependency_bytes, field="file")
+        runs.record_upload(db, work=work, name=safe, stored=stored)
+
+    try:
+        await in_session(request, store, write=True)
+    finally:
+        source.close()
+    return respond(request, {"Result": "Success", "name": safe})
+
+
+# --- offline scripts ---------------------------------------------------------------------------
+
+
+@router.get("/offline")
+async def offline_scripts(request: Request, secret: Secret) -> Response:
+    def read(db: Session) -> dict[str, Any]:
+        caller = agents.check_in(db, secret=secret)
+        return {"revision": caller.offline_revision, "scripts": runs.offline_definitions(
+            db, organization_id=caller.organization_id, machine_id=caller.machine_id)}
+
+    return respond(request, await in_session(request, read))
+
+
+@router.get("/offline/{script_id}/dependency/{name}")
+async def offline_dependency(request: Request, secret: Secret, script_id: int, name: str) -> Response:
+    def find(db: Session) -> Response:
+        caller = agents.check_in(db, secret=secret)
+        return _stored(db, runs.offline_dependency(db, organization_id=caller.organization_id,
+                                                   machine_id=caller.machine_id, script_id=script_id, name=name))
+
+    return await in_session(request, find)
+
+
+@router.post("/offline/results")
+async def offline_result(request: Request, secret: Secret) -> Response:
+    body = await _body(request)
+
+    def store(db: Session) -> int:
+        caller = agents.check_in(db, secret=secret)
+        return runs.record_offline_result(db, organization_id=caller.organization_id, machine_id=caller.machine_id,
+                                          body=body)
+
+    return respond(request, {"kbotLogId": await in_session(request, store, write=True)})
