@@ -57,6 +57,7 @@ class ServerOptions(TypedDict):
     log_level: str
     proxy_headers: bool
     timeout_keep_alive: int
+    timeout_graceful_shutdown: int
 
 
 def server_options(settings: Settings) -> ServerOptions:
@@ -67,6 +68,9 @@ def server_options(settings: Settings) -> ServerOptions:
         # uvicorn's own handling would believe any process on 127.0.0.1.
         "proxy_headers": False,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        # Agents' check-ins wait for work up to a minute: a stopping server cuts them after this
+        # long (the agents ask again) instead of waiting them out.
+        "timeout_graceful_shutdown": 3,
     }
 
 

@@ -1,0 +1,3 @@
+from estate.agent.main import main
+
+main()
