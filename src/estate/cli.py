@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import estate.db.models  # noqa: F401 - loads every domain, so new organizations get all their defaults
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrganizationAccount
+from estate.agents import service as agents
 from estate.auth import apikeys
 from estate.auth.permissions import ADMINISTRATOR, DEFAULT_ROLES
 from estate.bootstrap import DEFAULT_ORGANIZATION, ensure_initial_data
@@ -38,6 +39,8 @@ apikey_app = typer.Typer(help="API keys of the i-doit JSON-RPC face.", no_args_i
 app.add_typer(user_app, name="user")
 app.add_typer(org_app, name="org")
 app.add_typer(apikey_app, name="apikey")
+agent_app = typer.Typer(help="Agents: enrolment tokens and enrolled machines.", no_args_is_help=True)
+app.add_typer(agent_app, name="agent")
 
 OrgOption = Annotated[str, typer.Option("--org", help="Organization name")]
 
@@ -341,6 +344,65 @@ def restore_command(
         summary = backup.restore(database_url=settings.database_url, data_dir=settings.data_dir, source=file)
     typer.echo(f"restored the {summary.database} database (now at revision {summary.revision}) and "
                f"{summary.files} uploaded files from {file}")
+
+
+
+@agent_app.command("token")
+def agent_token(
+    org: OrgOption = DEFAULT_ORGANIZATION,
+    description: Annotated[str, typer.Option()] = "",
+    valid_days: Annotated[int | None, typer.Option("--valid-days", help="Refused after this many days")] = None,
+) -> None:
+    """Create an enrolment token for an organization's agents; prints it once."""
+    try:
+        with _sessions().begin() as db:
+            organization = _organization(db, org)
+            _, raw = agents.create_token(db, organization_id=organization.id, account_id=None,
+                                         description=description, valid_days=valid_days)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(raw)
+
+
+@agent_app.command("tokens")
+def agent_tokens(org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """List an organization's enrolment tokens (their first characters only)."""
+    with _sessions().begin() as db:
+        for token in agents.list_tokens(db, organization_id=_organization(db, org).id):
+            state = "revoked" if token.revoked else "active"
+            typer.echo(f"{token.id}\t{token.hint}…\t{state}\t{token.enrolments} enrolled\t{token.description}")
+
+
+@agent_app.command("revoke-token")
+def agent_revoke_token(token_id: int, org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """Refuse further enrolments with a token."""
+    try:
+        with _sessions().begin() as db:
+            agents.revoke_token(db, organization_id=_organization(db, org).id, token_id=token_id, account_id=None)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(f"token {token_id} revoked")
+
+
+@agent_app.command("list")
+def agent_list(org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """List an organization's enrolled agents."""
+    with _sessions().begin() as db:
+        for agent, name, kuid in agents.list_agents(db, organization_id=_organization(db, org).id):
+            state = "revoked" if agent.revoked else "enrolled"
+            typer.echo(f"{agent.machine_id}\t{name or ''}\t{kuid}\t{state}\t{agent.agent_version}")
+
+
+@agent_app.command("revoke")
+def agent_revoke(machine_id: int, org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """Refuse a machine's agent from now on."""
+    try:
+        with _sessions().begin() as db:
+            agents.revoke_machine(db, organization_id=_organization(db, org).id, machine_id=machine_id,
+                                  account_id=None)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(f"the agent of machine {machine_id} is revoked")
 
 
 if __name__ == "__main__":

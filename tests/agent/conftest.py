@@ -1,5 +1,5 @@
-"""One `estate serve` and three enrolled agents of one organization (and one of another) per
-module: starting processes is what costs, so the tests of a module share them."""
+"""One `estate serve` and three enrolled agents of one organization (and one of another) for the
+whole folder: starting processes is what costs, so the tests share them."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Fleet:
     token: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def server(database_url: str, settings: Settings, engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("agent-server")
     running = Server(database_url, settings.data_dir, root / "server.log")
@@ -38,7 +38,7 @@ def server(database_url: str, settings: Settings, engine, tmp_path_factory: pyte
     running.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def fleet(server: Server, sessions: sessionmaker[Session], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     root = tmp_path_factory.mktemp("agents")
     org, other = make_org(sessions), make_org(sessions)

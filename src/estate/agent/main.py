@@ -183,9 +183,8 @@ class Agent:
         if soonest is not None:
             wait = max(0.0, min(wait, soonest - time.time()))
         try:
-            if not self.online:
-                self.flush_outbox()
-                self.flush_journal()
+            self.flush_outbox()
+            self.flush_journal()
             if time.monotonic() >= self.next_inventory:
                 self.send_inventory()
             revision = self.state.offline()["revision"]

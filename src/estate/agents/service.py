@@ -267,7 +267,9 @@ def drop_work(db: Session, *, kind: str, subject_ids: Any) -> None:
                .values(state=DONE))
 
 
-def bump_offline_revision(db: Session, *, organization_id: int, machine_ids: Any) -> None:
+def bump_offline_revision(db: Session, *, organization_id: int, machine_ids: list[int]) -> None:
+    """The machines' agents fetch their offline scripts again (a waiting check-in answers at once)."""
+    announce_after_commit(db, machine_ids)
     db.execute(update(AgentMachine).where(AgentMachine.organization_id == organization_id,
                                           AgentMachine.machine_id.in_(machine_ids))
                .values(offline_revision=AgentMachine.offline_revision + 1))
