@@ -19,7 +19,7 @@ from tests.kace_client import KaceClient
 from tests.servers import free_port
 
 # Short intervals so that a test waits seconds, never minutes.
-RUN_EXPIRY_SECONDS = 8
+RUN_EXPIRY_SECONDS = 5
 
 
 def wait_for(probe: Callable[[], Any], *, seconds: float = 30, every: float = 0.1, what: str = "condition") -> Any:

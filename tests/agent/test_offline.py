@@ -20,7 +20,7 @@ def test_an_offline_script_runs_on_schedule_while_the_server_is_down(fleet, sess
     marker = tmp_path / "ran"
     answer = kace.post("/api/script", json={
         "name": "heartbeat", "type": "offline", "enabled": True, "machines": [agent.machine_id],
-        "scheduleType": "interval", "schedule": [{"every": 2, "unit": "seconds"}],
+        "scheduleType": "interval", "schedule": [{"every": 1, "unit": "seconds"}],
         "tasks": [{"verify": [{"id": 1, "params": {"command": f"date +%s.%N >> {marker}; echo offline ran"}}]}]})
     assert answer.status_code == 200, answer.text
     try:

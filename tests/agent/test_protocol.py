@@ -80,20 +80,24 @@ def test_bad_reports_and_inventory_name_the_field_and_other_machines_work_is_not
     assert httpx.get(f"{base}/agent/v1/offline", headers=outsider).json()["scripts"] == []
 
 
-def test_the_cli_makes_lists_and_revokes_tokens(database_url, tmp_path):
+def test_the_cli_makes_lists_and_revokes_tokens(fleet, database_url):
     env = {key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")}
-    env |= {"ESTATE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "ESTATE_TEST_CHEAP_PASSWORD_HASHES": "1"}
+    env |= {"ESTATE_DATABASE_URL": database_url, "ESTATE_TEST_CHEAP_PASSWORD_HASHES": "1"}
+    org = ["--org", fleet.other_org.name]
 
     def estate(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "estate.cli", *args], env=env, capture_output=True, text=True,
-                              timeout=60)
+        return subprocess.run([sys.executable, "-m", "estate.cli", "agent", *args, *org], env=env,
+                              capture_output=True, text=True, timeout=60)
 
-    assert estate("org", "create", "Default").returncode == 0
-    made = estate("agent", "token", "--description", "lab machines", "--valid-days", "7")
+    made = estate("token", "--description", "lab machines", "--valid-days", "7")
     assert made.returncode == 0 and made.stdout.startswith("et_"), made.stderr
-    listed = estate("agent", "tokens").stdout
-    assert "lab machines" in listed and "active" in listed and made.stdout.strip() not in listed
-    token_id = listed.split("\t")[0]
-    assert estate("agent", "revoke-token", token_id).returncode == 0
-    assert "revoked" in estate("agent", "tokens").stdout
-    assert estate("agent", "revoke", "12345").returncode == 2
+    answer = httpx.post(f"{fleet.server.url}/agent/v1/enrol", json={"token": made.stdout.strip(), "name": "cli"})
+    assert answer.status_code == 200, answer.text
+    token_id = next(t["id"] for t in fleet.other_kace.get("/api/agent/tokens").json()
+                    if t["description"] == "lab machines")
+    assert estate("revoke-token", str(token_id)).returncode == 0
+    assert httpx.post(f"{fleet.server.url}/agent/v1/enrol",
+                      json={"token": made.stdout.strip()}).json()["field"] == "token"
+    listed = fleet.other_kace.get("/api/agent/tokens").json()
+    assert {"description": "lab machines", "revoked": True, "enrolments": 1}.items() <= \
+        next(t for t in listed if t["id"] == token_id).items()

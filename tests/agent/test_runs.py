@@ -143,20 +143,27 @@ def test_a_run_on_all_reaches_every_machine_of_the_organization_only(fleet):
     assert fleet.other_kace.get(f"/api/script/runStatus/{run_id}").status_code == 404
 
 
-def test_a_stopped_agents_machine_stays_pending_then_push_failed(fleet, server):
-    stopped = Agent(server, fleet.token, fleet.root / "stopped").start()
+def test_a_stopped_agents_machine_stays_pending_then_push_failed(fleet):
+    stopped, live = fleet.agents[1], fleet.agents[0]
     stopped.stop()
     quick = script(fleet.kace, tasks=[{"verify": [step(1, command="true")]}])
     run_id = fleet.kace.post(f"/api/script/{quick['id']}/actions/run",
-                             params={"machineIDs": f"{stopped.machine_id},{fleet.agents[0].machine_id}"}).json()
+                             params={"machineIDs": f"{stopped.machine_id},{live.machine_id}"}).json()
     pending = wait_for(lambda: (s := fleet.kace.get(f"/api/script/runStatus/{run_id}").json())["success"] and s,
                        what="the live machine's result")
     assert [e["machineId"] for e in pending["pending"]] == [stopped.machine_id]
     assert pending["pending"][0]["requestStatus"] == "pending"
-    time.sleep(RUN_EXPIRY_SECONDS)  # the run's expiry is the point of this test
-    status = wait_for(lambda: finished(fleet.kace, run_id, 2), what="the expiry")
+    status = wait_for(lambda: finished(fleet.kace, run_id, 2), seconds=RUN_EXPIRY_SECONDS + 20, what="the expiry")
     assert [e["machineId"] for e in status["pushFailed"]] == [stopped.machine_id]
     assert status["pushFailed"][0]["requestStatus"] == "pushFailed"
+    # Started again, the agent is the same machine (its state directory keeps KUID and secret), and
+    # the expired run is not handed to it any more.
+    identity = (stopped.state_dir / "identity.json").read_text()
+    stopped.launch()
+    assert stopped.enrolled().machine_id == json.loads(identity)["machine_id"]
+    status = run_and_wait(fleet.kace, quick["id"], str(stopped.machine_id), 1)
+    assert status["success"] and (stopped.state_dir / "identity.json").read_text() == identity
+    assert len(fleet.kace.get(f"/api/script/runStatus/{run_id}").json()["pushFailed"]) == 1
 
 
 def test_a_revoked_agent_is_refused_at_once(fleet, server):

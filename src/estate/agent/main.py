@@ -148,9 +148,14 @@ class Agent:
         """Run one work item once: its journal keeps the result until the server has it, so a
         restart or a network failure never runs a step twice."""
         journal = self.state.journal_path(work["workId"])
+        base = f"/agent/v1/work/{work['workId']}"
         if not journal.exists():
+            try:
+                self.client.call("POST", f"{base}/start")
+            except Refused as refused:  # expired before we took it: not ours to run any more
+                log.info("work %s not started: %s", work["workId"], refused)
+                return
             self.state.write(journal, {"workId": work["workId"], "steps": [], "result": None})
-            base = f"/agent/v1/work/{work['workId']}"
 
             def upload(source: Path, name: str) -> None:
                 self.client.send_file(f"{base}/upload/{name}", source)

@@ -157,6 +157,17 @@ async def work_dependency(request: Request, secret: Secret, work_id: int, name: 
     return await in_session(request, find)
 
 
+@router.post("/work/{work_id}/start")
+async def start(request: Request, secret: Secret, work_id: int) -> Response:
+    """The agent begins the work; 409 when it expired before the agent took it (the agent skips it)."""
+    def begin(db: Session) -> None:
+        caller = agents.check_in(db, secret=secret)
+        runs.start_work(db, work=agents.work_of(db, machine_id=caller.machine_id, work_id=work_id))
+
+    await in_session(request, begin, write=True)
+    return respond(request, {"Result": "Success"})
+
+
 @router.post("/work/{work_id}/report")
 async def report(request: Request, secret: Secret, work_id: int) -> Response:
     body = await _body(request)

@@ -68,3 +68,6 @@ class Work(OrgScoped, Base):
     # Work not claimed by then is given up (a script run's machines become "push failed").
     not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the agent confirms it begins the work: a claim whose answer never reached its agent
+    # (the connection dropped) is not started, so the work still expires.
+    started: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -171,7 +171,7 @@ class CheckIn:
 
 def _check_in_statement(secret_hash: str, now: datetime) -> Any:
     waiting = and_(Work.machine_id == AgentMachine.machine_id, Work.state != DONE,
-                   or_(Work.state == CLAIMED, Work.not_after.is_(None), Work.not_after > now))
+                   or_(Work.started.is_not(None), Work.not_after.is_(None), Work.not_after > now))
     return (select(AgentMachine.organization_id, AgentMachine.machine_id, AgentMachine.revoked,
                    AgentMachine.offline_revision, Machine.force_inventory, Work.id)
             .join(Machine, Machine.id == AgentMachine.machine_id)
@@ -240,13 +240,21 @@ def claim(db: Session, *, machine_id: int, work_ids: Sequence[int]) -> list[Work
     if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(db.scalars(query))
-    fresh = [row for row in rows if row.state == PENDING]
-    expired = [row for row in fresh if row.not_after is not None and row.not_after <= now]
-    for row in fresh:
-        row.state, row.claimed = CLAIMED, now
-    for row in expired:
-        row.state = DONE
+    expired = [row for row in rows if row.started is None and row.not_after is not None and row.not_after <= now]
+    for row in rows:
+        row.state, row.claimed = (DONE, row.claimed) if row in expired else (CLAIMED, row.claimed or now)
     return [row for row in rows if row not in expired]
+
+
+def start(db: Session, *, work: Work) -> bool:
+    """The agent begins the work: False when it came too late (the work expired unstarted)."""
+    if work.started is not None:
+        return work.state != DONE
+    if work.state == DONE or (work.not_after is not None and work.not_after <= utcnow()):
+        work.state = DONE
+        return False
+    work.started = utcnow()
+    return True
 
 
 def work_of(db: Session, *, machine_id: int, work_id: int) -> Work:

@@ -25,7 +25,7 @@ from estate.assets.service import ensure_device_assets
 from estate.cmdb import logbook
 from estate.cmdb import objects as cmdb_objects
 from estate.db.base import MAX_INT, UTCDateTime, utcnow
-from estate.errors import InvalidInput, NotFound
+from estate.errors import Conflict, InvalidInput, NotFound
 from estate.history import service as history
 from estate.inventory.models import Machine
 from estate.scripting import service as scripts
@@ -235,19 +235,15 @@ def _for_agent(definition: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def work_payloads(db: Session, *, claimed: Sequence[Work]) -> list[dict[str, Any]]:
-    """The script runs among claimed work rows, as the agent executes them; their machines are
-    running from now on."""
+    """The script runs among claimed work rows, as the agent executes them."""
     by_subject = {row.subject_id: row for row in claimed if row.kind == scripts.WORK_KIND}
     if not by_subject:
         return []
     rows = db.execute(select(ScriptRunMachine, ScriptRun.definition).join(ScriptRun, ScriptRun.id ==
                                                                           ScriptRunMachine.run_id)
                       .where(ScriptRunMachine.id.in_(list(by_subject)))).all()
-    now = utcnow()
     payloads = []
     for target, definition in rows:
-        if target.status == PENDING:
-            target.status, target.started = RUNNING, now
         payloads.append({"workId": by_subject[target.id].id, "kind": scripts.WORK_KIND, "runId": target.run_id,
                          "kbotLogId": target.id, "script": _for_agent(definition)})
     return payloads
@@ -349,6 +345,15 @@ def _store_steps(db: Session, target: ScriptRunMachine, steps: list[dict[str, An
     if fresh:
         db.execute(insert(ScriptRunStep), [{"organization_id": target.organization_id,
                                             "run_machine_id": target.id, **step} for step in fresh.values()])
+
+
+def start_work(db: Session, *, work: Work) -> None:
+    """The agent begins the run on its machine, or learns it came too late (409: not run)."""
+    target = target_of_work(db, work)
+    if not agents.start(db, work=work):
+        raise Conflict("the run expired before this machine took it", field="workId")
+    if target.status == PENDING:
+        target.status, target.started = RUNNING, utcnow()
 
 
 def record_report(db: Session, *, work: Work, body: Any) -> None:

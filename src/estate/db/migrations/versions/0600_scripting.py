@@ -173,6 +173,7 @@ def upgrade() -> None:
     sa.Column('created', UTCDateTime(), nullable=False),
     sa.Column('not_after', UTCDateTime(), nullable=True),
     sa.Column('claimed', UTCDateTime(), nullable=True),
+    sa.Column('started', UTCDateTime(), nullable=True),
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['machine_id'], ['machines.id'], name=op.f('fk_agent_work_machine_id_machines'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_agent_work_organization_id_organizations'), ondelete='CASCADE'),
