@@ -45,7 +45,7 @@ def machine_secret(request: Request) -> str:
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         secret = ""
-    _limiter(request).take(f"m:{secret[-16:]}" if secret else f"a:{request.client.host if request.client else ''}")
+    _limiter(request).take(f"m:{secret}" if secret else f"a:{request.client.host if request.client else ''}")
     return secret.strip()
 
 
@@ -64,6 +64,12 @@ def _run(request: Request, work: Callable[[Session], T], *, write: bool) -> T:
 
 async def in_session(request: Request, work: Callable[[Session], T], *, write: bool = False) -> T:
     return await run_in_threadpool(_run, request, work, write=write)
+
+
+def _read_check_in(request: Request, secret: str) -> agents.CheckIn:
+    """The idle check-in's one read, on a pooled connection without a session's bookkeeping."""
+    with request.app.state.engine.connect() as connection:
+        return agents.check_in(connection, secret=secret)
 
 
 async def _body(request: Request) -> Any:
@@ -126,7 +132,7 @@ async def check_in(request: Request, secret: Secret,
     one indexed read; the answer also tells whether the offline scripts or an inventory are due."""
     deadline = time.monotonic() + min(wait, request.app.state.settings.agent_poll_seconds)
     while True:
-        found = await in_session(request, lambda db: agents.check_in(db, secret=secret))
+        found = await run_in_threadpool(_read_check_in, request, secret)
         work: list[dict[str, Any]] = []
         if found.pending:
             claim = functools.partial(_claim, secret=secret, pending=found.pending)

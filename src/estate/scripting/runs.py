@@ -132,8 +132,8 @@ def start_run(db: Session, *, organization_id: int, account_id: int | None, scri
     targets = select(ScriptRunMachine.organization_id, ScriptRunMachine.machine_id,
                      ScriptRunMachine.id.label("subject_id")).where(ScriptRunMachine.run_id == run.id)
     agents.enqueue_from(db, kind=scripts.WORK_KIND, source=targets, not_after=run.expires)
-    agents.announce_after_commit(db, db.scalars(select(ScriptRunMachine.machine_id)
-                                                .where(ScriptRunMachine.run_id == run.id)))
+    agents.announce_after_commit(db, db.connection().execute(
+        select(ScriptRunMachine.machine_id).where(ScriptRunMachine.run_id == run.id)).scalars())
     history.record(db, organization_id=organization_id, account_id=account_id, action=history.CREATE,
                    entity_name="script_run", entity_id=run.id, parent=(scripts.ENTITY, script.id),
                    changes={"machineIDs": (None, machine_ids.strip()[:200])})
