@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -27,7 +28,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 from sqlalchemy import insert, select
 
@@ -75,6 +75,33 @@ def enrol_machines(database_url: str, organization_id: int, count: int) -> list[
     return ids
 
 
+class Connection:
+    """One simulated agent's keep-alive HTTP/1.1 connection, written by hand: a general client's
+    connection pool costs more CPU per request than the server's check-in, and would be measured."""
+
+    def __init__(self, host: str, port: int, secret: str) -> None:
+        self.host, self.port, self.secret = host, port, secret
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        payload = json.dumps(body).encode() if body is not None else b""
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {self.secret}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+        self.writer.write(head.encode() + payload)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        data = await self.reader.readexactly(length) if length else b""
+        return int(status_line.split()[1]), json.loads(data) if data else None
+
+
 class Server:
     def __init__(self, process: psutil.Process) -> None:
         self.process = process
@@ -91,38 +118,38 @@ class Server:
         return times.user + times.system, time.monotonic()
 
 
-async def idle_agents(client: httpx.AsyncClient, count: int, interval: float, seconds: float) -> list[float]:
+async def idle_agents(address: tuple[str, int], count: int, interval: float, seconds: float) -> list[float]:
     """Each agent checks in every `interval` seconds, starting at a random point of the first one."""
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
     async def agent(index: int) -> None:
-        headers = {"Authorization": f"Bearer {secret_of(index)}"}
+        connection = Connection(*address, secret_of(index))
         await asyncio.sleep(random.uniform(0, interval))
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            answer = await client.post("/agent/v1/checkin?wait=0&revision=0", headers=headers)
+            status, answer = await connection.request("POST", "/agent/v1/checkin?wait=0&revision=0")
             latencies.append(time.perf_counter() - started)
-            assert answer.status_code == 200, answer.text
+            assert status == 200, answer
             await asyncio.sleep(interval)
 
     await asyncio.gather(*(agent(index) for index in range(count)))
     return latencies
 
 
-async def working_agent(client: httpx.AsyncClient, index: int, interval: float, stop: asyncio.Event,
+async def working_agent(address: tuple[str, int], index: int, interval: float, stop: asyncio.Event,
                         done: list[float]) -> None:
     """Checks in every `interval` seconds; work it receives it starts and reports as done, as the
     real agent does."""
-    headers = {"Authorization": f"Bearer {secret_of(index)}"}
+    connection = Connection(*address, secret_of(index))
     await asyncio.sleep(random.uniform(0, interval))
     while not stop.is_set():
-        answer = await client.post("/agent/v1/checkin?wait=0&revision=0", headers=headers)
-        for work in answer.json()["work"]:
+        _, answer = await connection.request("POST", "/agent/v1/checkin?wait=0&revision=0")
+        for work in answer["work"]:
             base = f"/agent/v1/work/{work['workId']}"
-            await client.post(f"{base}/start", headers=headers)
+            await connection.request("POST", f"{base}/start")
             stamp = utcnow().isoformat()
-            await client.post(f"{base}/report", headers=headers, json={
+            await connection.request("POST", f"{base}/report", {
                 "steps": [{"seq": 0, "task": 0, "phase": "verify", "stepId": 1, "name": "Run a command",
                            "status": "success", "exitCode": 0, "output": "ok", "startTime": stamp, "endTime": stamp}],
                 "result": {"status": "success", "exitCode": 0, "startTime": stamp, "endTime": stamp}})
@@ -159,58 +186,57 @@ async def main(options: argparse.Namespace) -> None:
     os.environ["ESTATE_AGENT_REQUESTS_PER_SECOND"] = "5"
     with running_server(url) as server:
         process = Server(psutil.Process(server.process.pid))
-        limits = httpx.Limits(max_connections=options.idle + 100, max_keepalive_connections=options.idle + 100)
-        async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=60) as client:
-            # 1. idle check-ins
-            load_before = os.getloadavg()
-            mark = process.mark()
-            latencies = await idle_agents(client, options.idle, options.interval, options.idle_seconds)
-            share = process.cpu_share(mark)
-            print(f"idle check-ins: {options.idle} agents every {options.interval:.0f} s "
-                  f"for {options.idle_seconds:.0f} s: n={len(latencies)} p50={percentile(latencies, 0.5) * 1000:.2f} ms"
-                  f" p99={percentile(latencies, 0.99) * 1000:.2f} ms; server CPU {share * 100:.1f} % of one core;"
-                  f" load average {load_before[0]:.2f} → {os.getloadavg()[0]:.2f}")
+        address = ("127.0.0.1", int(server.base_url.rsplit(":", 1)[1]))
+        # 1. idle check-ins
+        load_before = os.getloadavg()
+        mark = process.mark()
+        latencies = await idle_agents(address, options.idle, options.interval, options.idle_seconds)
+        share = process.cpu_share(mark)
+        print(f"idle check-ins: {options.idle} agents every {options.interval:.0f} s "
+              f"for {options.idle_seconds:.0f} s: n={len(latencies)} p50={percentile(latencies, 0.5) * 1000:.2f} ms"
+              f" p99={percentile(latencies, 0.99) * 1000:.2f} ms; server CPU {share * 100:.1f} % of one core;"
+              f" load average {load_before[0]:.2f} → {os.getloadavg()[0]:.2f}")
 
-            with server.client(login, password) as kace:
-                trivial = [{"verify": [{"id": 1, "params": {"command": "true"}}]}]
-                created = kace.post("/api/script", json={"name": "trivial", "type": "online", "tasks": trivial})
-                script_id = created.json()["id"]
-                # 2. a run on the long-polling agents
-                stop, done = asyncio.Event(), []
-                workers = [asyncio.create_task(working_agent(client, index, options.interval, stop, done))
-                           for index in range(options.run_machines)]
-                machine_ids = ",".join(str(machine_id) for machine_id in ids[:options.run_machines])
-                answer, creation = await asyncio.to_thread(timed, run_on, kace, script_id, machine_ids)
-                started = time.monotonic() - creation
+        with server.client(login, password) as kace:
+            trivial = [{"verify": [{"id": 1, "params": {"command": "true"}}]}]
+            created = kace.post("/api/script", json={"name": "trivial", "type": "online", "tasks": trivial})
+            script_id = created.json()["id"]
+            # 2. a run on the long-polling agents
+            stop, done = asyncio.Event(), []
+            workers = [asyncio.create_task(working_agent(address, index, options.interval, stop, done))
+                       for index in range(options.run_machines)]
+            machine_ids = ",".join(str(machine_id) for machine_id in ids[:options.run_machines])
+            answer, creation = await asyncio.to_thread(timed, run_on, kace, script_id, machine_ids)
+            started = time.monotonic() - creation
+            run_id = answer.json()
+            while len(done) < options.run_machines and time.monotonic() - started < options.interval + 60:
+                await asyncio.sleep(0.05)
+            last = max(done) - started if len(done) >= options.run_machines else float("nan")
+            if done:
+                offsets = sorted(moment - started for moment in done)
+                print(f"  results after (s): first {offsets[0]:.2f}, median {statistics.median(offsets):.2f}, "
+                      f"last {offsets[-1]:.2f}")
+            status, status_time = await asyncio.to_thread(timed, status_of, kace, run_id)
+            print(f"run on {options.run_machines} agents checking in every {options.interval:.0f} s: "
+                  f"created in {creation * 1000:.1f} ms; "
+                  f"last result after {last:.2f} s; runStatus {len(status.json()['success'])} success "
+                  f"in {status_time * 1000:.1f} ms; load average {os.getloadavg()[0]:.2f}")
+            stop.set()
+            for worker in workers:
+                worker.cancel()
+            # 3. a run on all enrolled machines
+            creations, statuses = [], []
+            for _ in range(options.repeat):
+                answer, creation = await asyncio.to_thread(timed, run_on, kace, script_id, "all")
+                creations.append(creation)
                 run_id = answer.json()
-                while len(done) < options.run_machines and time.monotonic() - started < options.interval + 60:
-                    await asyncio.sleep(0.05)
-                last = max(done) - started if len(done) >= options.run_machines else float("nan")
-                if done:
-                    offsets = sorted(moment - started for moment in done)
-                    print(f"  results after (s): first {offsets[0]:.2f}, median {statistics.median(offsets):.2f}, "
-                          f"last {offsets[-1]:.2f}")
                 status, status_time = await asyncio.to_thread(timed, status_of, kace, run_id)
-                print(f"run on {options.run_machines} agents checking in every {options.interval:.0f} s: "
-                      f"created in {creation * 1000:.1f} ms; "
-                      f"last result after {last:.2f} s; runStatus {len(status.json()['success'])} success "
-                      f"in {status_time * 1000:.1f} ms; load average {os.getloadavg()[0]:.2f}")
-                stop.set()
-                for worker in workers:
-                    worker.cancel()
-                # 3. a run on all enrolled machines
-                creations, statuses = [], []
-                for _ in range(options.repeat):
-                    answer, creation = await asyncio.to_thread(timed, run_on, kace, script_id, "all")
-                    creations.append(creation)
-                    run_id = answer.json()
-                    status, status_time = await asyncio.to_thread(timed, status_of, kace, run_id)
-                    statuses.append(status_time)
-                    assert len(status.json()["targeted"]) == options.enrolled
-                print(f"run on all {options.enrolled} machines: created in median "
-                      f"{statistics.median(creations) * 1000:.1f} ms (max {max(creations) * 1000:.1f}); "
-                      f"runStatus of {options.enrolled} machines median {statistics.median(statuses) * 1000:.1f} ms; "
-                      f"load average {os.getloadavg()[0]:.2f}")
+                statuses.append(status_time)
+                assert len(status.json()["targeted"]) == options.enrolled
+            print(f"run on all {options.enrolled} machines: created in median "
+                  f"{statistics.median(creations) * 1000:.1f} ms (max {max(creations) * 1000:.1f}); "
+                  f"runStatus of {options.enrolled} machines median {statistics.median(statuses) * 1000:.1f} ms; "
+                  f"load average {os.getloadavg()[0]:.2f}")
 
 
 def parse() -> argparse.Namespace:

@@ -185,3 +185,15 @@ def test_rights_and_walls(admin, readonly, user, base_url, other_org):
         assert stranger.get("/api/scripts").json() == []
         assert stranger.post(f"/api/script/{script['id']}/actions/run",
                              params={"machineIDs": "all"}).status_code == 404
+
+
+def test_a_run_names_machines_of_the_organization_that_fit_the_script(admin):
+    linux, windows = admin.post("/api/inventory/machines", json={"Machines": [
+        machine("penguin", Os_Family="Linux"), machine("window", Os_Family="Windows")]}).json()
+    only_linux = make_script(admin, osTypes=["Linux"], tasks=[ECHO_TASK])
+    refused = admin.post(f"/api/script/{only_linux['id']}/actions/run", params={"machineIDs": f"{linux},{windows}"})
+    assert refused.status_code == 400 and "does not run" in refused.json()["errorDescription"]
+    run_id = admin.post(f"/api/script/{only_linux['id']}/actions/run", params={"machineIDs": "all"}).json()
+    status = admin.get(f"/api/script/runStatus/{run_id}").json()
+    assert [entry["machineId"] for entry in status["targeted"]] == [linux]
+    assert status["pending"][0]["requestStatus"] == "pending" and status["pending"][0]["status"] is None

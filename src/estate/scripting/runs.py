@@ -90,18 +90,13 @@ def _target_ids(raw: str) -> list[int] | None:
 
 
 def _check_targets(db: Session, script: Script, organization_id: int, ids: list[int]) -> None:
-    found = {row[0]: (row[1], row[2]) for row in db.execute(
-        select(Machine.id, Machine.os_family, Machine.os_id).where(
-            Machine.organization_id == organization_id, Machine.id.in_(ids), Machine.archived.is_(False)))}
+    fitting: dict[int, bool] = {machine_id: bool(fits) for machine_id, fits in db.execute(
+        select(Machine.id, scripts.fits_os(Machine.os_family, Machine.os_id)).join(Script, Script.id == script.id)
+        .where(Machine.organization_id == organization_id, Machine.id.in_(ids), Machine.archived.is_(False)))}
     for machine_id in ids:
-        if machine_id not in found:
+        if machine_id not in fitting:
             raise NotFound(f"machineIDs: machine {machine_id} not found", field="machineIDs")
-    if not script.os_types:
-        return
-    for machine_id in ids:
-        family, os_id = found[machine_id]
-        if not any(entry.get("family", "").lower() == (family or "").strip().lower() or entry.get("id") == os_id
-                   for entry in script.os_types):
+        if not fitting[machine_id]:
             raise InvalidInput(f"machineIDs: machine {machine_id} does not run an operating system of the "
                                "script's osTypes", field="machineIDs")
 
@@ -438,12 +433,9 @@ def record_offline_result(db: Session, *, organization_id: int, machine_id: int,
     if report.result is None:
         raise InvalidInput("result is required", field="result")
     script = scripts.get_script(db, organization_id=organization_id, script_id=script_id or 0)
-    definition = body.get("definition") if isinstance(body.get("definition"), Mapping) else None
     now = utcnow()
     run = ScriptRun(organization_id=organization_id, script_id=script.id, kind=OFFLINE,
-                    definition={**definition_of(db, script), **({"name": definition.get("name", script.name)}
-                                                                 if definition else {})},
-                    created=report.result["started"] or now, expires=now)
+                    definition=definition_of(db, script), created=report.result["started"] or now, expires=now)
     db.add(run)
     db.flush()
     target = ScriptRunMachine(organization_id=organization_id, run_id=run.id, machine_id=machine_id,
