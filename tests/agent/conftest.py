@@ -3,6 +3,8 @@ whole folder: starting processes is what costs, so the tests share them."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +41,11 @@ def server(database_url: str, settings: Settings, engine, tmp_path_factory: pyte
 
 
 @pytest.fixture(scope="package")
-def fleet(server: Server, sessions: sessionmaker[Session], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    root = tmp_path_factory.mktemp("agents")
+def fleet(server: Server, sessions: sessionmaker[Session]) -> Iterator[Fleet]:
+    # Not below pytest's own temporary folder (0700): scripts run as other accounts reach their
+    # work folders through the agents' state directories, as below /var/lib.
+    root = Path(tempfile.mkdtemp(prefix="estate-agents-"))
+    root.chmod(0o711)
     org, other = make_org(sessions), make_org(sessions)
     kace = admin_client(server, org.admin.login, org.admin.password)
     other_kace = admin_client(server, other.admin.login, other.admin.password)
@@ -56,3 +61,4 @@ def fleet(server: Server, sessions: sessionmaker[Session], tmp_path_factory: pyt
         agent.stop()
     kace.close()
     other_kace.close()
+    shutil.rmtree(root, ignore_errors=True)

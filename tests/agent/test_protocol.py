@@ -12,8 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 import estate.agent
+from estate.agents.models import Work
+from estate.scripting.models import ScriptRunMachine
 
 AGENT_DIR = Path(estate.agent.__file__).parent
 
@@ -78,6 +81,22 @@ def test_bad_reports_and_inventory_name_the_field_and_other_machines_work_is_not
     assert answer.status_code == 404 and answer.json()["field"] == "workId"
     outsider = {"Authorization": f"Bearer {_secret(fleet.other_agent)}"}
     assert httpx.get(f"{base}/agent/v1/offline", headers=outsider).json()["scripts"] == []
+
+
+def test_an_agent_of_another_organization_never_receives_the_work(fleet, sessions):
+    answer = fleet.kace.post("/api/script", json={"name": "ours", "type": "online", "tasks": [
+        {"verify": [{"id": 1, "params": {"command": "true"}}]}]})
+    run_id = fleet.kace.post(f"/api/script/{answer.json()['id']}/actions/run",
+                             params={"machineIDs": str(fleet.agents[0].machine_id)}).json()
+    with sessions() as db:
+        work_id = db.scalar(select(Work.id).join(ScriptRunMachine, ScriptRunMachine.id == Work.subject_id)
+                            .where(ScriptRunMachine.run_id == run_id))
+    outsider = {"Authorization": f"Bearer {_secret(fleet.other_agent)}"}
+    base = f"{fleet.server.url}/agent/v1/work/{work_id}"
+    assert httpx.post(f"{base}/start", headers=outsider).status_code == 404
+    assert httpx.post(f"{base}/report", headers=outsider, json={"result": {"status": "failed"}}).status_code == 404
+    checked_in = httpx.post(f"{fleet.server.url}/agent/v1/checkin?wait=0", headers=outsider).json()
+    assert checked_in["work"] == []
 
 
 def test_the_cli_makes_lists_and_revokes_tokens(fleet, database_url):

@@ -110,7 +110,7 @@ def test_dependencies_are_checked_and_used_and_a_corrupted_one_is_refused(fleet,
     assert fleet.kace.post(f"{base}/tool.sh", content=tool).json()["checksum"] == hashlib.sha256(tool).hexdigest()
     fleet.kace.post(f"{base}/bundle.zip", content=bundle.getvalue())
     status = run_and_wait(fleet.kace, uses["id"], ids(fleet.agents[:1]), 1)
-    assert status["success"], log_of(fleet.kace, status["failed"][0])
+    assert status["success"], json.dumps(log_of(fleet.kace, status["failed"][0]))
     assert "tool says hi" in log_of(fleet.kace, status["success"][0])["output"]
     assert (target / "unzipped/inner/readme.txt").read_text() == "zipped words" and not (target / "tool.sh").exists()
 
@@ -182,3 +182,20 @@ def test_a_revoked_agent_is_refused_at_once(fleet, server):
     assert fleet.kace.delete(f"/api/agent/machines/{revoked.machine_id}").status_code == 200
     assert httpx.post(f"{server.url}/agent/v1/enrol",
                       json={"token": fleet.token, "kuid": identity["kuid"]}).status_code == 200
+
+
+def test_a_shell_script_runs_as_its_account_and_uploads_its_file(fleet):
+    text = "#!/bin/sh\nid -un\necho report > result.txt\nexit 0\n"
+    shell = script(fleet.kace, type="shell", scriptText=text, fileName="check.sh", runAs=2, runAsUsr="nobody",
+                   uploadFile=True, uploadFileName="result.txt")
+    status = run_and_wait(fleet.kace, shell["id"], ids(fleet.agents[:1]), 1)
+    assert status["success"], json.dumps(log_of(fleet.kace, status["failed"][0]))
+    log = log_of(fleet.kace, status["success"][0])
+    assert log["steps"][0]["name"] == "Run the script" and "nobody" in log["output"]
+    assert [item["name"] for item in log["files"]] == ["result.txt"]
+    uploaded = fleet.kace.get(f"/api/script/log/{log['kbotLogId']}/file/result.txt")
+    assert uploaded.status_code == 200 and uploaded.content == b"report\n"
+    # An account the machine does not have fails the run, saying so.
+    missing = script(fleet.kace, type="shell", scriptText="echo hi", runAs=2, runAsUsr="no-such-account-here")
+    status = run_and_wait(fleet.kace, missing["id"], ids(fleet.agents[:1]), 1)
+    assert "no account" in log_of(fleet.kace, status["failed"][0])["output"]

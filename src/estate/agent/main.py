@@ -37,6 +37,20 @@ def run_as_user(definition: dict[str, Any]) -> str | None:
     return None
 
 
+def hand_over(workdir: Path, user: str | None) -> None:
+    """A script that runs as another account owns its work folder."""
+    if not user or sys.platform.startswith("win") or os.geteuid() != 0:
+        return
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        return  # the step itself reports the missing account
+    for path in [workdir, *workdir.rglob("*")]:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
 class Agent:
     def __init__(self, options: argparse.Namespace) -> None:
         self.options = options
@@ -138,6 +152,7 @@ class Agent:
                              "status": "failed", "output": f"dependency {dependency['name']!r} refused: {error}"}
                     return [entry], {"status": "failed", "exitCode": None,
                                      "message": f"dependency {dependency['name']!r} refused: {error}"}
+            hand_over(workdir, run.run_as)
             result = execute(run, definition)
             return run.steps, result
         finally:

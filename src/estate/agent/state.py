@@ -15,7 +15,9 @@ class State:
         self.root = root
         for folder in ("journal", "outbox", "cache", "runs"):
             (root / folder).mkdir(parents=True, exist_ok=True)
-        os.chmod(root, 0o700)
+            # Work folders are reached by the accounts scripts run as; everything else is the agent's.
+            os.chmod(root / folder, 0o711 if folder == "runs" else 0o700)
+        os.chmod(root, 0o711)  # noqa: S103 - traversable, not listable; its files are 0600
         self.identity: dict[str, Any] = self._read(root / "identity.json") or {}
 
     @staticmethod
