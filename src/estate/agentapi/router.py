@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from estate.agentapi.http import answer, file, json_body, spooled
 from estate.agentapi.limits import RateLimiter
 from estate.agentapi.waiting import waiters_of
 from estate.agents import service as agents
@@ -21,7 +22,6 @@ from estate.db.base import MAX_INT
 from estate.db.engine import begin_for_writing
 from estate.errors import InvalidInput, NotFound
 from estate.inventory import service as inventory
-from estate.kace.http import download, read_body, respond, spooled_body
 from estate.scripting import runs
 from estate.servicedesk import storage
 
@@ -72,10 +72,6 @@ def _read_check_in(request: Request, secret: str) -> agents.CheckIn:
         return agents.check_in(connection, secret=secret)
 
 
-async def _body(request: Request) -> Any:
-    return await read_body(request, request.app.state.settings.max_body_bytes)
-
-
 def _settings_answer(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
     return {"protocol": PROTOCOL, "inventorySeconds": settings.agent_inventory_seconds,
@@ -88,7 +84,7 @@ def _settings_answer(request: Request) -> dict[str, Any]:
 @router.post("/enrol")
 async def enrol(request: Request) -> Response:
     _limiter(request).take(f"e:{request.client.host if request.client else ''}")
-    body = await _body(request)
+    body = await json_body(request)
     if not isinstance(body, Mapping):
         raise InvalidInput("the body must be an object with token, kuid and name", field="body")
     unknown = sorted(set(body) - {"token", "kuid", "name", "agentVersion"})
@@ -98,21 +94,21 @@ async def enrol(request: Request) -> Response:
     enrolled = await in_session(request, lambda db: agents.enrol(
         db, token=body.get("token"), kuid=body.get("kuid"), name=body.get("name"), agent_version=version),
         write=True)
-    return respond(request, {"machineId": enrolled.machine_id, "kuid": enrolled.kuid, "secret": enrolled.secret,
-                             **_settings_answer(request)})
+    return answer({"machineId": enrolled.machine_id, "kuid": enrolled.kuid, "secret": enrolled.secret,
+                   **_settings_answer(request)})
 
 
 @router.post("/inventory")
 async def send_inventory(request: Request, secret: Secret) -> Response:
     """The machine's inventory in the ingest format of `POST /api/inventory/machines` (one machine)."""
-    body = await _body(request)
+    body = await json_body(request)
 
     def store(db: Session) -> int:
         caller = agents.check_in(db, secret=secret)
         return inventory.update_machine(db, organization_id=caller.organization_id, machine_id=caller.machine_id,
                                         data=body, where="machine")
 
-    return respond(request, {"machineId": await in_session(request, store, write=True)})
+    return answer({"machineId": await in_session(request, store, write=True)})
 
 
 # --- check-in ----------------------------------------------------------------------------------
@@ -121,7 +117,7 @@ async def send_inventory(request: Request, secret: Secret) -> Response:
 def _claim(db: Session, *, secret: str, pending: tuple[int, ...]) -> list[dict[str, Any]]:
     caller = agents.check_in(db, secret=secret)
     claimed = agents.claim(db, machine_id=caller.machine_id, work_ids=pending)
-    return [payload for answer in PAYLOADS for payload in answer(db, claimed=claimed)]
+    return [payload for payloads_of in PAYLOADS for payload in payloads_of(db, claimed=claimed)]
 
 
 @router.post("/checkin")
@@ -139,8 +135,8 @@ async def check_in(request: Request, secret: Secret,
             work = await in_session(request, claim, write=True)
         remaining = deadline - time.monotonic()
         if work or found.offline_revision != revision or found.force_inventory or remaining <= 0:
-            return respond(request, {"work": work, "offlineRevision": found.offline_revision,
-                                     "forceInventory": found.force_inventory, **_settings_answer(request)})
+            return answer({"work": work, "offlineRevision": found.offline_revision,
+                           "forceInventory": found.force_inventory, **_settings_answer(request)})
         await waiters_of(request.app).wait(found.machine_id, remaining)
 
 
@@ -150,7 +146,7 @@ def _stored(db: Session, dependency: Mapping[str, Any]) -> Response:
     path = storage.path_of(storage.data_dir_of(db), dependency["key"])
     if not path.is_file():
         raise NotFound(f"the file of dependency {dependency['name']!r} is missing", field="name")
-    return download(path, dependency["name"], "application/octet-stream")
+    return file(path, dependency["name"])
 
 
 @router.get("/work/{work_id}/dependency/{name}")
@@ -171,26 +167,26 @@ async def start(request: Request, secret: Secret, work_id: int) -> Response:
         runs.start_work(db, work=agents.work_of(db, machine_id=caller.machine_id, work_id=work_id))
 
     await in_session(request, begin, write=True)
-    return respond(request, {"Result": "Success"})
+    return answer({"Result": "Success"})
 
 
 @router.post("/work/{work_id}/report")
 async def report(request: Request, secret: Secret, work_id: int) -> Response:
-    body = await _body(request)
+    body = await json_body(request)
 
     def store(db: Session) -> None:
         caller = agents.check_in(db, secret=secret)
         runs.record_report(db, work=agents.work_of(db, machine_id=caller.machine_id, work_id=work_id), body=body)
 
     await in_session(request, store, write=True)
-    return respond(request, {"Result": "Success"})
+    return answer({"Result": "Success"})
 
 
 @router.post("/work/{work_id}/upload/{name}")
 async def upload(request: Request, secret: Secret, work_id: int, name: str) -> Response:
     """A file the run uploads from the machine (raw body), kept with the machine's run."""
     settings = request.app.state.settings
-    source, _ = await spooled_body(request, max_bytes=settings.max_dependency_bytes, field="file")
+    source = await spooled(request, max_bytes=settings.max_dependency_bytes)
     safe = storage.safe_file_name(name)
 
     def store(db: Session) -> None:
@@ -204,7 +200,7 @@ async def upload(request: Request, secret: Secret, work_id: int, name: str) -> R
         await in_session(request, store, write=True)
     finally:
         source.close()
-    return respond(request, {"Result": "Success", "name": safe})
+    return answer({"Result": "Success", "name": safe})
 
 
 # --- offline scripts ---------------------------------------------------------------------------
@@ -217,7 +213,7 @@ async def offline_scripts(request: Request, secret: Secret) -> Response:
         return {"revision": caller.offline_revision, "scripts": runs.offline_definitions(
             db, organization_id=caller.organization_id, machine_id=caller.machine_id)}
 
-    return respond(request, await in_session(request, read))
+    return answer(await in_session(request, read))
 
 
 @router.get("/offline/{script_id}/dependency/{name}")
@@ -232,11 +228,11 @@ async def offline_dependency(request: Request, secret: Secret, script_id: int, n
 
 @router.post("/offline/results")
 async def offline_result(request: Request, secret: Secret) -> Response:
-    body = await _body(request)
+    body = await json_body(request)
 
     def store(db: Session) -> int:
         caller = agents.check_in(db, secret=secret)
         return runs.record_offline_result(db, organization_id=caller.organization_id, machine_id=caller.machine_id,
                                           body=body)
 
-    return respond(request, {"kbotLogId": await in_session(request, store, write=True)})
+    return answer({"kbotLogId": await in_session(request, store, write=True)})
