@@ -12,7 +12,8 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "estate"
 FACES = frozenset({"kace", "idoit", "web", "agentapi"})
 # Domains own their tables and rules; distribution, scripting and reporting are planned.
 DOMAINS = frozenset({"orgs", "accounts", "auth", "history", "inventory", "assets", "cmdb", "servicedesk",
-                     "distribution", "scripting", "reporting"})
+                     "distribution", "scripting", "reporting",
+                     "agents"})
 ENGINE = frozenset({"query"})  # the KACE query language, driven by the entities domains declare
 FLOOR = frozenset({"db", "errors", "settings", "observe"})  # what every room stands on
 # Assembles the rooms into a server and a command (operations: health, metrics and the request
@@ -52,6 +53,8 @@ def imports_of(module: str, source: str, is_package: bool) -> set[str]:
 def broken_rule(importer: str, imported: str) -> str | None:
     """The rule an import breaks, if any."""
     here = room_of(importer)
+    if here == "agent" and imported.startswith("estate.") and room_of(imported) != "agent":
+        return "the agent program imports nothing of the server"
     if imported.split(".")[0] in WEB_FRAMEWORKS:
         if here in DOMAINS | ENGINE | FLOOR:
             return f"{here} must not import a web framework"

@@ -103,7 +103,6 @@ def enrol(db: Session, *, token: Any, kuid: Any, name: Any, agent_version: Any =
     if name is not None and (not isinstance(name, str) or len(name) > 255):
         raise InvalidInput("name must be a string of at most 255 characters", field="name")
     kuid = _kuid(kuid)
-    inventory.take_write_lock(db)
     found = _usable_token(db, token)
     organization_id = found.organization_id
     machine_id = inventory.ingest_machines(

@@ -252,8 +252,7 @@ def target_of_work(db: Session, work: Work) -> ScriptRunMachine:
 
 
 def dependency_of_run(db: Session, *, target: ScriptRunMachine, name: str) -> dict[str, Any]:
-    run = db.get(ScriptRun, target.run_id)
-    assert run is not None
+    run = db.get_one(ScriptRun, target.run_id)
     for dependency in run.definition["dependencies"]:
         if dependency["name"] == name:
             return dict(dependency)
@@ -377,8 +376,7 @@ def _to_logbook(db: Session, target: ScriptRunMachine) -> None:
         if target.machine_id in objects else None
     if obj is None:
         return
-    run = db.get(ScriptRun, target.run_id)
-    assert run is not None
+    run = db.get_one(ScriptRun, target.run_id)
     title = run.definition.get("name", "")
     exit_code = "" if target.exit_code is None else f", exit code {target.exit_code}"
     message = f"Script '{title}' ({'offline' if run.kind == OFFLINE else 'run ' + str(run.id)}): " \
