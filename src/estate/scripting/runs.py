@@ -91,7 +91,7 @@ def _target_ids(raw: str) -> list[int] | None:
 
 def _check_targets(db: Session, script: Script, organization_id: int, ids: list[int]) -> None:
     fitting: dict[int, bool] = {machine_id: bool(fits) for machine_id, fits in db.execute(
-        select(Machine.id, scripts.fits_os(Machine.os_family, Machine.os_id)).join(Script, Script.id == script.id)
+        select(Machine.id, scripts.machines_fitting(script))
         .where(Machine.organization_id == organization_id, Machine.id.in_(ids), Machine.archived.is_(False)))}
     for machine_id in ids:
         if machine_id not in fitting:
@@ -118,10 +118,8 @@ def start_run(db: Session, *, organization_id: int, account_id: int | None, scri
     source = (select(literal(organization_id), literal(run.id), Machine.id, literal(PENDING),
                      literal(now, UTCDateTime()))
               .where(Machine.organization_id == organization_id, Machine.archived.is_(False)))
-    if ids is None:  # every machine the script fits: the script's row joins in for its osTypes
-        source = source.join(Script, Script.id == script.id).where(scripts.fits_os(Machine.os_family, Machine.os_id))
-    else:
-        source = source.where(Machine.id.in_(ids))
+    # None: every machine of the organization the script fits (named ones were checked above).
+    source = source.where(scripts.machines_fitting(script) if ids is None else Machine.id.in_(ids))
     db.execute(insert(ScriptRunMachine).from_select(
         ["organization_id", "run_id", "machine_id", "status", "requested"], source))
     targets = select(ScriptRunMachine.organization_id, ScriptRunMachine.machine_id,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydantic import ValidationError
-from sqlalchemy import and_, delete, exists, false, func, literal, or_, select
+from sqlalchemy import and_, delete, exists, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from estate.agents import service as agents
@@ -138,6 +138,17 @@ def fits_os(family: Any, os_id: Any) -> Any:
         func.lower(ScriptOsType.family) == family,
         ScriptOsType.operating_system_id == os_id if os_id is not None else false()))
     return or_(~listed, matching)
+
+
+def machines_fitting(script: Script) -> Any:
+    """The same rule from the machine's side: a condition on machines, built from the script's own
+    osTypes (no subquery per machine)."""
+    if not script.os_types:
+        return true()
+    families = [entry["family"].lower() for entry in script.os_types if "family" in entry]
+    os_ids = [entry["id"] for entry in script.os_types if "id" in entry]
+    return or_(func.lower(Machine.os_family).in_(families) if families else false(),
+               Machine.os_id.in_(os_ids) if os_ids else false())
 
 
 def _order(sorting: str | None) -> list[Any]:
