@@ -1,4 +1,5 @@
-"""Enrolment tokens and enrolled agents, for administrators (not in the reference; decision 0603):
+"""Enrolment tokens and enrolled agents, for administrators (not in the reference, so not in the
+OpenAPI document of the reference's API; listed in docs/api/kace-coverage.md; decision 0603):
 
   POST   /api/agent/tokens                 {"description": "...", "validDays": 30} → the token, once
   GET    /api/agent/tokens                 the organization's tokens (without the tokens themselves)
@@ -36,7 +37,7 @@ def token_dto(token: EnrolmentToken) -> dict[str, Any]:
             "expires": _stamp(token.expires), "revoked": token.revoked, "enrolments": token.enrolments}
 
 
-@router.post("/tokens")
+@router.post("/tokens", include_in_schema=False)
 def create_token(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
     require(caller, "write")
     body = body if body is not None else {}
@@ -53,21 +54,21 @@ def create_token(request: Request, db: DB, caller: CurrentCaller, body: Body) ->
     return respond(request, {**token_dto(token), "token": raw})
 
 
-@router.get("/tokens")
+@router.get("/tokens", include_in_schema=False)
 def list_tokens(request: Request, db: DB, caller: CurrentCaller) -> Response:
     require(caller)
     tokens = agents.list_tokens(db, organization_id=caller.organization_id)
     return respond(request, [token_dto(token) for token in tokens])
 
 
-@router.delete("/tokens/{token_id}")
+@router.delete("/tokens/{token_id}", include_in_schema=False)
 def revoke_token(db: DB, caller: CurrentCaller, token_id: Id) -> Response:
     require(caller, "write")
     agents.revoke_token(db, organization_id=caller.organization_id, token_id=token_id, account_id=caller.account_id)
     return empty()
 
 
-@router.get("/machines")
+@router.get("/machines", include_in_schema=False)
 def list_agents(request: Request, db: DB, caller: CurrentCaller) -> Response:
     require(caller)
     return respond(request, [
@@ -76,7 +77,7 @@ def list_agents(request: Request, db: DB, caller: CurrentCaller) -> Response:
         for agent, name, kuid in agents.list_agents(db, organization_id=caller.organization_id)])
 
 
-@router.post("/machines/{machine_id}/revoke")
+@router.post("/machines/{machine_id}/revoke", include_in_schema=False)
 def revoke_machine(request: Request, db: DB, caller: CurrentCaller, machine_id: Id) -> Response:
     require(caller, "write")
     agents.revoke_machine(db, organization_id=caller.organization_id, machine_id=machine_id,
@@ -84,7 +85,7 @@ def revoke_machine(request: Request, db: DB, caller: CurrentCaller, machine_id: 
     return respond(request, SUCCESS)
 
 
-@router.delete("/machines/{machine_id}")
+@router.delete("/machines/{machine_id}", include_in_schema=False)
 def delete_agent(db: DB, caller: CurrentCaller, machine_id: Id) -> Response:
     require(caller, "write")
     agents.delete_agent(db, organization_id=caller.organization_id, machine_id=machine_id,

@@ -116,14 +116,14 @@ def run_status(request: Request, db: DB, caller: CurrentCaller, run_id: Id) -> R
     return respond(request, runs.run_status(db, organization_id=caller.organization_id, run_id=run_id))
 
 
-@router.get("/script/log/{log_id}")
+@router.get("/script/log/{log_id}", include_in_schema=False)
 def machine_log(request: Request, db: DB, caller: CurrentCaller, log_id: Id) -> Response:
     """The output of one machine's run: `kbotLogId` of RunStatusDTO's machines (decision 0602)."""
     require(caller)
     return respond(request, runs.machine_log(db, organization_id=caller.organization_id, log_id=log_id))
 
 
-@router.get("/script/log/{log_id}/file/{file_name}")
+@router.get("/script/log/{log_id}/file/{file_name}", include_in_schema=False)
 def machine_log_file(db: DB, caller: CurrentCaller, settings: AppSettings, log_id: Id, file_name: str) -> Response:
     """A file the machine uploaded during the run (an "Upload a file" step or the shell script's upload)."""
     require(caller)
