@@ -58,6 +58,7 @@ class ServerOptions(TypedDict):
     proxy_headers: bool
     timeout_keep_alive: int
     timeout_graceful_shutdown: int
+    timeout_worker_healthcheck: int
 
 
 def server_options(settings: Settings) -> ServerOptions:
@@ -71,6 +72,10 @@ def server_options(settings: Settings) -> ServerOptions:
         # Agents' check-ins wait for work up to a minute: a stopping server cuts them after this
         # long (the agents ask again) instead of waiting them out.
         "timeout_graceful_shutdown": 3,
+        # With several workers uvicorn kills a worker that does not answer its health check in
+        # time, starting ones included: its default of 5 s killed workers still importing on a busy
+        # host, again and again.
+        "timeout_worker_healthcheck": 60,
     }
 
 
