@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from tests.factories import unique
+from tests.statements import statements as counted
 
 API = "/ams/shared/api"
-
-
-@contextmanager
-def counted(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def queries_for(admin, engine, method: str, path: str, **kwargs) -> int:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from estate.cmdb.models import LogbookEntry
 from tests.assets.conftest import create_asset, field_key, read_asset, stock_types
 from tests.kace_client import KaceClient
+from tests.statements import statements
 
 COMMON = {"id", "asset_type_id", "name", "asset_data_id", "owner_id", "modified", "created", "mapped_id",
           "asset_class_id", "archive", "asset_status_id", "asset_type_name"}
@@ -217,13 +218,8 @@ def test_a_list_takes_the_same_statements_for_few_and_many_assets(admin: KaceCli
                           "asset_type limited,asset_status limited", "use_count": "true"}
 
     def statements_for_list() -> int:
-        seen: list[str] = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements(engine) as seen:
             assert admin.get("/api/asset/assets/", params=shaping).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     create_asset(admin, asset_type_id=types["Device"]["id"], name="n-1")

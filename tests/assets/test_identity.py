@@ -3,7 +3,7 @@ inventoried machine has its device asset."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from estate.assets.service import ensure_device_assets
 from estate.inventory.models import Machine
@@ -11,6 +11,7 @@ from tests.assets.conftest import create_asset, field_key, read_asset
 from tests.idoit.conftest import RpcClient
 from tests.inventory.payloads import ingest, machine
 from tests.kace_client import KaceClient
+from tests.statements import statements
 
 
 def _names(db, ids: list[int]) -> dict[int, str]:
@@ -100,16 +101,10 @@ def test_inventory_creates_the_device_asset_on_its_own(admin: KaceClient, rpc: R
 def test_device_assets_of_a_batch_take_a_fixed_number_of_statements(admin: KaceClient, sessions, org):
     def statements_for(count: int) -> int:
         ids = ingest(admin, *(machine(f"batch-{count}-{n}") for n in range(count)))
-        seen: list[str] = []
         with sessions.begin() as db:
             machines = _names(db, ids)
-            engine = db.get_bind()
-            listener = lambda *args: seen.append(args[2])  # noqa: E731
-            event.listen(engine, "before_cursor_execute", listener)
-            try:
+            with statements(db.get_bind()) as seen:
                 ensure_device_assets(db, organization_id=org.id, machines=machines)
-            finally:
-                event.remove(engine, "before_cursor_execute", listener)
         return len([s for s in seen if "cmdb_search" not in s])
 
     assert statements_for(2) == statements_for(12)

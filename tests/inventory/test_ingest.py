@@ -16,6 +16,7 @@ from estate.inventory.models import (
     Software,
 )
 from tests.inventory.payloads import MACHINES, ingest, links, machine, process, service, software
+from tests.statements import statements
 
 SPEC_EXAMPLE = {
     "Machines": [
@@ -249,21 +250,10 @@ def test_another_organizations_kuid_makes_a_machine_of_our_own(admin, org, other
 def test_the_statements_of_an_ingest_do_not_grow_with_the_batch(admin, engine):
     """Catalog rows are found and created in bulk, links written in bulk: a batch of six machines
     with sixty titles, processes and services each costs the statements of one small machine."""
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
     def ingest_counting(*machines: dict) -> int:
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements(engine) as seen:
             ingest(admin, *machines)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return len(statements)
+        return len(seen)
 
     def full(name: str, width: int) -> dict:
         return machine(

@@ -3,32 +3,15 @@ subqueries (never JOIN + DISTINCT), and the same answer from either plan a filte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from estate.query import run
 from tests.inventory_reads.fleet import machine, store
+from tests.statements import statements
 
 MACHINES = "/api/inventory/machines/"
 SHAPED = "machine all,software limited,process standard,service standard,startup_program standard,os standard," \
          "machine_nics standard,machine_disks standard,machine_location standard,label standard"
-
-
-@contextmanager
-def statements(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def rich(name: str) -> dict:

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from tests.servicedesk.conftest import API, create_ticket
+from tests.statements import statements as counting
 
 SHAPED = {"shaping": "hd_ticket all,owner limited,submitter limited,status limited,priority limited,"
                      "category limited,impact limited,queue limited,related_tickets limited",
           "filtering": "hd_status.name eq New,* co t"}
-
-
-@contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _statements_for(admin, engine, path: str, params: dict[str, str]) -> int:

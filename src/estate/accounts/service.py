@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from sqlalchemy import Select, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, AccountRegistry, OrgAccountRegistry, OrganizationAccount
@@ -395,33 +393,6 @@ def count_enabled_administrators(db: Session, organization_id: int) -> int:
 
 
 # --- Registries: small per-account and per-membership settings, keyed by category and key ----------
-
-
-Registry = TypeVar("Registry", AccountRegistry, OrgAccountRegistry)
-
-
-def _categories_and_keys(
-    query: Select[Registry], model: type[Registry], categories: list[str], keys: list[str]
-) -> Select[Registry]:
-    if categories:
-        query = query.where(model.category_name.in_(categories))
-    if keys:
-        query = query.where(model.key.in_(keys))
-    return query.order_by(model.category_name, model.key, model.id)
-
-
-def account_registry(db: Session, account_id: int, categories: list[str], keys: list[str]) -> list[AccountRegistry]:
-    query = select(AccountRegistry).where(AccountRegistry.account_id == account_id)
-    return list(db.scalars(_categories_and_keys(query, AccountRegistry, categories, keys)))
-
-
-def member_registry(
-    db: Session, member: OrganizationAccount, categories: list[str], keys: list[str]
-) -> list[OrgAccountRegistry]:
-    query = select(OrgAccountRegistry).where(
-        OrgAccountRegistry.organization_id == member.organization_id, OrgAccountRegistry.org_account_id == member.id
-    )
-    return list(db.scalars(_categories_and_keys(query, OrgAccountRegistry, categories, keys)))
 
 
 def _check_registry_key(category: str, key: str) -> None:

@@ -28,8 +28,8 @@ from estate.cmdb.catalog import ARCHIVED, CATALOG
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.inventory.entities import MACHINE
 from estate.orgs.models import Location, Organization
-from estate.query import ChildRows, Entity, Field, Kind, Level, Style, SubEntity
-from estate.servicedesk.entities import USER, OrgParentRow, core
+from estate.query import ChildRows, Entity, Field, Kind, Level, ParentRow, Style, SubEntity
+from estate.servicedesk.entities import USER
 
 L = Level
 _KINDS = {NUMBER: Kind.NUMBER, REFERENCE: Kind.INT}
@@ -117,7 +117,7 @@ ASSET_STATUS = Entity(
     table=_statuses,
     id_field="id",
     name_field="name",
-    organization_column=core(_statuses.c.organization_id),
+    organization_column=_statuses.c.organization_id,
     style=Style.NATIVE,
     fields=(
         _field("id", _statuses.c.id, Kind.INT, L.LIMITED),
@@ -134,7 +134,7 @@ ASSET_TYPE = Entity(
     table=_types,
     id_field="id",
     name_field="name",
-    organization_column=core(_types.c.organization_id),
+    organization_column=_types.c.organization_id,
     style=Style.NATIVE,
     fields=(
         _field("id", _types.c.id, Kind.INT, L.LIMITED),
@@ -150,7 +150,7 @@ LOCATION = Entity(
     table=_locations,
     id_field="id",
     name_field="name",
-    organization_column=core(_locations.c.organization_id),
+    organization_column=_locations.c.organization_id,
     style=Style.NATIVE,
     fields=(
         _field("id", _locations.c.id, Kind.INT, L.LIMITED),
@@ -176,7 +176,7 @@ BARCODE = Entity(
     table=_b,
     id_field="id",
     name_field="barcode_name",
-    organization_column=core(_b.c.organization_id),
+    organization_column=_b.c.organization_id,
     style=Style.NATIVE,
     aliases=("barcodes",),
     fields=(
@@ -191,8 +191,8 @@ BARCODE = Entity(
 
 
 def _parent(name: str, entity: Entity, foreign_key: Any, aliases: tuple[str, ...] = ()) -> SubEntity:
-    path = OrgParentRow(_assets, _assets.c.id, foreign_key, _assets.c.organization_id)
-    return SubEntity(name, lambda: entity, path, aliases=aliases)  # type: ignore[arg-type]
+    path = ParentRow(_assets, _assets.c.id, foreign_key, organization=_assets.c.organization_id)
+    return SubEntity(name, lambda: entity, path, aliases=aliases)
 
 
 ASSET = Entity(
@@ -201,7 +201,7 @@ ASSET = Entity(
     table=_assets,
     id_field="id",
     name_field="name",
-    organization_column=core(_assets.c.organization_id),
+    organization_column=_assets.c.organization_id,
     style=Style.NATIVE,
     aliases=("assets",),
     fields=(
@@ -232,7 +232,7 @@ ASSET = Entity(
         _parent("location", LOCATION, _assets.c.location_id),
         _parent("owner", USER, _assets.c.owner_id, ("user",)),
         _parent("machine", MACHINE, _assets.c.mapped_id, ("mapped_machine", "mapped")),
-        SubEntity("barcodes", lambda: BARCODE, ChildRows(core(_b.c.asset_id)), aliases=("barcode",)),
+        SubEntity("barcodes", lambda: BARCODE, ChildRows(_b.c.asset_id), aliases=("barcode",)),
     ),
 )
 

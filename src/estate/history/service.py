@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from estate.history.models import History, HistoryDetail
@@ -71,29 +70,3 @@ def diff(row: object, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
             changes[name] = (old, new)
             setattr(row, name, new)
     return changes
-
-
-def list_history(
-    db: Session,
-    *,
-    organization_id: int,
-    accounts: list[int] | None = None,
-    entities: list[str] | None = None,
-    events: list[int] | None = None,
-) -> list[tuple[History, list[HistoryDetail]]]:
-    query = select(History).where(History.organization_id == organization_id)
-    if accounts:
-        query = query.where(History.account_id.in_(accounts))
-    if entities:
-        query = query.where(History.entity_name.in_(entities))
-    if events:
-        query = query.where(History.action.in_(events))
-    entries = list(db.scalars(query.order_by(History.id)))
-    details: dict[int, list[HistoryDetail]] = {entry.id: [] for entry in entries}
-    # Two queries for any number of entries: the details of the same filtered set.
-    matching_ids = query.with_only_columns(History.id).scalar_subquery()
-    for detail in db.scalars(
-        select(HistoryDetail).where(HistoryDetail.history_id.in_(matching_ids)).order_by(HistoryDetail.id)
-    ):
-        details[detail.history_id].append(detail)
-    return [(entry, details[entry.id]) for entry in entries]

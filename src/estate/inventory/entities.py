@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, FromClause, Select, and_, exists, false, select
+from sqlalchemy import ColumnElement, FromClause, Select, and_, exists, false, select
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from estate.assets.models import AssetLink
@@ -37,7 +37,7 @@ from estate.inventory.models import (
     StartupProgram,
 )
 from estate.query import ChildRows, Entity, Field, Kind, Level, LinkTable, ParentRow, Scope, Style, SubEntity
-from estate.query.declare import BASE_ID
+from estate.query.declare import BASE_ID, Condition
 
 L, S, E, A = Level.LIMITED, Level.STANDARD, Level.EXTENDED, Level.ALL
 
@@ -260,9 +260,11 @@ _links = AssetLink.__table__
 @dataclass(frozen=True)
 class DeviceAsset:
     """Machine → its device asset: the asset whose link names the machine (`mapped_id`), one per
-    machine and organization (every ingest makes it). A path of the engine (see query.declare)."""
+    machine and organization (every ingest makes it). A path of the engine (query.declare.Path)."""
 
-    def exists(self, base_id: ColumnElement[int], target: Entity, condition: ColumnElement[bool]) -> Exists:
+    single = False  # answered as a list, as the inventory answers every sub-entity
+
+    def exists(self, base_id: ColumnElement[int], target: Entity, condition: Condition) -> Condition:
         matching = select(target.id_column).where(condition)
         return exists().where(
             _links.c.organization_id == _m.c.organization_id,
@@ -270,7 +272,7 @@ class DeviceAsset:
             _links.c.object_id.in_(matching),
         )
 
-    def base_ids(self, target: Entity, condition: ColumnElement[bool]) -> Select[Any]:
+    def base_ids(self, target: Entity, condition: Condition) -> Select[Any]:
         matching = select(target.id_column).where(condition)
         return select(_links.c.mapped_id).where(_links.c.object_id.in_(matching))
 
@@ -356,8 +358,7 @@ MACHINE = Entity(
             LinkTable(MachineLabel.__table__, MachineLabel.__table__.c.machine_id, MachineLabel.__table__.c.label_id),
             aliases=("labels",),
         ),
-        # A path of its own, duck-typed as the engine's paths are (the servicedesk's OrgParentRow too).
-        SubEntity("asset", _asset, DeviceAsset(), aliases=("assets",)),  # type: ignore[arg-type]
+        SubEntity("asset", _asset, DeviceAsset(), aliases=("assets",)),
     ),
 )
 

@@ -18,8 +18,9 @@ from estate.cmdb.catalog import ARCHIVED, NORMAL
 from estate.errors import InvalidInput, NotFound
 from estate.kace.deps import DB, AppSettings, Body, CurrentCaller, Id
 from estate.kace.http import SUCCESS, read_body, read_upload, respond
+from estate.kace.lists import item_response, list_response
 from estate.kace.versions import KACE_API_VERSION
-from estate.query import Scope, item_response, list_response
+from estate.query import Scope
 from estate.servicedesk import storage
 from estate.settings import Settings
 

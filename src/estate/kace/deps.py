@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from typing import Annotated, Any
 
 from anyio import CancelScope
 from fastapi import Depends, Path, Request
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from estate.auth import sessions
 from estate.auth.models import AuthSession
@@ -32,6 +34,8 @@ async def get_settings(request: Request) -> Settings:
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Set on a session whose transaction an answer streamed from it ends (TransactionStream).
+_STREAMING = "estate.kace.streaming"
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
@@ -44,7 +48,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         if request.method in WRITE_METHODS:
             await run_in_threadpool(begin_for_writing, db)
         yield db
-        await run_in_threadpool(_commit, db)
+        if not db.info.pop(_STREAMING, False):
+            await run_in_threadpool(_commit, db)
     except BaseException:
         # Also when the request is cancelled: the connection must go back to the pool clean.
         with CancelScope(shield=True):
@@ -63,6 +68,29 @@ def _roll_back(db: Session) -> None:
         db.rollback()
     finally:
         db.close()
+
+
+class TransactionStream(StreamingResponse):
+    """An answer streamed from the request's own transaction, which ends when the stream does: a
+    list of every record is read in the snapshot its Count and the caller's rights were read in,
+    not in a later one."""
+
+    def __init__(self, db: Session, chunks: Generator[bytes], *, media_type: str) -> None:
+        super().__init__(chunks, media_type=media_type)
+        self._db = db
+        self._chunks = chunks
+        db.info[_STREAMING] = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except BaseException:
+            # Also when the client went away mid-stream: the connection goes back to the pool clean.
+            with CancelScope(shield=True):
+                await run_in_threadpool(self._chunks.close)
+                await run_in_threadpool(_roll_back, self._db)
+            raise
+        await run_in_threadpool(_commit, self._db)
 
 
 DB = Annotated[Session, Depends(get_db, scope="function")]

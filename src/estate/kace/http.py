@@ -51,7 +51,7 @@ _NOT_XML_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe
 _XML_NAME = re.compile(r"^[^\W\d][\w.\-]*$")
 
 
-def _element_name(key: Any) -> str:
+def xml_name(key: Any) -> str:
     """A key as an element name: characters a name cannot hold become `_` (`Ram Total` →
     `Ram_Total`), and a name that cannot start as it is starts with `_`."""
     name = str(key)
@@ -61,7 +61,8 @@ def _element_name(key: Any) -> str:
     return name if _XML_NAME.match(name) else f"_{name}"
 
 
-def _xml_ready(value: Any) -> Any:
+def xml_ready(value: Any) -> Any:
+    """Plain data as XML elements write it: valid names, booleans and dates as text."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (datetime, date)):
@@ -69,17 +70,17 @@ def _xml_ready(value: Any) -> Any:
     if isinstance(value, str):
         return _NOT_XML_CHARACTERS.sub("\ufffd", value)
     if isinstance(value, Mapping):
-        return {_element_name(key): _xml_ready(item) for key, item in value.items()}
+        return {xml_name(key): xml_ready(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         # A list inside a list has no name of its own: its members are its items.
-        return [{"item": _xml_ready(item)} if isinstance(item, (list, tuple)) else _xml_ready(item) for item in value]
+        return [{"item": xml_ready(item)} if isinstance(item, (list, tuple)) else xml_ready(item) for item in value]
     return value
 
 
 def to_xml(payload: Any, root: str = "response") -> bytes:
     """One well-formed document whatever the payload: an object with one key whose value is an
     object becomes that element; anything else is wrapped in `<response>`."""
-    ready = _xml_ready(payload)
+    ready = xml_ready(payload)
     if isinstance(ready, Mapping) and len(ready) == 1 and isinstance(next(iter(ready.values())), Mapping):
         document = ready
     elif isinstance(ready, list):
@@ -94,12 +95,16 @@ def to_json(payload: Any, pretty: bool = False) -> bytes:
     return orjson.dumps(payload, option=option)
 
 
+def pretty(request: Request) -> bool:
+    return request.query_params.get("use_pretty_print", "").strip().lower() == "true"
+
+
 def respond(request: Request, payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """Serialize a payload as the client asked (Accept), JSON by default."""
     if wants_xml(request):
         return Response(to_xml(payload), status_code=status, media_type="application/xml", headers=headers)
-    pretty = request.query_params.get("use_pretty_print", "").lower() == "true"
-    return Response(to_json(payload, pretty), status_code=status, media_type="application/json", headers=headers)
+    return Response(to_json(payload, pretty(request)), status_code=status, media_type="application/json",
+                    headers=headers)
 
 
 def empty(status: int = 200) -> Response:

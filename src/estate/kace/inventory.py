@@ -20,8 +20,9 @@ from estate.inventory.entities import (
 )
 from estate.kace.deps import DB, CurrentCaller
 from estate.kace.http import respond
+from estate.kace.lists import item_response, list_response
 from estate.kace.versions import KACE_API_VERSION
-from estate.query import Entity, item_response, list_response
+from estate.query import Entity
 
 router = APIRouter(prefix="/api/inventory")
 

@@ -7,9 +7,10 @@ uploads) to service calls and shapes answers the way the appliance does."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -25,15 +26,11 @@ from estate.db.base import MAX_INT
 from estate.errors import InvalidInput, NotFound
 from estate.kace.deps import DB, AppSettings, Body, CurrentCaller, Id
 from estate.kace.http import SUCCESS, part_name, read_body, read_upload, respond
+from estate.kace.lists import Record, item_response, list_response
 from estate.kace.versions import KACE_API_VERSION
-from estate.query import Entity, Level, Scope
+from estate.query import Scope, fetch_page, parse_query, plan_query
 from estate.query.conditions import parse_datetime
-from estate.query.declare import Kind, ParentRow, normalize
-from estate.query.parse import QueryTerms, ShapeTerm, parse_query
-from estate.query.plan import LEVELS, Plan, plan_query
 from estate.query.render import ZERO_DATE
-from estate.query.response import envelope, send
-from estate.query.run import Page, count, fetch_page
 from estate.servicedesk import entities, service, storage
 from estate.servicedesk import seeds as _seeds  # noqa: F401 - registers the default queue of new organizations
 from estate.servicedesk.models import (
@@ -55,117 +52,6 @@ router = APIRouter(prefix="/api/service_desk", tags=["service desk"])
 
 MAX_STATS = 50
 ATTACHMENT_SET = "attachmentSet"
-
-
-# =============================================================================== query engine glue
-
-def _shaped_fields(entity: Entity, shaping: tuple[ShapeTerm, ...]) -> tuple[tuple[ShapeTerm, ...], list[Any]]:
-    """Clients shape tickets with every jsonKey of a queue (`title limited`, `custom_1 limited`):
-    a base field named where a sub-entity is expected asks for that field."""
-    kept, named = [], []
-    for term in shaping:
-        is_entity = normalize(term.entity) in entity.keys or entity.subentity(term.entity) is not None
-        base_field = None if is_entity else entity.field(term.entity)
-        if base_field is not None:
-            if LEVELS[term.level] != Level.NONE:
-                named.append(base_field)
-        else:
-            kept.append(term)
-    return tuple(kept), named
-
-
-def _limited(target: Entity) -> tuple[Any, ...]:
-    """`limited` as the appliance answers it: id, name and what the declaration puts at LIMITED."""
-    return tuple(item for item in target.fields if item.level <= Level.LIMITED)
-
-
-def _requested_levels(entity: Entity, shaping: tuple[ShapeTerm, ...]) -> dict[str, Level]:
-    levels = {}
-    for term in shaping:
-        sub = entity.subentity(term.entity)
-        levels[sub.name if sub else entity.name] = LEVELS[term.level]
-    return levels
-
-
-def make_plan(
-    params: Mapping[str, str], entity: Entity, *, scope: Scope, extra: tuple[ColumnElement[bool], ...] = (),
-    single: bool = False,
-) -> Plan:
-    terms = parse_query(params)
-    shaping, named = _shaped_fields(entity, terms.shaping)
-    if single:
-        terms = QueryTerms(sorts=terms.sorts, shaping=shaping, limit=1, use_count=terms.use_count,
-                           count_only=terms.count_only)
-    else:
-        terms = replace(terms, shaping=shaping)
-    plan = plan_query(entity, terms, scope=scope, extra=extra)
-    levels = _requested_levels(entity, shaping)
-    fields = _limited(entity) if levels.get(entity.name) == Level.LIMITED else plan.fields
-    fields = (*fields, *(item for item in named if item not in fields))
-    shapes = tuple(
-        replace(shape, fields=_limited(shape.target)) if levels.get(shape.sub.name) == Level.LIMITED else shape
-        for shape in plan.shapes
-    )
-    return replace(plan, fields=fields, shapes=shapes)
-
-
-def _appliance_record(plan: Plan, record: dict[str, Any]) -> dict[str, Any]:
-    """Nest sub-entities as the appliance does: under their own name, a single object for a
-    many-to-one link (left out when there is none), a list otherwise; unset dates as its zero date."""
-    for item in plan.fields:
-        if item.kind is Kind.DATETIME and record.get(item.name, "") is None:
-            record[item.name] = ZERO_DATE
-    for shape in plan.shapes:
-        rows = record.pop(shape.sub.key, [])
-        if isinstance(shape.sub.path, (ParentRow, entities.OrgParentRow)):
-            if rows:
-                record[shape.sub.name] = rows[0]
-        else:
-            record[shape.sub.name] = rows
-    return record
-
-
-def _page_count(db: Session, plan: Plan, page: Page) -> int:
-    """The Count of a page: read off the page when it is the last one (it holds fewer rows than its
-    limit, and some or it starts at the first row), otherwise counted. The count tests sub-entity
-    filters row by row: the ticket's list filters are column lookups (entities.ListRow) and an
-    indexed wildcard answers alone when it can (decision 0412), so lists of base ids per filter
-    cost more."""
-    shown = len(page.records)
-    if plan.limit is not None and shown < plan.limit and (shown or not plan.offset):
-        return plan.offset + shown
-    return count(db, plan, semi_joined=frozenset(), driven=page.driven)
-
-
-def run_plan(db: Session, plan: Plan) -> tuple[int | None, list[dict[str, Any]]]:
-    """The page first, then its Count only if the page cannot tell it: a short list pays nothing
-    for the Count the answer carries by default (decision 0411)."""
-    if not plan.use_count or plan.count_only:
-        page = fetch_page(db, plan)
-        return page.count, [_appliance_record(plan, record) for record in page.records]
-    page = fetch_page(db, replace(plan, use_count=False))
-    total = _page_count(db, plan, page)
-    return total, [_appliance_record(plan, record) for record in page.records]
-
-
-def list_answer(
-    request: Request, db: Session, entity: Entity, *, scope: Scope, extra: tuple[ColumnElement[bool], ...] = ()
-) -> Response:
-    plan = make_plan(request.query_params, entity, scope=scope, extra=extra)
-    total, records = run_plan(db, plan)
-    return send(request, envelope(plan, total, records))
-
-
-def item_records(
-    request: Request, db: Session, entity: Entity, item_id: int, *, scope: Scope,
-    extra: tuple[ColumnElement[bool], ...] = (), what: str = "id",
-) -> tuple[Plan, int | None, list[dict[str, Any]]]:
-    plan = make_plan(request.query_params, entity, scope=scope, extra=(*extra, entity.id_column == item_id),
-                     single=True)
-    total, records = run_plan(db, plan)
-    if (total if total is not None else len(records)) == 0:
-        raise NotFound(f"{entity.name} {item_id} not found", field=what)
-    return plan, total, records
 
 
 def _scope(caller: Caller, visible: ColumnElement[bool] | None) -> Scope:
@@ -194,7 +80,7 @@ def _version(request: Request) -> Response:
 @router.get("/queues", include_in_schema=False)
 def list_queues(request: Request, db: DB, caller: CurrentCaller) -> Response:
     caller.require(service.AREA)
-    return list_answer(request, db, entities.QUEUE, scope=queue_scope(caller))
+    return list_response(request, db, entities.QUEUE, scope=queue_scope(caller))
 
 
 @router.get("/queues/version")
@@ -210,23 +96,21 @@ def queue_fields_version(request: Request, caller: CurrentCaller) -> Response:
 @router.get("/queues/{queue_id}")
 def get_queue(request: Request, db: DB, caller: CurrentCaller, queue_id: Id) -> Response:
     caller.require(service.AREA)
-    plan, total, records = item_records(request, db, entities.QUEUE, queue_id, scope=queue_scope(caller))
-    return send(request, envelope(plan, total, records))
+    return item_response(request, db, entities.QUEUE, queue_id, scope=queue_scope(caller))
 
 
 @router.get("/queues/{queue_id}/patterns")
 def list_patterns(request: Request, db: DB, caller: CurrentCaller, queue_id: Id) -> Response:
     queue = service.get_queue(db, caller, queue_id, field="queueID")
-    return list_answer(request, db, entities.PATTERN, scope=_scope(caller, None),
-                       extra=(TicketTemplate.hd_queue_id == queue.id,))
+    return list_response(request, db, entities.PATTERN, scope=_scope(caller, None),
+                         extra=(TicketTemplate.hd_queue_id == queue.id,))
 
 
 @router.get("/queues/{queue_id}/patterns/{pattern_id}")
 def get_pattern(request: Request, db: DB, caller: CurrentCaller, queue_id: Id, pattern_id: Id) -> Response:
     queue = service.get_queue(db, caller, queue_id, field="queueID")
-    plan, total, records = item_records(request, db, entities.PATTERN, pattern_id, scope=_scope(caller, None),
-                                        extra=(TicketTemplate.hd_queue_id == queue.id,), what="patternID")
-    return send(request, envelope(plan, total, records))
+    return item_response(request, db, entities.PATTERN, pattern_id, scope=_scope(caller, None),
+                         extra=(TicketTemplate.hd_queue_id == queue.id,), field="patternID")
 
 
 @router.get("/queues/{queue_id}/fields")
@@ -501,7 +385,7 @@ def create_tickets(request: Request, db: DB, caller: CurrentCaller, settings: Ap
 @router.get("/tickets", include_in_schema=False)
 def list_tickets(request: Request, db: DB, caller: CurrentCaller) -> Response:
     caller.require(service.AREA)
-    return list_answer(request, db, entities.TICKET, scope=ticket_scope(caller))
+    return list_response(request, db, entities.TICKET, scope=ticket_scope(caller))
 
 
 @router.get("/tickets/version")
@@ -532,25 +416,23 @@ def _one_stat(request: Request, db: Session, caller: Caller, item: Mapping[str, 
     for flag_name in ("use_count", "use_count_only"):
         if flag_name in request.query_params:
             params[flag_name] = request.query_params[flag_name]
-    plan = make_plan(params, entities.TICKET, scope=ticket_scope(caller))
-    total, records = run_plan(db, plan)
+    page = fetch_page(db, plan_query(entities.TICKET, parse_query(params), scope=ticket_scope(caller)))
     answer: dict[str, Any] = {**{key: params[key] for key in ("filtering", "paging", "shaping")}}
-    if total is not None:
-        answer["count"] = total
-    answer["result"] = records
+    if page.count is not None:
+        answer["count"] = page.count
+    answer["result"] = page.records
     return answer
 
 
 @router.get("/tickets/{ticket_id}")
 def get_ticket(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, applyPattern: str = "") -> Response:  # noqa: N803 - the reference's parameter name
     caller.require(service.AREA)
-    plan, total, records = item_records(request, db, entities.TICKET, ticket_id, scope=ticket_scope(caller))
-    if applyPattern.strip().lower() not in ("", "false", "0"):
-        _apply_pattern(db, caller, ticket_id, records)
-    return send(request, envelope(plan, total, records))
+    apply = applyPattern.strip().lower() not in ("", "false", "0")
+    return item_response(request, db, entities.TICKET, ticket_id, scope=ticket_scope(caller),
+                         edit=partial(_apply_pattern, db, caller, ticket_id) if apply else None)
 
 
-def _apply_pattern(db: Session, caller: Caller, ticket_id: Id, records: list[dict[str, Any]]) -> None:
+def _apply_pattern(db: Session, caller: Caller, ticket_id: Id, records: list[Record]) -> None:
     ticket = service.get_ticket(db, caller, ticket_id)
     pattern = db.get(TicketTemplate, ticket.hd_ticket_template_id) if ticket.hd_ticket_template_id else None
     if pattern is None:
@@ -625,8 +507,8 @@ def switch_pattern(request: Request, db: DB, caller: CurrentCaller, ticket_id: I
 @router.get("/tickets/{ticket_id}/changes")
 def list_changes(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
-    return list_answer(request, db, entities.CHANGE, scope=change_scope(caller),
-                       extra=(TicketChange.hd_ticket_id == ticket.id,))
+    return list_response(request, db, entities.CHANGE, scope=change_scope(caller),
+                         extra=(TicketChange.hd_ticket_id == ticket.id,))
 
 
 @router.put("/tickets/{ticket_id}/change/{change_id}")
@@ -717,16 +599,15 @@ def add_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, bod
 @router.get("/tickets/{ticket_id}/work")
 def list_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
-    return list_answer(request, db, entities.WORK, scope=_scope(caller, None),
-                       extra=(WorkItem.hd_ticket_id == ticket.id,))
+    return list_response(request, db, entities.WORK, scope=_scope(caller, None),
+                         extra=(WorkItem.hd_ticket_id == ticket.id,))
 
 
 @router.get("/tickets/{ticket_id}/work/{work_id}")
 def get_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, work_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
-    plan, total, records = item_records(request, db, entities.WORK, work_id, scope=_scope(caller, None),
-                                        extra=(WorkItem.hd_ticket_id == ticket.id,), what="workID")
-    return send(request, envelope(plan, total, records))
+    return item_response(request, db, entities.WORK, work_id, scope=_scope(caller, None),
+                         extra=(WorkItem.hd_ticket_id == ticket.id,), field="workID")
 
 
 @router.delete("/tickets/{ticket_id}/work/{work_id}")

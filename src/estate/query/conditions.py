@@ -6,6 +6,7 @@ empty strings where we store nulls, so `name nc x` must keep a machine without a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,9 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
 
 from estate.errors import InvalidInput
-from estate.query.declare import Field, Kind
-
-Condition = ColumnElement[bool]
+from estate.query.declare import Condition, Field, Kind
 
 _POSITIVE: dict[str, Callable[[ColumnElement[Any], Any], Condition]] = {
     "eq": lambda column, value: column == value,
@@ -46,7 +45,12 @@ ALLOWED: dict[Kind, frozenset[str]] = {
     Kind.NUMBER: frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "nin", "ex", "nex"}),
     Kind.DATETIME: frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "nin", "ex", "nex"}),
     Kind.BOOL: frozenset({"eq", "ne", "in", "nin", "ex", "nex"}),
+    Kind.JSON: frozenset(),
 }
+# The widest whole number a statement can bind (64 bits); a value beyond it is refused by name
+# rather than failing in the driver. Within it, casting is as broad as the reference asks: an
+# integer field compares with any whole number.
+MAX_WHOLE = 2**63 - 1
 
 # Each written form with the span of time it names: answers show whole seconds, so a value written
 # to the second means that whole second, and a date means its whole day.
@@ -75,9 +79,12 @@ def cast(field: Field, raw: str, shown: str) -> Any:
         return raw
     try:
         if field.kind is Kind.INT:
-            return int(raw)
+            return whole(raw)
         if field.kind is Kind.NUMBER:
-            return float(raw)
+            number = float(raw)
+            if not math.isfinite(number):
+                raise ValueError(raw)
+            return number
         if field.kind is Kind.BOOL:
             lowered = raw.lower()
             if lowered in _TRUE | _FALSE:
@@ -89,6 +96,14 @@ def cast(field: Field, raw: str, shown: str) -> Any:
             f"value {raw!r} is not a valid {field.kind.value} for field {field.name!r} in filter {shown!r}",
             field="filtering",
         ) from None
+
+
+def whole(raw: str) -> int:
+    """A whole number a statement can bind, or ValueError."""
+    number = int(raw)
+    if abs(number) > MAX_WHOLE:
+        raise ValueError(raw)
+    return number
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,9 @@ def parse_filtering(raw: str | None) -> tuple[FilterTerm, ...]:
 def parse_filter(text: str) -> FilterTerm:
     parts = text.split(None, 2)
     shown = " ".join(text.split())
+    if "\x00" in text:
+        # No database text holds one (PostgreSQL refuses it); it is refused here, by name.
+        raise InvalidInput("filtering must not contain NUL characters", field="filtering")
     if len(parts) < 2:
         raise InvalidInput(f"filter {shown!r} needs a field, an operator and a value", field="filtering")
     name, operator = parts[0], parts[1].lower()
@@ -144,35 +147,34 @@ def parse_shaping(raw: str | None) -> tuple[ShapeTerm, ...]:
     return tuple(terms)
 
 
-def _count(raw: str, what: str) -> int | None:
-    if raw.upper() == "ALL":
-        return None
-    if not raw.isdigit():
-        raise InvalidInput(f"paging {what} must be a whole number (or ALL for limit), not {raw!r}", field="paging")
+# The largest limit or offset a statement can bind (64 bits).
+MAX_PAGING = 2**63 - 1
+
+
+def _count(raw: str, what: str, parameter: str) -> int:
+    # isascii: str.isdigit also accepts digits int() cannot read (superscripts).
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_PAGING:
+        raise InvalidInput(f"{what} must be a whole number from 0 to {MAX_PAGING}, not {raw!r}", field=parameter)
     return int(raw)
 
 
-def parse_paging(raw: str | None, offset_parameter: str | None = None) -> tuple[int | None, int]:
-    """(limit, offset); limit None means every record (`limit 0` or `limit ALL`)."""
-    limit: int | None = DEFAULT_LIMIT
+def parse_paging(
+    raw: str | None, offset_parameter: str | None = None, *, default_limit: int | None = DEFAULT_LIMIT
+) -> tuple[int | None, int]:
+    """(limit, offset); limit None means every record (`limit 0` or `limit ALL`). The `offset`
+    parameter some routes declare applies unless `paging` names an offset."""
+    limit = default_limit
     offset = 0
     if offset_parameter is not None and offset_parameter.strip():
-        parsed = _count(offset_parameter.strip(), "offset")
-        if parsed is None:
-            raise InvalidInput("offset must be a whole number", field="offset")
-        offset = parsed
+        offset = _count(offset_parameter.strip(), "offset", "offset")
     words = (raw or "").split()
     if len(words) % 2:
         raise InvalidInput(f"paging {' '.join(words)!r} must be pairs such as 'limit 100 offset 0'", field="paging")
     for key, value in zip(words[::2], words[1::2], strict=True):
         if key.lower() == "limit":
-            limit = _count(value, "limit")
-            limit = None if limit == 0 else limit
+            limit = None if value.upper() == "ALL" else (_count(value, "paging limit", "paging") or None)
         elif key.lower() == "offset":
-            parsed = _count(value, "offset")
-            if parsed is None:
-                raise InvalidInput("paging offset must be a whole number", field="paging")
-            offset = parsed
+            offset = _count(value, "paging offset", "paging")
         else:
             raise InvalidInput(f"unknown paging keyword {key!r}; use limit and offset", field="paging")
     return limit, offset
@@ -185,9 +187,10 @@ def flag(raw: str | None, default: bool) -> bool:
     return raw.strip().lower() != "false"
 
 
-def parse_query(params: Mapping[str, str]) -> QueryTerms:
-    """Every query parameter of the language, from the request's query string."""
-    limit, offset = parse_paging(params.get("paging"), params.get("offset"))
+def parse_query(params: Mapping[str, str], *, default_limit: int | None = DEFAULT_LIMIT) -> QueryTerms:
+    """Every query parameter of the language, from the request's query string (or a body that
+    carries the same names). `default_limit`: the page size when `paging` names no limit."""
+    limit, offset = parse_paging(params.get("paging"), params.get("offset"), default_limit=default_limit)
     return QueryTerms(
         filters=parse_filtering(params.get("filtering")),
         sorts=parse_sorting(params.get("sorting")),
@@ -198,3 +201,10 @@ def parse_query(params: Mapping[str, str]) -> QueryTerms:
         count_only=flag(params.get("use_count_only"), False),
         filter_options=(params.get("filterOptions") or params.get("filteroptions") or "").strip(),
     )
+
+
+def single(terms: QueryTerms) -> QueryTerms:
+    """What a single-record read (`/{id}`) honours: shaping, sorting of its sub-entities and the
+    count flags; filtering and paging do not apply there."""
+    return QueryTerms(sorts=terms.sorts, shaping=terms.shaping, limit=1, use_count=terms.use_count,
+                      count_only=terms.count_only)

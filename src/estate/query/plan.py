@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, any_, func, or_
+from sqlalchemy import ColumnElement, and_, any_, func, or_, true
 
 from estate.errors import InvalidInput
 from estate.query.conditions import (
@@ -19,7 +19,7 @@ from estate.query.conditions import (
     negate,
     wildcard_operator,
 )
-from estate.query.declare import Entity, Field, Level, LinkTable, SubEntity, normalize
+from estate.query.declare import Entity, Field, Kind, Level, LinkTable, SubEntity, normalize
 from estate.query.parse import FilterTerm, QueryTerms, ShapeTerm, SortTerm
 
 LEVELS = {
@@ -37,7 +37,8 @@ LEVELS = {
 class Scope:
     """The walls of a query: the organization, and for callers who see only their own data, the
     predicate choosing it (None when the caller sees every user's data). Both are required, so a
-    route cannot forget either."""
+    route cannot forget either. Installation-wide entities (no organization column) are walled by
+    `visible` alone."""
 
     organization_id: int
     visible: ColumnElement[bool] | None
@@ -110,23 +111,39 @@ def _unknown_entity(name: str, base: Entity, parameter: str) -> InvalidInput:
     return InvalidInput(f"unknown entity {name!r} in {parameter}; {base.name} knows {known}", field=parameter)
 
 
-def _resolve_entity(base: Entity, name: str | None, parameter: str) -> tuple[SubEntity | None, Entity]:
-    if name is None or normalize(name) in base.keys:
-        return None, base
-    sub = base.subentity(name)
+def _base_field(base: Entity, entity: str | None, name: str) -> Field | None:
+    """A field of the base entity: `name`, `base.name`, or a dotted field name as declared
+    (`account.login` of an organization account, also written `organizationaccount.account.login`)."""
+    if entity is None:
+        return base.field(name)
+    found = base.field(f"{entity}.{name}")
+    if found is not None:
+        return found
+    prefix, _, rest = entity.partition(".")
+    if normalize(prefix) not in base.keys:
+        return None
+    return base.field(f"{rest}.{name}" if rest else name)
+
+
+def _resolve(base: Entity, entity: str | None, name: str, parameter: str, shown: str) -> tuple[SubEntity | None, Field]:
+    """The sub-entity (None for the base) and the field a filter or sort names."""
+    field = _base_field(base, entity, name)
+    if field is not None:
+        return None, field
+    if entity is None or normalize(entity) in base.keys:
+        raise InvalidInput(f"unknown field {name!r} of {base.name} in {parameter} {shown!r}", field=parameter)
+    sub = base.subentity(entity)
     if sub is None:
-        raise _unknown_entity(name, base, parameter)
-    return sub, sub.entity()
-
-
-def _resolve_field(entity: Entity, name: str, parameter: str, shown: str) -> Field:
-    field = entity.field(name)
+        raise _unknown_entity(entity, base, parameter)
+    field = sub.entity().field(name)
     if field is None:
-        raise InvalidInput(f"unknown field {name!r} of {entity.name} in {parameter} {shown!r}", field=parameter)
-    return field
+        raise InvalidInput(f"unknown field {name!r} of {sub.name} in {parameter} {shown!r}", field=parameter)
+    return sub, field
 
 
 def _org(entity: Entity, scope: Scope) -> Condition:
+    if entity.organization_column is None:
+        return true()
     return entity.organization_column == scope.organization_id
 
 
@@ -163,20 +180,20 @@ def _filters(base: Entity, terms: QueryTerms, scope: Scope) -> tuple[list[Condit
     conditions: list[Condition] = []
     sub_filters: list[SubFilter] = []
     for term in terms.filters:
-        sub, target = _resolve_entity(base, term.entity, "filtering")
         if term.field == "*":
-            if sub is not None:
+            if term.entity is not None and normalize(term.entity) not in base.keys:
                 raise InvalidInput(f"the wildcard '*' applies to the base entity only, in {term.text!r}",
                                    field="filtering")
             conditions.append(_wildcard(base, term, scope))
             continue
-        field = _resolve_field(target, term.field, "filtering", term.text)
+        sub, field = _resolve(base, term.entity, term.field, "filtering", term.text)
         if sub is None:
             conditions.append(field_condition(field, term.operator, term.value, term.text))
             continue
         # `ex`/`nex` on a sub-entity ask whether related rows exist at all.
         negated = term.operator == "nex"
         operator = "ex" if negated else term.operator
+        target = sub.entity()
         condition = and_(_org(target, scope), field_condition(field, operator, term.value, term.text))
         sub_filters.append(SubFilter(sub=sub, target=target, condition=condition, negated=negated))
     return conditions, sub_filters
@@ -201,24 +218,48 @@ def _ordering(field: Field, descending: bool) -> ColumnElement[Any]:
     return field.column.desc().nulls_last() if descending else field.column.asc().nulls_first()
 
 
-def _levels(base: Entity, shaping: tuple[ShapeTerm, ...]) -> dict[str, Level]:
-    """Normalized entity name → level, for the base entity and each shaped sub-entity."""
+@dataclass(frozen=True)
+class _Shaping:
+    levels: dict[str, Level]  # entity name (base or sub-entity) → level
+    named_fields: tuple[Field, ...]  # base fields named where an entity is expected
+
+
+def _shaping(base: Entity, shaping: tuple[ShapeTerm, ...]) -> _Shaping:
+    """Levels per entity. A base field named where an entity is expected (`title limited`) adds
+    that field to the answer: clients shape service desk tickets with every jsonKey of a queue."""
     levels: dict[str, Level] = {}
+    named: list[Field] = []
     for term in shaping:
-        sub, _ = _resolve_entity(base, term.entity, "shaping")
-        key = sub.name if sub else base.name
-        levels[key] = LEVELS[term.level]
+        level = LEVELS[term.level]
+        if normalize(term.entity) in base.keys:
+            levels[base.name] = level
+            continue
+        sub = base.subentity(term.entity)
+        if sub is not None:
+            levels[sub.name] = level
+            continue
+        field = base.field(term.entity)
+        if field is None:
+            raise _unknown_entity(term.entity, base, "shaping")
+        if level != Level.NONE and field not in named:
+            named.append(field)
     if levels.get(base.name) == Level.NONE:
         raise InvalidInput(f"the base entity {base.name} cannot be shaped none", field="shaping")
-    return levels
+    return _Shaping(levels, tuple(named))
+
+
+def _sort_term(text: str) -> SortTerm:
+    words = text.split()
+    return SortTerm(entity=None, field=words[0], descending=len(words) == 2 and words[1].lower() == "desc")
 
 
 def _sorts(base: Entity, sorts: tuple[SortTerm, ...]) -> tuple[list[ColumnElement[Any]], dict[str, list[Any]]]:
     base_order: list[ColumnElement[Any]] = []
     sub_orders: dict[str, list[Any]] = {}
-    for term in sorts:
-        sub, target = _resolve_entity(base, term.entity, "sorting")
-        field = _resolve_field(target, term.field, "sorting", term.field)
+    for term in sorts or tuple(_sort_term(order) for order in base.default_order):
+        sub, field = _resolve(base, term.entity, term.field, "sorting", term.field)
+        if field.kind is Kind.JSON:
+            raise InvalidInput(f"field {term.field!r} cannot be sorted on", field="sorting")
         if sub is None:
             base_order.append(_ordering(field, term.descending))
         else:
@@ -239,13 +280,28 @@ def _shapes(base: Entity, levels: dict[str, Level], sub_orders: dict[str, list[A
     shapes = []
     for sub in base.subentities:
         # A sub-entity sorted on but not shaped comes at the standard level, as the reference says.
-        level = levels.get(sub.name, Level.STANDARD if sub.name in sub_orders else Level.NONE)
+        unnamed = max(sub.shown, Level.STANDARD) if sub.name in sub_orders else sub.shown
+        level = levels.get(sub.name, unnamed)
         if level == Level.NONE:
             continue
         target = sub.entity()
         order = (*sub_orders.get(sub.name, ()), _tie_break(sub, target))
         shapes.append(SubShape(sub=sub, target=target, fields=target.fields_at(level), order_by=order))
     return tuple(shapes)
+
+
+def text_search(entity: Entity, names: tuple[str, ...], text: str, *, parameter: str) -> Condition:
+    """Free text of the search routes (`filter`, `query`): any of the named fields contains it,
+    ignoring case; commas, `%` and `_` are plain characters."""
+    if "\x00" in text:
+        raise InvalidInput(f"{parameter} must not contain NUL characters", field=parameter)
+    fields = []
+    for name in names:
+        field = entity.field(name)
+        if field is None:
+            raise ValueError(f"{entity.name}: text search names undeclared field {name!r}")
+        fields.append(field)
+    return any_field_matches(tuple(fields), "co", text, text)
 
 
 def plan_query(
@@ -257,17 +313,18 @@ def plan_query(
 ) -> Plan:
     conditions, sub_filters = _filters(entity, terms, scope)
     walls = [_org(entity, scope)] + ([scope.visible] if scope.visible is not None else [])
-    levels = _levels(entity, terms.shaping)
+    shaping = _shaping(entity, terms.shaping)
     base_order, sub_orders = _sorts(entity, terms.sorts)
     # Ties are broken by id so that pages do not overlap or skip rows.
     base_order.append(entity.id_column.asc())
+    fields = entity.fields_at(shaping.levels.get(entity.name, Level.STANDARD))
     return Plan(
         entity=entity,
         conditions=(*walls, *extra, *conditions, *_filter_options(entity, terms)),
         sub_filters=tuple(sub_filters),
         order_by=tuple(base_order),
-        fields=entity.fields_at(levels.get(entity.name, Level.STANDARD)),
-        shapes=_shapes(entity, levels, sub_orders),
+        fields=(*fields, *(item for item in shaping.named_fields if item not in fields)),
+        shapes=_shapes(entity, shaping.levels, sub_orders),
         limit=terms.limit,
         offset=terms.offset,
         use_count=terms.use_count,

@@ -19,10 +19,6 @@ Renderer = Callable[[Any], Any]
 ZERO_DATE = "0000-00-00 00:00:00"
 
 
-def _text(value: Any) -> Any:
-    return "" if value is None else value
-
-
 def _number_text(value: Any) -> str:
     if value is None:
         return ""
@@ -35,48 +31,46 @@ def _bool_text(value: Any) -> str:
     return "" if value is None else ("1" if value else "0")
 
 
-def _same(value: Any) -> Any:
-    return value
+def _iso(value: Any) -> Any:
+    return None if value is None else value.isoformat()
 
 
 _TEXT_STYLE: dict[Kind, Renderer] = {
-    Kind.TEXT: _text,
-    Kind.INT: _number_text,
     Kind.NUMBER: _number_text,
     Kind.BOOL: _bool_text,
-    Kind.DATETIME: _same,
 }
-_NATIVE_STYLE: dict[Kind, Renderer] = {
-    Kind.TEXT: _same,
-    Kind.INT: _same,
-    Kind.NUMBER: _same,
-    Kind.BOOL: _same,
-    Kind.DATETIME: _same,
+_ISO_STYLE: dict[Kind, Renderer] = {
+    Kind.DATETIME: _iso,
 }
+# The kinds each style converts in Python; the database writes every other kind as the style wants
+# it (see `selected`), so most rows need no work in Python.
+_CONVERSIONS = {Style.TEXT: _TEXT_STYLE, Style.NATIVE: {}, Style.ISO: _ISO_STYLE}
 
 
 @dataclass(frozen=True)
 class RecordShape:
-    """How rows become records: the keys, and the few positions whose values need converting
-    (texts arrive ready: their nulls are turned into "" by the database, see `selected`)."""
+    """How rows become records: the keys, the few positions whose values need converting, and
+    whether dotted names nest (see declare.Nesting)."""
 
     names: tuple[str, ...]
     conversions: tuple[tuple[int, Renderer], ...]
+    nested: bool
 
-
-# Kinds the database writes as each style wants them, so rows need no work in Python.
-_WRITTEN_BY_THE_DATABASE = {
-    Style.TEXT: {Kind.TEXT, Kind.INT, Kind.DATETIME},
-    Style.NATIVE: {Kind.TEXT, Kind.INT, Kind.NUMBER, Kind.BOOL, Kind.DATETIME},
-}
+    @property
+    def plain(self) -> bool:
+        """Rows become records by zipping names and values, nothing more."""
+        return not self.conversions and not self.nested
 
 
 def record_shape(fields: Sequence[Field], style: Style) -> RecordShape:
-    table = _TEXT_STYLE if style is Style.TEXT else _NATIVE_STYLE
-    ready = _WRITTEN_BY_THE_DATABASE[style]
+    table = _CONVERSIONS[style]
     return RecordShape(
         names=tuple(field.name for field in fields),
-        conversions=tuple((index, table[field.kind]) for index, field in enumerate(fields) if field.kind not in ready),
+        conversions=tuple(
+            (index, table[field.kind]) for index, field in enumerate(fields)
+            if field.kind in table and not field.as_text
+        ),
+        nested=any("." in field.name for field in fields),
     )
 
 
@@ -101,10 +95,12 @@ def _stamp_postgresql(element: stamp, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 def selected(field: Field, style: Style) -> ColumnElement[Any]:
-    """The column as selected: in the text style texts and integers come as strings, "" when missing
-    (datetimes as the zero date); datetimes in either style as written by `stamp`."""
+    """The column as selected: in the text style texts and integers come as strings, "" when missing;
+    datetimes written by `stamp`, the zero date when missing (ISO: as stored, converted by `_iso`)."""
+    if field.as_text:
+        return func.coalesce(cast(field.column, String), "") if style is Style.TEXT else cast(field.column, String)
     if field.kind is Kind.DATETIME:
-        return func.coalesce(stamp(field.column), ZERO_DATE) if style is Style.TEXT else stamp(field.column)
+        return field.column if style is Style.ISO else func.coalesce(stamp(field.column), ZERO_DATE)
     if style is Style.TEXT and field.kind is Kind.TEXT:
         return func.coalesce(field.column, "")
     if style is Style.TEXT and field.kind is Kind.INT:
@@ -117,4 +113,25 @@ def record(values: Sequence[Any], shape: RecordShape) -> dict[str, Any]:
         values = list(values)
         for index, convert in shape.conversions:
             values[index] = convert(values[index])
-    return dict(zip(shape.names, values, strict=True))
+    flat = dict(zip(shape.names, values, strict=True))
+    return _nest(flat) if shape.nested else flat
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """`{"account.id": 1, "account.login": "x"}` → `{"account": {"id": 1, "login": "x"}}`, in the
+    place of the group's first field; a group whose first field is null is null."""
+    nested: dict[str, Any] = {}
+    empty: set[str] = set()
+    for key, value in flat.items():
+        prefix, dot, rest = key.partition(".")
+        if not dot:
+            nested[key] = value
+            continue
+        if prefix not in nested:
+            nested[prefix] = {}
+            if value is None:
+                empty.add(prefix)
+        nested[prefix][rest] = value
+    for prefix in empty:
+        nested[prefix] = None
+    return nested

@@ -1,8 +1,9 @@
 """Running a plan: the count, the page of base rows, and the shaped sub-entities.
 
 The number of statements is fixed by the request, never by the number of rows: one count (when
-wanted), one bounded probe per sub-entity filter (when no count tells which plan fits), one page
-query, and one query per shaped sub-entity for the whole page (`WHERE base_id IN (page ids)`)."""
+wanted and the page cannot tell it), one bounded probe per sub-entity filter (when no count tells
+which plan fits), one page query, and one query per shaped sub-entity for the whole page
+(`WHERE base_id IN (page ids)`); a list of every record is read BATCH_SIZE base rows at a time."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 
 from estate.query.conditions import Condition
-from estate.query.declare import BASE_ID, Field, Kind, Style
+from estate.query.declare import BASE_ID, Counting, Field, Kind, Nesting, Style, SubEntity
 from estate.query.driving import Drivable, Driving, IndexFirst
 from estate.query.plan import Plan, SubShape
 from estate.query.render import RecordShape, record, record_shape, selected
@@ -112,16 +113,16 @@ def _order(plan: Plan, driven: Driven | None) -> tuple[ColumnElement[Any], ...]:
     return (index_id.desc() if first.modifier is operators.desc_op else index_id.asc(),)
 
 
-def count(session: Session | Connection, plan: Plan, *, semi_joined: frozenset[int] | None = None,
-          driven: Driven | None | Unknown = Unknown.UNKNOWN) -> int:
-    """The plan's count. Sub-entity filters are semi-joins by default: counting visits every match
-    anyway, so starting from the related rows is cheapest; `semi_joined` chooses otherwise.
-    `driven`: what driven_by_index answered for this plan, when it was asked already."""
+def count(session: Session | Connection, plan: Plan, *, driven: Driven | None | Unknown = Unknown.UNKNOWN) -> int:
+    """The plan's count. Sub-entity filters count as semi-joins when the entity counts first:
+    counting visits every match anyway, so starting from the related rows is cheapest; entities
+    that count after the page test them row by row (see declare.Counting). `driven`: what
+    driven_by_index answered for this plan, when it was asked already."""
     db = _core(session)
     if isinstance(driven, Unknown):
         driven = driven_by_index(db, plan)
-    conditions = plan.where(plan.positive_sub_filters if semi_joined is None else semi_joined)
-    statement = select(func.count()).select_from(_source(plan, driven)).where(*_where(conditions, driven))
+    semi_joined = plan.positive_sub_filters if plan.entity.counting is Counting.FIRST else frozenset()
+    statement = select(func.count()).select_from(_source(plan, driven)).where(*_where(plan.where(semi_joined), driven))
     return int(db.execute(statement).scalar_one())
 
 
@@ -228,41 +229,75 @@ def _sub_records(db: Connection, shape: SubShape, ids: list[int]) -> dict[int, l
     # Rows come ordered by base id: each base's records are one run of rows. A page may nest tens of
     # thousands of records (12 500 titles), so the loop stays free of calls it can do without.
     rows = db.execute(statement).all()
-    if rendering.conversions:
+    if not rendering.plain:
         return {base: [record(row[1:], rendering) for row in run] for base, run in groupby(rows, itemgetter(0))}
     names = rendering.names
     return {base: [dict(zip(names, row[1:], strict=True)) for row in run] for base, run in groupby(rows, itemgetter(0))}
 
 
+def _placement(nesting: Nesting, sub: SubEntity) -> tuple[str, bool]:
+    """The key a sub-entity's records go under, and whether they go as one object (declare.Nesting)."""
+    if nesting is Nesting.LISTS:
+        return sub.key, False
+    return sub.name, sub.path.single
+
+
 def assemble(db: Connection, plan: Plan, rows: Sequence[Any], rendering: RecordShape) -> list[dict[str, Any]]:
     ids = [row[0] for row in rows]
-    nested = [(shape.sub.key, _sub_records(db, shape, ids)) for shape in plan.shapes] if ids else []
+    nested = [
+        (*_placement(plan.entity.nesting, shape.sub), _sub_records(db, shape, ids)) for shape in plan.shapes
+    ] if ids else []
     records = []
     for row in rows:
         item = record(row[1:], rendering)
-        for key, by_base in nested:
-            item[key] = by_base.get(row[0], [])
+        for key, single, by_base in nested:
+            related = by_base.get(row[0], [])
+            if not single:
+                item[key] = related
+            elif related:
+                item[key] = related[0]
         records.append(item)
     return records
 
 
-def fetch_page(session: Session | Connection, plan: Plan) -> Page:
-    db = _core(session)
-    driven = driven_by_index(db, plan)
-    total = count(db, plan, driven=driven) if plan.use_count or plan.count_only else None
-    if plan.count_only:
-        return Page(count=total, records=[], driven=driven)
-    if total == 0:
-        return Page(count=0, records=[], driven=driven)
-    probed = total is None and plan.limit is not None
+def _page_count(db: Connection, plan: Plan, shown: int, driven: Driven | None) -> int:
+    """The Count of a page read without it: a page shorter than its limit that holds rows or starts
+    at the first one is the last, and tells the Count itself; otherwise it is counted."""
+    short = plan.limit is None or shown < plan.limit
+    if short and (shown or not plan.offset):
+        return plan.offset + shown
+    return count(db, plan, driven=driven)
+
+
+def _records(db: Connection, plan: Plan, total: int | None, driven: Driven | None) -> list[dict[str, Any]]:
+    if plan.limit is None:
+        return [item for batch in stream_batches(db, plan) for item in batch]
+    probed = total is None
     statement = base_statement(plan, semi_joins(db, plan, total), db.dialect, probed=probed, driven=driven)
     rows = db.execute(statement).all()
-    records = assemble(db, plan, rows, record_shape(plan.fields, plan.entity.style))
+    return assemble(db, plan, rows, record_shape(plan.fields, plan.entity.style))
+
+
+def fetch_page(session: Session | Connection, plan: Plan) -> Page:
+    """The plan's records and, when asked, its Count, found as the entity counts (declare.Counting)."""
+    db = _core(session)
+    driven = driven_by_index(db, plan)
+    if plan.count_only:
+        return Page(count=count(db, plan, driven=driven), records=[], driven=driven)
+    total = None
+    if plan.use_count and plan.entity.counting is Counting.FIRST:
+        total = count(db, plan, driven=driven)
+        if total == 0:
+            return Page(count=0, records=[], driven=driven)
+    records = _records(db, plan, total, driven)
+    if plan.use_count and total is None:
+        total = _page_count(db, plan, len(records), driven)
     return Page(count=total, records=records, driven=driven)
 
 
-def stream_batches(db: Connection, plan: Plan) -> Iterator[list[dict[str, Any]]]:
+def stream_batches(session: Session | Connection, plan: Plan) -> Iterator[list[dict[str, Any]]]:
     """Every matching record, BATCH_SIZE at a time, without holding them all."""
+    db = _core(session)
     statement = base_statement(plan, semi_joins(db, plan, None), db.dialect)
     result = db.execute(statement.execution_options(stream_results=True, yield_per=BATCH_SIZE))
     rendering = record_shape(plan.fields, plan.entity.style)

@@ -12,49 +12,24 @@ from typing import Any, ClassVar
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, select
 
+from estate.accounts import entities
 from estate.accounts import service as accounts
-from estate.accounts.models import Account, AccountRegistry, OrganizationAccount
+from estate.accounts.models import AccountRegistry, OrganizationAccount
 from estate.auth.permissions import Caller
 from estate.errors import Forbidden, InvalidInput
-from estate.kace.ams import listing
-from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity, IdPath, Int32
-from estate.kace.ams.listing import Field as ListField
-from estate.kace.ams.serializers import InputModel, account_json, account_registry_json, org_account_json, pick
+from estate.kace.ams.params import IdPath, Int32, free_text, parse_names, plain
+from estate.kace.ams.serializers import InputModel, account_registry_json, picked
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
-from estate.orgs.models import Organization
+from estate.kace.lists import definitions_response, read_definition, read_definitions
+from estate.query import Entity, QueryTerms, Scope
 
 router = APIRouter(prefix="/ams/shared/api", tags=["accounts"])
 
-ACCOUNT_ENTITY = Entity(
-    names=("account", "accounts"),
-    fields={
-        "id": ListField(Account.id, INT),
-        "login": ListField(Account.login),
-        "fullName": ListField(Account.full_name),
-        "email": ListField(Account.email),
-        "jobTitle": ListField(Account.job_title),
-        "workPhone": ListField(Account.work_phone),
-        "mobilePhone": ListField(Account.mobile_phone),
-        "ADDomain": ListField(Account.ad_domain),
-        "principalName": ListField(Account.principal_name),
-        "userType": ListField(Account.user_type, INT),
-        "creationMode": ListField(Account.creation_mode, INT),
-        "overrideLocationSettings": ListField(Account.override_location_settings, BOOL),
-        "passwordChangedAt": ListField(Account.password_changed_at, DATETIME),
-        "version": ListField(Account.version, DATETIME),
-    },
-    default_order=(Account.id.asc(),),
-)
-
-
-_ACCOUNT_TEXT = Entity(
-    names=ACCOUNT_ENTITY.names,
-    fields={name: ACCOUNT_ENTITY.fields[name] for name in ("login", "fullName", "email")},
-    default_order=(),
-)
+# What the free text of the search routes (`query`) looks in.
+SEARCHED = ("login", "fullName", "email")
 
 
 class AccountIn(InputModel):
@@ -121,6 +96,14 @@ class SearchIn(InputModel):
     manager_id: Int32 | None = Field(default=None, alias="managerId")
     location_id: Int32 | None = Field(default=None, alias="locationId")
 
+    def terms(self) -> dict[str, str]:
+        """The query language's parameters the body carries."""
+        sent = {"filtering": self.filtering, "sorting": self.sorting, "paging": self.paging}
+        return {name: value for name, value in sent.items() if value is not None}
+
+    def text(self, entity: Entity, names: tuple[str, ...]) -> tuple[ColumnElement[bool], ...]:
+        return free_text(entity, names, self.query, parameter="query")
+
 
 class RegistryIn(InputModel):
     """An AccountRegistry or OrgAccountRegistry entry; the owner comes from the path."""
@@ -158,42 +141,22 @@ def readable_member(db: DB, caller: Caller, account_id: int) -> OrganizationAcco
     return member
 
 
-def accounts_of_organization(caller: Caller) -> Select[Account]:
-    query = (
-        select(Account)
-        .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
-        .where(OrganizationAccount.organization_id == caller.organization_id, Account.is_deleted.is_(False))
-    )
-    if not caller.sees_all_data:
-        query = query.where(Account.id == caller.account_id)
-    return query
+def account_scope(caller: Caller) -> Scope:
+    """The accounts of the caller's organization; roles without `data:all` see their own only."""
+    visible = None if caller.sees_all_data else entities.own_account(caller.account_id)
+    return Scope(organization_id=caller.organization_id, visible=visible)
 
 
-def text_search(query: Select[Account], text: str | None) -> Select[Account]:
-    if text and text.strip():
-        return query.where(listing.contains_text(_ACCOUNT_TEXT, text.strip()))
-    return query
+def checked_scope(caller: Caller) -> Scope:
+    """For rows of a record the route has checked the caller may read (readable_member)."""
+    return Scope(organization_id=caller.organization_id, visible=None)
 
 
 @router.get("/accounts/")
 @router.get("/accounts", include_in_schema=False)
-def list_accounts(
-    request: Request,
-    db: DB,
-    caller: CurrentCaller,
-    filtering: str | None = None,
-    sorting: str | None = None,
-    paging: str | None = None,
-) -> Response:
+def list_accounts(request: Request, db: DB, caller: CurrentCaller) -> Response:
     caller.require("accounts")
-    rows, _ = listing.select_page(
-        db,
-        accounts_of_organization(caller),
-        ACCOUNT_ENTITY,
-        listing.ListRequest(filtering, sorting, paging),
-        default_limit=None,
-    )
-    return respond(request, [account_json(row[0]) for row in rows])
+    return definitions_response(request, db, entities.ACCOUNT, scope=account_scope(caller))
 
 
 @router.post("/accounts/search")
@@ -202,27 +165,21 @@ def search_accounts(request: Request, db: DB, caller: CurrentCaller, body: Body)
     search: SearchIn = validate(SearchIn, body if body is not None else {})
     if search.is_enabled is not None or search.role_id or search.manager_id or search.location_id:
         raise InvalidInput("account search takes query, filtering, sorting and paging", field="body")
-    rows, _ = listing.select_page(
-        db,
-        text_search(accounts_of_organization(caller), search.query),
-        ACCOUNT_ENTITY,
-        listing.ListRequest(search.filtering, search.sorting, search.paging),
-        default_limit=None,
-    )
-    return respond(request, [account_json(row[0]) for row in rows])
+    return definitions_response(request, db, entities.ACCOUNT, scope=account_scope(caller), params=search.terms(),
+                                extra=search.text(entities.ACCOUNT, SEARCHED))
 
 
 @router.get("/accounts/{account_id}")
 def get_account(
     request: Request, db: DB, caller: CurrentCaller, account_id: IdPath, registry: str | None = None
 ) -> Response:
-    member = readable_member(db, caller, account_id)
-    account = accounts.get_account(db, member.account_id)
-    record = account_json(account)
+    readable_member(db, caller, account_id)
+    record = read_definition(db, entities.ACCOUNT, account_id, scope=account_scope(caller), field="accountId")
     # `registry=true` adds the account's registry entries, saving a second request.
     if (registry or "").lower() in ("true", "1"):
-        entries = accounts.account_registry(db, account_id, [], [])
-        record["registry"] = [account_registry_json(entry) for entry in entries]
+        chosen = entities.registry_entries(account_id=account_id, categories=[], keys=[])
+        record["registry"] = read_definitions(db, entities.ACCOUNT_REGISTRY, QueryTerms(limit=None),
+                                              scope=checked_scope(caller), extra=chosen)
     return respond(request, record)
 
 
@@ -236,32 +193,11 @@ def account_memberships(
     properties: str | None = None,
 ) -> Response:
     readable_member(db, caller, account_id)
-    account = accounts.get_account(db, account_id)
     # Memberships in organizations the caller is not part of are another organization's data.
-    caller_orgs = select(OrganizationAccount.organization_id).where(
-        OrganizationAccount.account_id == caller.account_id, OrganizationAccount.is_enabled.is_(True)
-    )
-    query = (
-        select(OrganizationAccount, Organization)
-        .join(Organization, Organization.id == OrganizationAccount.organization_id)
-        .where(
-            OrganizationAccount.account_id == account_id,
-            OrganizationAccount.organization_id.in_(caller_orgs.scalar_subquery()),
-            Organization.is_deleted.is_(False),
-        )
-        .order_by(OrganizationAccount.organization_id)
-    )
-    if filter and filter.strip():
-        query = query.where(listing.contains_text(_ORGANIZATION_NAME, filter.strip()))
-    records = []
-    for member, organization in db.execute(query):
-        record = org_account_json(member, account)
-        record["organization"] = {"id": organization.id, "name": organization.name}
-        records.append(pick(record, properties))
-    return respond(request, records)
-
-
-_ORGANIZATION_NAME = Entity(names=("organization",), fields={"name": ListField(Organization.name)}, default_order=())
+    visible = entities.memberships(account_id=account_id, visible_to=caller.account_id)
+    named = free_text(entities.MEMBERSHIP, ("organization.name",), filter, parameter="filter")
+    return definitions_response(request, db, entities.MEMBERSHIP, scope=Scope(caller.organization_id, visible),
+                                extra=named, edit=picked(properties))
 
 
 @router.post("/accounts/{account_id}/registry")
@@ -293,18 +229,17 @@ def get_registry(
     keys: str | None = None,
 ) -> Response:
     readable_member(db, caller, account_id)
-    entries = accounts.account_registry(
-        db, account_id, listing.parse_names(categories, "categories"), listing.parse_names(keys, "keys")
-    )
-    return respond(request, [account_registry_json(entry) for entry in entries])
+    chosen = entities.registry_entries(account_id=account_id, categories=parse_names(categories, "categories"),
+                                       keys=parse_names(keys, "keys"))
+    return definitions_response(request, db, entities.ACCOUNT_REGISTRY, scope=checked_scope(caller), extra=chosen)
 
 
 @router.delete("/accounts/{account_id}/registry/{category}/{registry_key}")
 def delete_registry(db: DB, caller: CurrentCaller, account_id: IdPath, category: str, registry_key: str) -> Response:
     caller.require("accounts", "write")
     accounts.member_of_account(db, caller.organization_id, account_id)
-    listing.plain(category, "category")
-    listing.plain(registry_key, "registryKey")
+    plain(category, "category")
+    plain(registry_key, "registryKey")
     entry = db.scalar(
         select(AccountRegistry).where(
             AccountRegistry.account_id == account_id,
@@ -320,14 +255,5 @@ def delete_registry(db: DB, caller: CurrentCaller, account_id: IdPath, category:
 def managed_accounts(request: Request, db: DB, caller: CurrentCaller, manager_id: IdPath) -> Response:
     """The accounts whose organization account reports to the manager's, in this organization."""
     manager = readable_member(db, caller, manager_id)
-    rows = db.scalars(
-        select(Account)
-        .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
-        .where(
-            OrganizationAccount.organization_id == caller.organization_id,
-            OrganizationAccount.manager_id == manager.id,
-            Account.is_deleted.is_(False),
-        )
-        .order_by(Account.id)
-    )
-    return respond(request, [account_json(row) for row in rows])
+    return definitions_response(request, db, entities.ACCOUNT, scope=checked_scope(caller),
+                                extra=(entities.managed_by(manager.id),))

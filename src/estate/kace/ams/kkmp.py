@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from estate.errors import NotFound
-from estate.kace.ams.listing import id_query
+from estate.kace.ams.params import id_query
 
 router = APIRouter(prefix="/ams/shared/api/kkmp", tags=["kkmp"])
 

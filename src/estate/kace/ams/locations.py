@@ -10,17 +10,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from estate.auth.permissions import Caller
 from estate.cmdb.logbook import Actor
 from estate.errors import InvalidInput, NotFound
-from estate.kace.ams.serializers import location_json
+from estate.kace.ams.serializers import location_json, picked
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
+from estate.kace.lists import definition_response, definitions_response
 from estate.orgs import location_objects
 from estate.orgs import service as orgs
-from estate.orgs.models import Location
+from estate.orgs.entities import LOCATION
+from estate.query import Scope
 
 router = APIRouter(prefix="/ams/shared/api", tags=["locations"])
 
@@ -90,13 +91,17 @@ def create_location(request: Request, db: DB, caller: CurrentCaller, body: Body)
     return respond(request, location_json(location))
 
 
+def _scope(caller: Caller) -> Scope:
+    return Scope(organization_id=caller.organization_id, visible=None)
+
+
 @router.get("/locations/{location_id}")
 def get_location(
     request: Request, db: DB, caller: CurrentCaller, location_id: int, fields: Annotated[str | None, Query()] = None
 ) -> Response:
     caller.require("locations")
-    location = orgs.get_location(db, caller.organization_id, location_id)
-    return respond(request, _pick(location_json(location), fields))
+    return definition_response(request, db, LOCATION, location_id, scope=_scope(caller), field="locationId",
+                               edit=picked(fields, "fields"))
 
 
 @router.put("/locations/{location_id}")
@@ -126,20 +131,4 @@ def organization_locations(
     caller.require("locations")
     if organization_id != caller.organization_id:
         raise NotFound(f"organization {organization_id} not found", field="organizationId")
-    rows = db.scalars(
-        select(Location)
-        .where(Location.organization_id == organization_id, Location.is_deleted.is_(False))
-        .order_by(Location.path, Location.id)
-    )
-    return respond(request, [_pick(location_json(row), fields) for row in rows])
-
-
-def _pick(record: dict[str, object], fields: str | None) -> dict[str, object]:
-    """The `fields` query parameter: a comma-separated list of the properties to return."""
-    if not fields:
-        return record
-    wanted = {name.strip() for name in fields.split(",") if name.strip()}
-    unknown = wanted - record.keys()
-    if unknown:
-        raise InvalidInput(f"unknown field(s) {', '.join(sorted(unknown))}", field="fields")
-    return {key: value for key, value in record.items() if key in wanted or key == "id"}
+    return definitions_response(request, db, LOCATION, scope=_scope(caller), edit=picked(fields, "fields"))

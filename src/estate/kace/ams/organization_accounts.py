@@ -10,48 +10,24 @@ from fastapi.responses import Response
 from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from estate.accounts import members
+from estate.accounts import entities, members
 from estate.accounts import service as accounts
-from estate.accounts.models import Account, OrgAccountRegistry, OrganizationAccount
+from estate.accounts.models import OrgAccountRegistry, OrganizationAccount
 from estate.auth.models import Role, RoleMember
 from estate.auth.permissions import Caller, implies
 from estate.errors import InvalidInput
-from estate.kace.ams import listing
-from estate.kace.ams.accounts import AccountIn, RegistryIn, SearchIn, own_data_only, registry_body
-from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity, IdPath, Int32, id_query
-from estate.kace.ams.listing import Field as ListField
-from estate.kace.ams.serializers import (
-    InputModel,
-    org_account_json,
-    org_account_limited,
-    org_account_registry_json,
-    pick,
-)
+from estate.kace.ams.accounts import AccountIn, RegistryIn, SearchIn, checked_scope, own_data_only, registry_body
+from estate.kace.ams.params import IdPath, Int32, id_query, parse_ids, parse_names, plain
+from estate.kace.ams.serializers import InputModel, org_account_json, org_account_registry_json, picked
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
+from estate.kace.lists import definition_response, definitions_response, paging_response
+from estate.query import Scope
 
 router = APIRouter(prefix="/ams/shared/api/organizationAccounts", tags=["organizationAccounts"])
 
-ENTITY = Entity(
-    names=("organizationaccount", "organizationaccounts", "orgaccount", "organization_account"),
-    fields={
-        "id": ListField(OrganizationAccount.id, INT),
-        "isEnabled": ListField(OrganizationAccount.is_enabled, BOOL),
-        "level": ListField(OrganizationAccount.level, INT),
-        "path": ListField(OrganizationAccount.path),
-        "created": ListField(OrganizationAccount.created, DATETIME),
-        "version": ListField(OrganizationAccount.version, DATETIME),
-        "manager.id": ListField(OrganizationAccount.manager_id, INT),
-        "location.id": ListField(OrganizationAccount.location_id, INT),
-        "account.id": ListField(Account.id, INT),
-        "account.login": ListField(Account.login),
-        "account.fullName": ListField(Account.full_name),
-        "account.email": ListField(Account.email),
-        "account.jobTitle": ListField(Account.job_title),
-    },
-    default_order=(OrganizationAccount.id.asc(),),
-)
-
+# What the free text of the search routes (`query`, `filter`) looks in.
+SEARCHED = ("account.login", "account.fullName", "account.email")
 
 class Reference(InputModel):
     """A nested object given by its id; its other properties are read-only here."""
@@ -88,22 +64,17 @@ class IdList(InputModel):
         return [value] if isinstance(value, (int, str)) else value
 
 
-def members_query(caller: Caller):  # type: ignore[no-untyped-def]
-    query = (
-        select(OrganizationAccount, Account)
-        .join(Account, Account.id == OrganizationAccount.account_id)
-        .where(OrganizationAccount.organization_id == caller.organization_id, Account.is_deleted.is_(False))
-    )
-    if not caller.sees_all_data:
-        query = query.where(OrganizationAccount.account_id == caller.account_id)
-    return query
+def member_scope(caller: Caller) -> Scope:
+    """The organization accounts of the caller's organization; roles without `data:all` see their own."""
+    visible = None if caller.sees_all_data else entities.of_account(caller.account_id)
+    return Scope(organization_id=caller.organization_id, visible=visible)
 
 
-def readable(db: DB, caller: Caller, org_account_id: int) -> tuple[OrganizationAccount, Account]:
+def readable(db: DB, caller: Caller, org_account_id: int) -> OrganizationAccount:
     caller.require("accounts")
     member = accounts.get_membership(db, caller.organization_id, org_account_id)
     own_data_only(caller, member.account_id, "organization account")
-    return member, accounts.get_account(db, member.account_id)
+    return member
 
 
 def writable(db: DB, caller: Caller, org_account_id: int) -> OrganizationAccount:
@@ -133,23 +104,9 @@ def _membership(data: OrgAccountIn) -> dict[str, Any]:
 
 @router.get("")
 @router.get("/", include_in_schema=False)
-def list_members(
-    request: Request,
-    db: DB,
-    caller: CurrentCaller,
-    filtering: str | None = None,
-    offset: str | None = None,
-    paging: str | None = None,
-    shaping: str | None = None,
-    sorting: str | None = None,
-) -> Response:
+def list_members(request: Request, db: DB, caller: CurrentCaller) -> Response:
     caller.require("accounts")
-    level = listing.parse_shaping(shaping, ENTITY.names)
-    rows, count = listing.select_page(
-        db, members_query(caller), ENTITY, listing.ListRequest(filtering, sorting, paging, offset), count=True
-    )
-    shape = org_account_limited if level == "limited" else org_account_json
-    return respond(request, listing.paging_response([shape(member, account) for member, account in rows], count))
+    return paging_response(request, db, entities.ORGANIZATION_ACCOUNT, scope=member_scope(caller))
 
 
 @router.delete("")
@@ -164,7 +121,7 @@ def delete_members(
     accounts.delete_memberships(
         db,
         organization_id=caller.organization_id,
-        ids=listing.parse_ids(ids),
+        ids=parse_ids(ids),
         move_employees_to=move_employees_to,
         actor=_actor(db, caller),
     )
@@ -189,7 +146,7 @@ def create_member(request: Request, db: DB, caller: CurrentCaller, body: Body) -
 
 def _set_enabled(db: DB, caller: Caller, ids: list[str] | None, enabled: bool) -> Response:
     caller.require("accounts", "write")
-    chosen, actor = listing.parse_ids(ids), _actor(db, caller)
+    chosen, actor = parse_ids(ids), _actor(db, caller)
     accounts.set_enabled(db, organization_id=caller.organization_id, ids=chosen, enabled=enabled, actor=actor)
     accounts.ensure_an_administrator_remains(db, caller.organization_id)
     return empty(200)
@@ -209,31 +166,11 @@ def enable_members(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | Non
 def search_members(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
     caller.require("accounts")
     search: SearchIn = validate(SearchIn, body if body is not None else {})
-    query = members_query(caller)
-    if search.query and search.query.strip():
-        query = query.where(listing.contains_text(_TEXT_FIELDS, search.query.strip()))
-    if search.is_enabled is not None:
-        query = query.where(OrganizationAccount.is_enabled.is_(search.is_enabled))
-    if search.manager_id is not None:
-        query = query.where(OrganizationAccount.manager_id == search.manager_id)
-    if search.location_id is not None:
-        query = query.where(OrganizationAccount.location_id == search.location_id)
-    if search.role_id is not None:
-        holders = select(RoleMember.org_account_id).where(
-            RoleMember.organization_id == caller.organization_id, RoleMember.role_id == search.role_id
-        )
-        query = query.where(OrganizationAccount.id.in_(holders.scalar_subquery()))
-    rows, _ = listing.select_page(
-        db, query, ENTITY, listing.ListRequest(search.filtering, search.sorting, search.paging), default_limit=None
-    )
-    return respond(request, [org_account_json(member, account) for member, account in rows])
-
-
-_TEXT_FIELDS = Entity(
-    names=ENTITY.names,
-    fields={name: ENTITY.fields[name] for name in ("account.login", "account.fullName", "account.email")},
-    default_order=(),
-)
+    chosen = entities.searched(is_enabled=search.is_enabled, manager_id=search.manager_id,
+                               location_id=search.location_id, role_id=search.role_id)
+    return definitions_response(request, db, entities.ORGANIZATION_ACCOUNT, scope=member_scope(caller),
+                                params=search.terms(),
+                                extra=(*search.text(entities.ORGANIZATION_ACCOUNT, SEARCHED), *chosen))
 
 
 @router.delete("/{org_account_id}")
@@ -259,8 +196,9 @@ def delete_member(
 def get_member(
     request: Request, db: DB, caller: CurrentCaller, org_account_id: IdPath, properties: str | None = None
 ) -> Response:
-    member, account = readable(db, caller, org_account_id)
-    return respond(request, pick(org_account_json(member, account), properties))
+    readable(db, caller, org_account_id)
+    return definition_response(request, db, entities.ORGANIZATION_ACCOUNT, org_account_id, scope=member_scope(caller),
+                               field="orgAccountId", edit=picked(properties))
 
 
 @router.put("/{org_account_id}")
@@ -296,7 +234,7 @@ def has_role(
     product_id: Annotated[int | None, id_query("productId")] = None,
     include_inherited: Annotated[int | None, id_query("includeInherited")] = None,
 ) -> Response:
-    member, _ = readable(db, caller, org_account_id)
+    member = readable(db, caller, org_account_id)
     roles = select(Role).where(Role.organization_id == caller.organization_id)
     if product_id is not None:
         roles = roles.where(Role.product_id == product_id)
@@ -333,11 +271,11 @@ def get_registry(
     categories: str | None = None,
     keys: str | None = None,
 ) -> Response:
-    member, _ = readable(db, caller, org_account_id)
-    entries = accounts.member_registry(
-        db, member, listing.parse_names(categories, "categories"), listing.parse_names(keys, "keys")
+    member = readable(db, caller, org_account_id)
+    chosen = entities.member_registry_entries(
+        org_account_id=member.id, categories=parse_names(categories, "categories"), keys=parse_names(keys, "keys")
     )
-    return respond(request, [org_account_registry_json(entry) for entry in entries])
+    return definitions_response(request, db, entities.ORG_ACCOUNT_REGISTRY, scope=checked_scope(caller), extra=chosen)
 
 
 @router.delete("/{org_account_id}/registry/{category}/{registry_key}")
@@ -345,8 +283,8 @@ def delete_registry(
     db: DB, caller: CurrentCaller, org_account_id: IdPath, category: str, registry_key: str
 ) -> Response:
     member = writable(db, caller, org_account_id)
-    listing.plain(category, "category")
-    listing.plain(registry_key, "registryKey")
+    plain(category, "category")
+    plain(registry_key, "registryKey")
     entry = db.scalar(
         select(OrgAccountRegistry).where(
             OrgAccountRegistry.organization_id == caller.organization_id,

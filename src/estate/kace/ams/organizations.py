@@ -12,50 +12,28 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
-from sqlalchemy import Select, select
 
+from estate.accounts import entities as account_entities
 from estate.accounts import service as accounts
-from estate.accounts.models import Account, OrganizationAccount
-from estate.auth.models import Role
+from estate.auth import entities as role_entities
 from estate.auth.permissions import Caller, allows
 from estate.errors import Forbidden, InvalidInput, NotFound
+from estate.history import entities as history_entities
 from estate.history import service as history
-from estate.kace.ams import listing
 from estate.kace.ams.accounts import own_data_only
-from estate.kace.ams.listing import BOOL, DATETIME, INT, Entity, IdPath, Int32, id_query
-from estate.kace.ams.listing import Field as ListField
-from estate.kace.ams.organization_accounts import members_query
-from estate.kace.ams.serializers import (
-    InputModel,
-    history_json,
-    org_account_json,
-    organization_json,
-    organization_limited,
-    pick,
-    role_json,
-)
+from estate.kace.ams.organization_accounts import SEARCHED, member_scope
+from estate.kace.ams.params import IdPath, Int32, free_text, id_query, parse_ids, parse_names
+from estate.kace.ams.serializers import InputModel, organization_json, picked
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
+from estate.kace.lists import definition_response, definitions_response, paging_response
+from estate.orgs import entities
 from estate.orgs import service as orgs
-from estate.orgs.models import Organization, Product
+from estate.orgs.models import Organization
+from estate.query import Scope
 
 router = APIRouter(prefix="/ams/shared/api/organizations", tags=["organizations"])
 
-ENTITY = Entity(
-    names=("organization", "organizations"),
-    fields={
-        "id": ListField(Organization.id, INT),
-        "name": ListField(Organization.name),
-        "isEnabled": ListField(Organization.is_enabled, BOOL),
-        "isSystem": ListField(Organization.is_system, BOOL),
-        "timeZone": ListField(Organization.time_zone),
-        "locationAttrName": ListField(Organization.location_attr_name),
-        "syncLocations": ListField(Organization.sync_locations, BOOL),
-        "version": ListField(Organization.version, DATETIME),
-    },
-    default_order=(Organization.id.asc(),),
-)
-_NAME = Entity(names=ENTITY.names, fields={"name": ENTITY.fields["name"]}, default_order=())
 EVENTS = {"create": history.CREATE, "update": history.UPDATE, "delete": history.DELETE}
 
 
@@ -124,22 +102,10 @@ def current(db: DB, caller: Caller, organization_id: int) -> Organization:
     return orgs.get_organization(db, organization_id)
 
 
-def visible_query(caller: Caller) -> Select[Organization]:
-    return (
-        select(Organization)
-        .join(OrganizationAccount, OrganizationAccount.organization_id == Organization.id)
-        .where(
-            OrganizationAccount.account_id == caller.account_id,
-            OrganizationAccount.is_enabled.is_(True),
-            Organization.is_deleted.is_(False),
-        )
-    )
-
-
-def _name_filter(query: Select[Organization], text: str | None) -> Select[Organization]:
-    if text and text.strip():
-        return query.where(listing.contains_text(_NAME, text.strip()))
-    return query
+def organization_scope(caller: Caller) -> Scope:
+    """The organizations where the caller has an enabled organization account."""
+    return Scope(organization_id=caller.organization_id,
+                 visible=entities.among(account_entities.enabled_organizations(caller.account_id)))
 
 
 def _writable_set(db: DB, caller: Caller, ids: list[int]) -> list[Organization]:
@@ -165,28 +131,19 @@ def list_organizations(
     db: DB,
     caller: CurrentCaller,
     filter: str | None = None,  # noqa: A002 - the reference's parameter name
-    filtering: str | None = None,
-    offset: str | None = None,
-    paging: str | None = None,
     properties: str | None = None,
-    sorting: str | None = None,
 ) -> Response:
     caller.require("organizations")
-    rows, _ = listing.select_page(
-        db,
-        _name_filter(visible_query(caller), filter),
-        ENTITY,
-        listing.ListRequest(filtering, sorting, paging, offset),
-        default_limit=None,
-    )
-    return respond(request, [pick(organization_json(row[0]), properties) for row in rows])
+    named = free_text(entities.ORGANIZATION, ("name",), filter, parameter="filter")
+    return definitions_response(request, db, entities.ORGANIZATION, scope=organization_scope(caller), extra=named,
+                                edit=picked(properties))
 
 
 @router.delete("")
 @router.delete("/", include_in_schema=False)
 def delete_organizations(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None, Query()] = None) -> Response:
     caller.require("organizations", "write")
-    chosen = listing.parse_ids(ids)
+    chosen = parse_ids(ids)
     if caller.organization_id in chosen:
         raise InvalidInput("you cannot delete the organization you are logged in to", field="ids")
     for organization in _writable_set(db, caller, chosen):
@@ -196,7 +153,7 @@ def delete_organizations(db: DB, caller: CurrentCaller, ids: Annotated[list[str]
 
 def _set_enabled(db: DB, caller: Caller, ids: list[str] | None, enabled: bool) -> Response:
     caller.require("organizations", "write")
-    chosen = listing.parse_ids(ids)
+    chosen = parse_ids(ids)
     if not enabled and caller.organization_id in chosen:
         raise InvalidInput("you cannot disable the organization you are logged in to", field="ids")
     for organization in _writable_set(db, caller, chosen):
@@ -219,29 +176,21 @@ def paged_organizations(
     request: Request,
     db: DB,
     caller: CurrentCaller,
-    filtering: str | None = None,
     get_tz: Annotated[str | None, Query(alias="getTZ")] = None,
-    offset: str | None = None,
-    paging: str | None = None,
-    shaping: str | None = None,
-    sorting: str | None = None,
 ) -> Response:
     caller.require("organizations")
-    level = listing.parse_shaping(shaping, ENTITY.names)
-    rows, count = listing.select_page(
-        db, visible_query(caller), ENTITY, listing.ListRequest(filtering, sorting, paging, offset), count=True
-    )
-    with_tz = (get_tz or "").lower() in ("true", "1")
-    items = [
-        organization_limited(row[0], with_time_zone=with_tz) if level == "limited" else organization_json(row[0])
-        for row in rows
-    ]
-    return respond(request, listing.paging_response(items, count))
+    params = dict(request.query_params)
+    if (get_tz or "").lower() in ("true", "1"):
+        # The time zone comes along at every level, `limited` included.
+        params["shaping"] = ",".join(part for part in (params.get("shaping", ""), "timeZone limited") if part)
+    return paging_response(request, db, entities.ORGANIZATION, scope=organization_scope(caller), params=params)
 
 
 @router.get("/{organization_id}")
 def get_organization(request: Request, db: DB, caller: CurrentCaller, organization_id: IdPath) -> Response:
-    return respond(request, organization_json(visible(db, caller, organization_id)))
+    visible(db, caller, organization_id)
+    return definition_response(request, db, entities.ORGANIZATION, organization_id, scope=organization_scope(caller),
+                               field="organizationId")
 
 
 @router.put("/{organization_id}")
@@ -268,16 +217,17 @@ def organization_account(
     caller.require("accounts")
     member = accounts.member_of_account(db, organization_id, account_id)
     own_data_only(caller, account_id)
-    return respond(request, org_account_json(member, accounts.get_account(db, account_id)))
+    return definition_response(request, db, account_entities.ORGANIZATION_ACCOUNT, member.id,
+                               scope=member_scope(caller), field="accountId")
 
 
 def _int_list(text: str | None, field: str) -> list[int]:
-    return listing.parse_ids([text], field) if text and text.strip() else []
+    return parse_ids([text], field) if text and text.strip() else []
 
 
 def _events(text: str | None) -> list[int]:
     events = []
-    for name in listing.parse_names(text, "events"):
+    for name in parse_names(text, "events"):
         if name.lower() in EVENTS:
             events.append(EVENTS[name.lower()])
         elif name.isdigit() and int(name) in EVENTS.values():
@@ -294,7 +244,7 @@ def organization_history(
     caller: CurrentCaller,
     organization_id: IdPath,
     accounts_: Annotated[str | None, Query(alias="accounts")] = None,
-    entities: str | None = None,
+    entities_: Annotated[str | None, Query(alias="entities")] = None,
     events: str | None = None,
 ) -> Response:
     current(db, caller, organization_id)
@@ -305,14 +255,10 @@ def organization_history(
         if chosen_accounts and chosen_accounts != [caller.account_id]:
             raise Forbidden("your role lets you read only your own history")
         chosen_accounts = [caller.account_id]
-    entries = history.list_history(
-        db,
-        organization_id=organization_id,
-        accounts=chosen_accounts,
-        entities=listing.parse_names(entities, "entities"),
-        events=_events(events),
-    )
-    return respond(request, [history_json(entry, details) for entry, details in entries])
+    chosen = history_entities.chosen(accounts=chosen_accounts, entities=parse_names(entities_, "entities"),
+                                     events=_events(events))
+    return definitions_response(request, db, history_entities.HISTORY, scope=Scope(organization_id, None),
+                                extra=chosen)
 
 
 @router.get("/{organization_id}/organizationAccounts")
@@ -326,16 +272,9 @@ def organization_members(
 ) -> Response:
     current(db, caller, organization_id)
     caller.require("accounts")
-    query = members_query(caller)
-    if filter and filter.strip():
-        text = filter.strip()
-        query = query.where(
-            Account.login.icontains(text, autoescape=True)
-            | Account.full_name.icontains(text, autoescape=True)
-            | Account.email.icontains(text, autoescape=True)
-        )
-    rows = db.execute(query.order_by(OrganizationAccount.id))
-    return respond(request, [pick(org_account_json(member, account), properties) for member, account in rows])
+    entity = account_entities.ORGANIZATION_ACCOUNT
+    return definitions_response(request, db, entity, scope=member_scope(caller),
+                                extra=free_text(entity, SEARCHED, filter, parameter="filter"), edit=picked(properties))
 
 
 @router.get("/{organization_id}/roles")
@@ -346,12 +285,7 @@ def organization_roles(
     organization_id: IdPath,
     product_id: Annotated[int | None, id_query("productId")] = None,
 ) -> Response:
-    organization = current(db, caller, organization_id)
+    current(db, caller, organization_id)
     caller.require("roles")
-    query = select(Role, Product).outerjoin(Product, Product.id == Role.product_id).where(
-        Role.organization_id == organization_id
-    )
-    if product_id is not None:
-        query = query.where(Role.product_id == product_id)
-    rows = db.execute(query.order_by(Role.id))
-    return respond(request, [role_json(role, organization, product) for role, product in rows])
+    chosen = () if product_id is None else (role_entities.of_product(product_id),)
+    return definitions_response(request, db, role_entities.ROLE, scope=Scope(organization_id, None), extra=chosen)

@@ -8,33 +8,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
-from sqlalchemy import select
 
-from estate.auth.models import Role
+from estate.auth import entities as role_entities
+from estate.auth.permissions import Caller
 from estate.errors import InvalidInput, NotFound
-from estate.kace.ams import listing
-from estate.kace.ams.listing import BOOL, INT, Entity, IdPath, Int32, id_query
-from estate.kace.ams.listing import Field as ListField
-from estate.kace.ams.serializers import InputModel, product_json, role_json
+from estate.kace.ams.params import IdPath, Int32, id_query, parse_ids
+from estate.kace.ams.serializers import InputModel, product_json
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
+from estate.kace.lists import definition_response, definitions_response
 from estate.orgs import products
-from estate.orgs.models import Organization, Product
+from estate.orgs.entities import PRODUCT
+from estate.orgs.models import Product
+from estate.query import Scope
 
 router = APIRouter(prefix="/ams/shared/api/products", tags=["products"])
-
-ENTITY = Entity(
-    names=("product", "products"),
-    fields={
-        "id": ListField(Product.id, INT),
-        "shortName": ListField(Product.short_name),
-        "fullName": ListField(Product.full_name),
-        "description": ListField(Product.description),
-        "allowMultipleRoles": ListField(Product.allow_multiple_roles, BOOL),
-    },
-    default_order=(Product.id.asc(),),
-)
-
 
 class ProductIn(InputModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -70,29 +58,22 @@ def create_product(request: Request, db: DB, caller: CurrentCaller, body: Body) 
     return respond(request, product_json(product))
 
 
+def _scope(caller: Caller) -> Scope:
+    return Scope(organization_id=caller.organization_id, visible=None)
+
+
 @router.get("")
 @router.get("/", include_in_schema=False)
-def list_products(
-    request: Request,
-    db: DB,
-    caller: CurrentCaller,
-    filtering: str | None = None,
-    offset: str | None = None,
-    paging: str | None = None,
-    sorting: str | None = None,
-) -> Response:
+def list_products(request: Request, db: DB, caller: CurrentCaller) -> Response:
     caller.require("products")
-    rows, _ = listing.select_page(
-        db, select(Product), ENTITY, listing.ListRequest(filtering, sorting, paging, offset), default_limit=None
-    )
-    return respond(request, [product_json(row[0]) for row in rows])
+    return definitions_response(request, db, PRODUCT, scope=_scope(caller))
 
 
 @router.delete("")
 @router.delete("/", include_in_schema=False)
 def delete_products(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None, Query()] = None) -> Response:
     caller.require("products", "write")
-    chosen = [get_product(db, product_id, "ids") for product_id in listing.parse_ids(ids)]
+    chosen = [get_product(db, product_id, "ids") for product_id in parse_ids(ids)]
     products.delete_products(db, products=chosen, organization_id=caller.organization_id, account_id=caller.account_id)
     return empty(200)
 
@@ -114,7 +95,7 @@ def update_product(db: DB, caller: CurrentCaller, body: Body) -> Response:
 @router.get("/{product_id}")
 def read_product(request: Request, db: DB, caller: CurrentCaller, product_id: IdPath) -> Response:
     caller.require("products")
-    return respond(request, product_json(get_product(db, product_id)))
+    return definition_response(request, db, PRODUCT, product_id, scope=_scope(caller), field="productId")
 
 
 @router.get("/{product_id}/roles")
@@ -129,10 +110,5 @@ def product_roles(
     product = get_product(db, product_id)
     if organization_id is not None and organization_id != caller.organization_id:
         raise NotFound(f"organization {organization_id} not found", field="organizationId")
-    organization = db.get(Organization, caller.organization_id)
-    roles = db.scalars(
-        select(Role)
-        .where(Role.organization_id == caller.organization_id, Role.product_id == product.id)
-        .order_by(Role.id)
-    )
-    return respond(request, [role_json(role, organization, product) for role in roles])
+    return definitions_response(request, db, role_entities.ROLE, scope=_scope(caller),
+                                extra=(role_entities.of_product(product.id),))

@@ -11,19 +11,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field, field_validator
-from sqlalchemy import func, select
 
-from estate.accounts.models import Account, OrganizationAccount
+from estate.accounts import entities as account_entities
+from estate.auth import entities as role_entities
 from estate.auth import roles
-from estate.auth.models import Role, RoleMember
+from estate.auth.models import Role
 from estate.auth.permissions import Caller
 from estate.errors import InvalidInput, NotFound
-from estate.kace.ams import listing
-from estate.kace.ams.listing import IdPath, Int32, id_query
-from estate.kace.ams.serializers import InputModel, org_account_json, role_json
+from estate.kace.ams.organization_accounts import member_scope
+from estate.kace.ams.params import IdPath, Int32, id_query, parse_ids, plain
+from estate.kace.ams.serializers import InputModel, role_json
 from estate.kace.deps import DB, Body, CurrentCaller
 from estate.kace.http import empty, respond, validate
-from estate.orgs.models import Organization, Product
+from estate.kace.lists import definition_response, definitions_response, read_definitions
+from estate.orgs.models import Organization
+from estate.query import FilterTerm, QueryTerms, Scope
 
 router = APIRouter(prefix="/ams/shared/api", tags=["roles"])
 
@@ -95,6 +97,10 @@ def create_role(
     return _answer(request, db, role)
 
 
+def role_scope(caller: Caller) -> Scope:
+    return Scope(organization_id=caller.organization_id, visible=None)
+
+
 @router.get("/roles")
 def find_roles(
     request: Request,
@@ -107,26 +113,20 @@ def find_roles(
     """With `name`, the one role of that name (the reference answers a Role); without, every role."""
     caller.require("roles")
     _in_current(caller, organization_id)
-    query = select(Role, Product).outerjoin(Product, Product.id == Role.product_id).where(
-        Role.organization_id == caller.organization_id
-    )
-    if product_id is not None:
-        query = query.where(Role.product_id == product_id)
-    organization = db.get(Organization, caller.organization_id)
-    if name is not None:
-        listing.plain(name, "name")
-        row = db.execute(query.where(func.lower(Role.name) == name.strip().lower())).first()
-        if row is None:
-            raise NotFound(f"no role named {name!r}", field="name")
-        return respond(request, role_json(row[0], organization, row[1]))
-    rows = db.execute(query.order_by(Role.id))
-    return respond(request, [role_json(role, organization, product) for role, product in rows])
+    chosen = () if product_id is None else (role_entities.of_product(product_id),)
+    if name is None:
+        return definitions_response(request, db, role_entities.ROLE, scope=role_scope(caller), extra=chosen)
+    named = QueryTerms(filters=(FilterTerm(None, "name", "eq", plain(name, "name").strip(), "name"),), limit=1)
+    found = read_definitions(db, role_entities.ROLE, named, scope=role_scope(caller), extra=chosen)
+    if not found:
+        raise NotFound(f"no role named {name!r}", field="name")
+    return respond(request, found[0])
 
 
 @router.delete("/roles")
 def delete_roles(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None, Query()] = None) -> Response:
     caller.require("roles", "write")
-    chosen = [get_role(db, caller, role_id, "ids") for role_id in listing.parse_ids(ids)]
+    chosen = [get_role(db, caller, role_id, "ids") for role_id in parse_ids(ids)]
     roles.delete_roles(db, caller=caller, roles=chosen)
     return empty(200)
 
@@ -134,7 +134,7 @@ def delete_roles(db: DB, caller: CurrentCaller, ids: Annotated[list[str] | None,
 @router.get("/roles/{role_id}")
 def read_role(request: Request, db: DB, caller: CurrentCaller, role_id: IdPath) -> Response:
     caller.require("roles")
-    return _answer(request, db, get_role(db, caller, role_id))
+    return definition_response(request, db, role_entities.ROLE, role_id, scope=role_scope(caller), field="roleId")
 
 
 @router.put("/roles/{role_id}")
@@ -158,22 +158,14 @@ def role_members(request: Request, db: DB, caller: CurrentCaller, role_id: IdPat
     caller.require("roles")
     caller.require("accounts")
     role = get_role(db, caller, role_id)
-    query = (
-        select(OrganizationAccount, Account)
-        .join(Account, Account.id == OrganizationAccount.account_id)
-        .join(RoleMember, RoleMember.org_account_id == OrganizationAccount.id)
-        .where(RoleMember.role_id == role.id, OrganizationAccount.organization_id == caller.organization_id)
-        .order_by(OrganizationAccount.id)
-    )
-    if not caller.sees_all_data:
-        query = query.where(OrganizationAccount.account_id == caller.account_id)
-    return respond(request, [org_account_json(member, account) for member, account in db.execute(query)])
+    return definitions_response(request, db, account_entities.ORGANIZATION_ACCOUNT, scope=member_scope(caller),
+                                extra=(account_entities.holding(role.id),))
 
 
 def _change_members(db: DB, caller: Caller, role_id: IdPath, ids: list[str] | None, add: bool) -> Response:
     caller.require("roles", "write")
     role = get_role(db, caller, role_id)
-    roles.change_members(db, caller=caller, role=role, org_account_ids=listing.parse_ids(ids), add=add)
+    roles.change_members(db, caller=caller, role=role, org_account_ids=parse_ids(ids), add=add)
     return empty(200)
 
 

@@ -3,7 +3,7 @@ are nested as summaries (id and name) so that cycles such as organization ↔ lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,6 @@ from pydantic import BaseModel, model_validator
 from estate.accounts.models import Account, AccountRegistry, OrgAccountRegistry, OrganizationAccount
 from estate.auth.models import Role
 from estate.errors import InvalidInput
-from estate.history.models import History, HistoryDetail
 from estate.orgs.models import Location, Organization, Product
 
 
@@ -153,31 +152,6 @@ def org_account_registry_json(entry: OrgAccountRegistry) -> dict[str, Any]:
     }
 
 
-def history_json(entry: History, details: list[HistoryDetail]) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "accountId": entry.account_id,
-        "action": entry.action,
-        "creationDt": stamp(entry.creation_dt),
-        "entityId": entry.entity_id,
-        "entityName": entry.entity_name,
-        "parentEntityId": entry.parent_entity_id,
-        "parentEntityName": entry.parent_entity_name,
-        "details": [
-            {
-                "id": detail.id,
-                "historyId": entry.id,
-                "propertyName": detail.property_name,
-                "type": detail.kind,
-                "oldValue": detail.old_value,
-                "newValue": detail.new_value,
-                "refName": detail.ref_name,
-            }
-            for detail in details
-        ],
-    }
-
-
 def pick(record: dict[str, Any], properties: str | None, field: str = "properties") -> dict[str, Any]:
     """A comma-separated list of the properties to return; the id always comes along."""
     if not properties:
@@ -189,15 +163,15 @@ def pick(record: dict[str, Any], properties: str | None, field: str = "propertie
     return {key: value for key, value in record.items() if key in wanted or key == "id"}
 
 
-def organization_limited(organization: Organization, *, with_time_zone: bool = False) -> dict[str, Any]:
-    record: dict[str, Any] = {"id": organization.id, "name": organization.name}
-    if with_time_zone:
-        record["timeZone"] = organization.time_zone
-    return record
+def picked(properties: str | None, field: str = "properties") -> Callable[[list[dict[str, Any]]], None] | None:
+    """The `properties` (or `fields`) parameter as an edit of an answer's records; None when absent."""
+    if not properties:
+        return None
 
+    def edit(records: list[dict[str, Any]]) -> None:
+        records[:] = [pick(record, properties, field) for record in records]
 
-def org_account_limited(member: OrganizationAccount, account: Account) -> dict[str, Any]:
-    return {"id": member.id, "account": {"id": account.id, "login": account.login, "fullName": account.full_name}}
+    return edit
 
 
 def _nul_at(value: Any, where: str) -> str | None:
