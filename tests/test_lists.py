@@ -236,3 +236,19 @@ def test_the_query_language_on_every_list(admin, made, case: ListCase):
 def test_no_list_costs_more_statements_for_more_rows(admin, made, engine, case: ListCase):
     # Session and caller lookups, the route's own checks, the count and page, shaped sub-entities.
     assert check_statement_baseline(admin, case, _prepared(admin, case, made, 1), engine) <= 15
+
+
+@pytest.mark.parametrize("path", [f"{INVENTORY}/machines/", f"{DESK}/tickets", f"{AMS}/organizationAccounts"])
+def test_numbers_beyond_a_column_are_refused_by_name_on_every_database(admin, path):
+    for params, named in (
+        ({"filtering": "id eq 2147483648"}, "filtering"),
+        ({"filtering": "id in 1;-2147483649"}, "filtering"),
+        ({"paging": "limit 10 offset 2147483648"}, "paging"),
+        ({"offset": "2147483648"}, "offset"),
+        ({"paging": "limit ²"}, "paging"),
+    ):
+        response = admin.get(path, params=params)
+        assert response.status_code == 400, (params, response.text)
+        assert response.json()["field"] == named
+    within = {"filtering": "id lt 2147483647,id ge -2147483648", "paging": "offset 2147483647"}
+    assert admin.get(path, params=within).status_code == 200

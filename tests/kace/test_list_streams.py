@@ -4,6 +4,7 @@ last row, so the Count and the rows come from one snapshot."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import event
@@ -15,17 +16,21 @@ def test_count_and_rows_come_from_one_transaction(admin, engine):
     store(admin, [machine(f"stream-{n}", software=["Word"]) for n in range(3)])
     admin.get("/api/users/me/")  # the session's last-seen touch happens outside the measured call
     seen: list[tuple[str, Any, str]] = []
+    committed = threading.Event()
 
     def statement(conn, cursor, text, parameters, context, executemany):  # type: ignore[no-untyped-def]
         seen.append(("statement", conn.connection.dbapi_connection, text))
 
     def commit(conn):  # type: ignore[no-untyped-def]
         seen.append(("commit", conn.connection.dbapi_connection, ""))
+        committed.set()
 
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "commit", commit)
     try:
         response = admin.get(MACHINES, params={"paging": "limit ALL", "shaping": "machine limited,software limited"})
+        # The transaction ends once the last row is written, which the client may see first.
+        assert committed.wait(timeout=10)
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", commit)

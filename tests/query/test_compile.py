@@ -259,7 +259,8 @@ def test_a_sub_entity_filter_as_a_semi_join_and_as_an_array_of_ids():
     [
         ("id co 1", "'co' does not fit the int field 'id'"),
         ("id eq one", "'one' is not a valid int"),
-        ("id eq 99999999999999999999999", "is not a valid int"),
+        ("id eq 99999999999999999999999", "out of range for the int field 'id'"),
+        ("id in 1;2147483648", "out of range for the int field 'id'"),
         ("size gt nan", "'nan' is not a valid number"),
         ("seen gt 2020-13-45", "is not a valid datetime"),
         ("active eq maybe", "'maybe' is not a valid bool"),

@@ -26,7 +26,6 @@ from estate.kace.deps import TransactionStream
 from estate.kace.http import pretty, respond, wants_xml, xml_name, xml_ready
 from estate.query import (
     Entity,
-    Page,
     Plan,
     QueryTerms,
     Scope,
@@ -45,7 +44,7 @@ Edit = Callable[[list[Record]], None]
 
 # ======================================================================================= /api lists
 
-def envelope(plan: Plan, total: int | None, records: list[Record]) -> dict[str, Any]:
+def _envelope(plan: Plan, total: int | None, records: list[Record]) -> dict[str, Any]:
     if plan.count_only:
         return {"Count": total}
     body: dict[str, Any] = {"Count": total} if plan.use_count else {}
@@ -60,27 +59,21 @@ def list_response(request: Request, db: Session, entity: Entity, *, scope: Scope
     if plan.limit is None and not plan.count_only:
         return _stream(request, db, plan)
     page = fetch_page(db, plan)
-    return respond(request, envelope(plan, page.count, page.records))
+    return respond(request, _envelope(plan, page.count, page.records))
 
 
-def read_item(request: Request, db: Session, entity: Entity, item_id: int, *, scope: Scope,
-              extra: tuple[ColumnElement[bool], ...] = (), field: str = "id") -> tuple[Plan, Page]:
-    """A single record as its list writes it; 404 naming `field` when absent or walled off."""
+def item_response(request: Request, db: Session, entity: Entity, item_id: int, *, scope: Scope,
+                  extra: tuple[ColumnElement[bool], ...] = (), field: str = "id", edit: Edit | None = None) -> Response:
+    """A single-record route (`/{id}`): the list's envelope with one element; 404 naming `field`
+    when the record is absent or walled off."""
     terms = single(parse_query(request.query_params))
     plan = plan_query(entity, terms, scope=scope, extra=(*extra, entity.id_column == item_id))
     page = fetch_page(db, plan)
     if (page.count if page.count is not None else len(page.records)) == 0:
         raise NotFound(f"{entity.name} {item_id} not found", field=field)
-    return plan, page
-
-
-def item_response(request: Request, db: Session, entity: Entity, item_id: int, *, scope: Scope,
-                  extra: tuple[ColumnElement[bool], ...] = (), field: str = "id", edit: Edit | None = None) -> Response:
-    """A single-record route (`/{id}`): the list's envelope with one element."""
-    plan, page = read_item(request, db, entity, item_id, scope=scope, extra=extra, field=field)
     if edit is not None:
         edit(page.records)
-    return respond(request, envelope(plan, page.count, page.records))
+    return respond(request, _envelope(plan, page.count, page.records))
 
 
 def _stream(request: Request, db: Session, plan: Plan) -> Response:

@@ -58,16 +58,17 @@ def _scope(caller: Caller, visible: ColumnElement[bool] | None) -> Scope:
     return Scope(organization_id=caller.organization_id, visible=None if service.is_staff(caller) else visible)
 
 
+# Conditions over the tables, not the mapped classes: the engine's statements stay Core statements.
 def ticket_scope(caller: Caller) -> Scope:
-    return _scope(caller, Ticket.submitter_id == caller.account_id)
+    return _scope(caller, Ticket.__table__.c.submitter_id == caller.account_id)
 
 
 def queue_scope(caller: Caller) -> Scope:
-    return _scope(caller, Queue.allow_all_users.is_(True))
+    return _scope(caller, Queue.__table__.c.allow_all_users.is_(True))
 
 
 def change_scope(caller: Caller) -> Scope:
-    return _scope(caller, TicketChange.owners_only.is_(False))
+    return _scope(caller, TicketChange.__table__.c.owners_only.is_(False))
 
 
 def _version(request: Request) -> Response:
@@ -103,14 +104,14 @@ def get_queue(request: Request, db: DB, caller: CurrentCaller, queue_id: Id) -> 
 def list_patterns(request: Request, db: DB, caller: CurrentCaller, queue_id: Id) -> Response:
     queue = service.get_queue(db, caller, queue_id, field="queueID")
     return list_response(request, db, entities.PATTERN, scope=_scope(caller, None),
-                         extra=(TicketTemplate.hd_queue_id == queue.id,))
+                         extra=(TicketTemplate.__table__.c.hd_queue_id == queue.id,))
 
 
 @router.get("/queues/{queue_id}/patterns/{pattern_id}")
 def get_pattern(request: Request, db: DB, caller: CurrentCaller, queue_id: Id, pattern_id: Id) -> Response:
     queue = service.get_queue(db, caller, queue_id, field="queueID")
     return item_response(request, db, entities.PATTERN, pattern_id, scope=_scope(caller, None),
-                         extra=(TicketTemplate.hd_queue_id == queue.id,), field="patternID")
+                         extra=(TicketTemplate.__table__.c.hd_queue_id == queue.id,), field="patternID")
 
 
 @router.get("/queues/{queue_id}/fields")
@@ -508,7 +509,7 @@ def switch_pattern(request: Request, db: DB, caller: CurrentCaller, ticket_id: I
 def list_changes(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     return list_response(request, db, entities.CHANGE, scope=change_scope(caller),
-                         extra=(TicketChange.hd_ticket_id == ticket.id,))
+                         extra=(TicketChange.__table__.c.hd_ticket_id == ticket.id,))
 
 
 @router.put("/tickets/{ticket_id}/change/{change_id}")
@@ -600,14 +601,14 @@ def add_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, bod
 def list_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     return list_response(request, db, entities.WORK, scope=_scope(caller, None),
-                         extra=(WorkItem.hd_ticket_id == ticket.id,))
+                         extra=(WorkItem.__table__.c.hd_ticket_id == ticket.id,))
 
 
 @router.get("/tickets/{ticket_id}/work/{work_id}")
 def get_work(request: Request, db: DB, caller: CurrentCaller, ticket_id: Id, work_id: Id) -> Response:
     ticket = service.get_ticket(db, caller, ticket_id, field="ticketID")
     return item_response(request, db, entities.WORK, work_id, scope=_scope(caller, None),
-                         extra=(WorkItem.hd_ticket_id == ticket.id,), field="workID")
+                         extra=(WorkItem.__table__.c.hd_ticket_id == ticket.id,), field="workID")
 
 
 @router.delete("/tickets/{ticket_id}/work/{work_id}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy import BigInteger, ColumnElement, Integer, SmallInteger, and_, false, func, not_, or_, true
 
 from estate.errors import InvalidInput
 from estate.query.declare import Condition, Field, Kind
@@ -47,10 +47,10 @@ ALLOWED: dict[Kind, frozenset[str]] = {
     Kind.BOOL: frozenset({"eq", "ne", "in", "nin", "ex", "nex"}),
     Kind.JSON: frozenset(),
 }
-# The widest whole number a statement can bind (64 bits); a value beyond it is refused by name
-# rather than failing in the driver. Within it, casting is as broad as the reference asks: an
-# integer field compares with any whole number.
-MAX_WHOLE = 2**63 - 1
+# The widest whole number a field's column holds: a value is bound as the column's type (PostgreSQL
+# casts it), so a larger one is refused by name rather than failing in the database.
+_WHOLE_RANGES: tuple[tuple[type[Integer], int], ...] = ((BigInteger, 2**63 - 1), (SmallInteger, 2**15 - 1),
+                                                        (Integer, 2**31 - 1))
 
 # Each written form with the span of time it names: answers show whole seconds, so a value written
 # to the second means that whole second, and a date means its whole day.
@@ -79,7 +79,7 @@ def cast(field: Field, raw: str, shown: str) -> Any:
         return raw
     try:
         if field.kind is Kind.INT:
-            return whole(raw)
+            return _whole(raw, field, shown)
         if field.kind is Kind.NUMBER:
             number = float(raw)
             if not math.isfinite(number):
@@ -98,11 +98,13 @@ def cast(field: Field, raw: str, shown: str) -> Any:
         ) from None
 
 
-def whole(raw: str) -> int:
-    """A whole number a statement can bind, or ValueError."""
+def _whole(raw: str, field: Field, shown: str) -> int:
+    """A whole number the field's column holds (ValueError when it is none)."""
     number = int(raw)
-    if abs(number) > MAX_WHOLE:
-        raise ValueError(raw)
+    widest = next((most for kind, most in _WHOLE_RANGES if isinstance(field.column.type, kind)), 2**63 - 1)
+    if not -widest - 1 <= number <= widest:
+        raise InvalidInput(f"value {raw!r} is out of range for the int field {field.name!r} in filter {shown!r}",
+                           field="filtering")
     return number
 
 

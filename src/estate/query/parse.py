@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from estate.db.base import MAX_INT
 from estate.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
@@ -147,8 +148,8 @@ def parse_shaping(raw: str | None) -> tuple[ShapeTerm, ...]:
     return tuple(terms)
 
 
-# The largest limit or offset a statement can bind (64 bits).
-MAX_PAGING = 2**63 - 1
+# The largest limit or offset every database binds (PostgreSQL binds an offset as an integer).
+MAX_PAGING = MAX_INT
 
 
 def _count(raw: str, what: str, parameter: str) -> int:

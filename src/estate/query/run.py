@@ -270,12 +270,16 @@ def _page_count(db: Connection, plan: Plan, shown: int, driven: Driven | None) -
 
 
 def _records(db: Connection, plan: Plan, total: int | None, driven: Driven | None) -> list[dict[str, Any]]:
+    rendering = record_shape(plan.fields, plan.entity.style)
     if plan.limit is None:
-        return [item for batch in stream_batches(db, plan) for item in batch]
+        # Every record, held in memory (the faces stream large lists instead, see stream_batches);
+        # sub-entities are still loaded per batch, keeping each id list a statement can bind.
+        rows = db.execute(base_statement(plan, semi_joins(db, plan, None), db.dialect)).all()
+        batches = (rows[start:start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE))
+        return [item for batch in batches for item in assemble(db, plan, batch, rendering)]
     probed = total is None
     statement = base_statement(plan, semi_joins(db, plan, total), db.dialect, probed=probed, driven=driven)
-    rows = db.execute(statement).all()
-    return assemble(db, plan, rows, record_shape(plan.fields, plan.entity.style))
+    return assemble(db, plan, db.execute(statement).all(), rendering)
 
 
 def fetch_page(session: Session | Connection, plan: Plan) -> Page:

@@ -13,7 +13,8 @@ from sqlalchemy import Float, Integer, cast, select
 from estate.accounts.models import Account, OrganizationAccount
 from estate.inventory.models import Machine
 from estate.query import ChildRows, Counting, Entity, Field, Kind, LinkTable, Nesting, ParentRow, Style, SubEntity
-from estate.query.declare import Level as L  # noqa: N817 - the levels read as a column of the tables below
+from estate.query.declare import Level as L
+from estate.query.declare import as_column  # noqa: N817 - the levels read as a column of the tables below
 from estate.servicedesk import search
 from estate.servicedesk.models import (
     CUSTOM_FIELDS,
@@ -40,24 +41,25 @@ def _desk(**declaration: Any) -> Entity:
 
 def flag(column: Any) -> Any:
     """Booleans answer as 0/1, as the appliance's integer flags do."""
-    return cast(column, Integer)
+    return cast(as_column(column), Integer)
 
 
 # ----------------------------------------------------------------------------------------- people
 
+_account, _member = Account.__table__, OrganizationAccount.__table__
 _members = (
     select(
-        Account.id.label("id"),
-        OrganizationAccount.organization_id.label("organization_id"),
-        Account.login.label("user_name"),
-        Account.email.label("email"),
-        Account.full_name.label("full_name"),
-        Account.job_title.label("job_title"),
-        Account.work_phone.label("work_phone"),
-        Account.mobile_phone.label("mobile_phone"),
-        OrganizationAccount.location_id.label("location_id"),
+        _account.c.id.label("id"),
+        _member.c.organization_id.label("organization_id"),
+        _account.c.login.label("user_name"),
+        _account.c.email.label("email"),
+        _account.c.full_name.label("full_name"),
+        _account.c.job_title.label("job_title"),
+        _account.c.work_phone.label("work_phone"),
+        _account.c.mobile_phone.label("mobile_phone"),
+        _member.c.location_id.label("location_id"),
     )
-    .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
+    .join(_member, _member.c.account_id == _account.c.id)
     .subquery("hd_users")
 )
 
@@ -242,7 +244,7 @@ PATTERN = _desk(
         Field("created", TicketTemplate.created, Kind.DATETIME, L.EXTENDED),
         Field("modified", TicketTemplate.version, Kind.DATETIME, L.EXTENDED),
     ),
-    filter_options={"forcreate": lambda: TicketTemplate.available_for_create.is_(True)},
+    filter_options={"forcreate": lambda: TicketTemplate.__table__.c.available_for_create.is_(True)},
 )
 
 # ---------------------------------------------------------------------------------------- tickets
@@ -382,8 +384,8 @@ WORK = _desk(
         Field("note", WorkItem.note, Kind.TEXT, L.LIMITED, wildcard=True),
         Field("start", WorkItem.start, Kind.DATETIME),
         Field("stop", WorkItem.stop, Kind.DATETIME),
-        Field("hours_worked", cast(WorkItem.hours_worked, Float), Kind.NUMBER),
-        Field("adjustment_hours", cast(WorkItem.adjustment_hours, Float), Kind.NUMBER),
+        Field("hours_worked", cast(as_column(WorkItem.hours_worked), Float), Kind.NUMBER),
+        Field("adjustment_hours", cast(as_column(WorkItem.adjustment_hours), Float), Kind.NUMBER),
         Field("voided_by", WorkItem.voided_by, Kind.INT),
         Field("voided_at", WorkItem.voided_at, Kind.DATETIME),
         Field("created", WorkItem.created, Kind.DATETIME, L.EXTENDED),
