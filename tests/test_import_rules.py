@@ -23,10 +23,7 @@ WEB_FRAMEWORKS = ("fastapi", "starlette")
 
 # Imports a room is about to lose: each is reported until it is gone, and then reported as stale.
 # (importer, room or framework imported) → why it is about to go.
-PENDING: dict[tuple[str, str], str] = {
-    ("estate.query.response", "kace"): "the engine's HTTP answer moves into the KACE face",
-    ("estate.query.response", "fastapi"): "the engine's HTTP answer moves into the KACE face",
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def room_of(module: str) -> str:
