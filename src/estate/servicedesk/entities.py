@@ -13,8 +13,8 @@ from sqlalchemy import Float, Integer, cast, select
 from estate.accounts.models import Account, OrganizationAccount
 from estate.inventory.models import Machine
 from estate.query import ChildRows, Counting, Entity, Field, Kind, LinkTable, Nesting, ParentRow, Style, SubEntity
-from estate.query.declare import Level as L
-from estate.query.declare import as_column  # noqa: N817 - the levels read as a column of the tables below
+from estate.query.declare import Level as L  # noqa: N817 - the levels read as a column of the tables below
+from estate.query.declare import as_column
 from estate.servicedesk import search
 from estate.servicedesk.models import (
     CUSTOM_FIELDS,
