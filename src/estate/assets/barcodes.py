@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from estate.assets import service as assets
 from estate.assets.models import Barcode
-from estate.cmdb.models import CmdbObject
 from estate.db.base import MAX_INT, utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
 
@@ -67,9 +67,11 @@ def create(db: Session, organization_id: int, user: str, data: Mapping[str, Any]
     asset_id = data.get("asset_id")
     if isinstance(asset_id, bool) or not str(asset_id or "").isdigit() or int(str(asset_id)) > MAX_INT:
         raise InvalidInput("asset_id is required: the id of the asset", field="asset_id")
-    asset = db.get(CmdbObject, int(str(asset_id)))
-    if asset is None or asset.organization_id != organization_id:
-        raise InvalidInput(f"asset {asset_id} not found", field="asset_id")
+    try:
+        asset = assets.get_asset(db, organization_id, int(str(asset_id)))
+    except NotFound:
+        # Not an object of the organization, not an asset (a server made on the i-doit face), or not live.
+        raise InvalidInput(f"asset {asset_id} not found", field="asset_id") from None
     _check_unique(db, organization_id, clean["barcode_data"], clean["barcode_format"], None)
     scan = (clean["scanned_method"], clean["scanned_geolocation"], user)
     barcode = Barcode(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from estate.accounts.models import OrganizationAccount
 from estate.assets.models import AssetAttachment, AssetField, AssetLink, AssetType
-from estate.assets.stock import ATTACHMENT, CHOICE, DATE, DEVICE, NUMBER, REFERENCE
+from estate.assets.stock import ATTACHMENT, CHOICE, DATE, DEVICE, NUMBER, REFERENCE, STOCK_TYPES
 from estate.cmdb import entries, objects
 from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL
 from estate.cmdb.logbook import Actor
@@ -33,6 +33,8 @@ COMMON_KEYS = {
 READ_ONLY = {"id", "asset_data_id", "modified", "created", "asset_class_id", "archive", "archive_reason",
              "asset_type_name"}
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# The catalog categories that hold asset fields.
+ASSET_CATEGORIES = frozenset(stock.category_const for stock in STOCK_TYPES)
 # Who the logbook names for assets the inventory creates.
 INVENTORY = "inventory"
 # Machines are read through Core on the table: their rows are never loaded.
@@ -185,7 +187,7 @@ def _check_in_org(db: Session, organization_id: int, key: str, value: Any) -> in
         "owner_id": lambda i: db.scalar(select(OrganizationAccount.id).where(
             OrganizationAccount.account_id == i, OrganizationAccount.organization_id == organization_id)),
         "location_id": lambda i: db.scalar(select(Location.id).where(
-            Location.id == i, Location.organization_id == organization_id)),
+            Location.id == i, Location.organization_id == organization_id, Location.is_deleted.is_(False))),
         "mapped_id": lambda i: db.scalar(select(Machine.id).where(
             Machine.id == i, Machine.organization_id == organization_id)),
     }
@@ -217,16 +219,25 @@ def _field_value(db: Session, organization_id: int, item: AssetField, value: Any
             return date.fromisoformat(str(value).strip()[:10]).isoformat()
         except ValueError:
             raise InvalidInput(f"{item.key} ({item.label}) must be a date YYYY-MM-DD", field=item.key) from None
-    if item.kind == CHOICE and str(value) not in item.choices:
-        raise InvalidInput(f"{item.key} ({item.label}) must be one of {', '.join(item.choices)}", field=item.key)
+    if item.kind == CHOICE:
+        _check_choice(item, str(value), item.key)
     if item.kind == REFERENCE:
-        target = _int_or_zero(item.key, value)
-        obj = objects.find(db, organization_id, target) if target else None
-        wanted = db.get(AssetType, item.reference_type_id) if item.reference_type_id else None
-        if obj is None or (wanted is not None and obj.type_const != wanted.type_const):
-            raise InvalidInput(f"{item.key} ({item.label}): asset {value} not found", field=item.key)
-        return obj.id
+        return _referenced_asset(db, organization_id, item, _int_or_zero(item.key, value), item.key)
     return str(value)
+
+
+def _check_choice(item: AssetField, value: str, field: str) -> None:
+    if value not in item.choices:
+        raise InvalidInput(f"{item.key} ({item.label}) must be one of {', '.join(item.choices)}", field=field)
+
+
+def _referenced_asset(db: Session, organization_id: int, item: AssetField, target: object, field: str) -> int:
+    """The id of the asset a reference field names: an object of the organization, of the field's asset type."""
+    obj = objects.find(db, organization_id, target) if isinstance(target, int) and target else None
+    wanted = db.get(AssetType, item.reference_type_id) if item.reference_type_id else None
+    if obj is None or (wanted is not None and obj.type_const != wanted.type_const):
+        raise InvalidInput(f"{item.key} ({item.label}): asset {target} not found", field=field)
+    return obj.id
 
 
 def _attachment_change(
@@ -444,7 +455,27 @@ def _remove_files(db: Session, obj: CmdbObject) -> None:
         storage.remove_after_commit(db, storage.data_dir_of(db), keys)
 
 
+def _check_saved_fields(db: Session, obj: CmdbObject, category_const: str) -> None:
+    """Asset fields saved through the i-doit face keep the rules the KACE face checks before it
+    writes: a choice from the field's list, a reference to an asset of the field's type."""
+    kind = _type_of_object(db, obj)
+    if kind is None or kind.category_const != category_const:
+        return
+    saved = db.scalar(select(CategoryEntry.values).where(
+        CategoryEntry.object_id == obj.id, CategoryEntry.category_const == category_const))
+    for item in fields_by_type(db, obj.organization_id).get(kind.id, []):
+        value = (saved or {}).get(item.key)
+        if value in (None, ""):
+            continue
+        if item.kind == CHOICE:
+            _check_choice(item, str(value), f"data.{item.key}")
+        elif item.kind == REFERENCE:
+            _referenced_asset(db, obj.organization_id, item, value, f"data.{item.key}")
+
+
 @objects.register_listener
 def _follow_object(db: Session, actor: Actor, obj: CmdbObject, event: str, category_const: str | None) -> None:
     if event == objects.PURGING:
         _remove_files(db, obj)
+    elif event == objects.CATEGORY_CHANGED and category_const is not None and category_const in ASSET_CATEGORIES:
+        _check_saved_fields(db, obj, category_const)

@@ -1,5 +1,6 @@
 """The i-doit catalog as data: categories and attributes (catalog/idoit-category-fields.tsv) and the
-standard content of a fresh i-doit (catalog/idoit-base.json), loaded once at import.
+standard content of a fresh i-doit (catalog/idoit-base.json), with the attributes that hold ids of
+other entries (catalog/entry-references.tsv), loaded once at import.
 
 Validation, ``idoit.constants``, ``cmdb.category_info`` and search all read this one catalog:
 adding a category is adding a line of data."""
@@ -14,6 +15,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).parent / "catalog"
 FIELDS_FILE = DATA_DIR / "idoit-category-fields.tsv"
 BASE_FILE = DATA_DIR / "idoit-base.json"
+ENTRY_REFERENCES_FILE = DATA_DIR / "entry-references.tsv"
 
 # How an attribute's value is stored and shown.
 PLAIN, DIALOG, OBJECT, OBJECT_TYPE, CMDB_STATUS = "plain", "dialog", "object", "object_type", "cmdb_status"
@@ -34,6 +36,7 @@ class Attribute:
     kind: str  # PLAIN, DIALOG, OBJECT, OBJECT_TYPE or CMDB_STATUS
     dialog: str = ""  # the dialog list of a DIALOG attribute ("" for other kinds)
     parent_dialog: str | None = None  # for dependent lists (model under manufacturer)
+    entry_category: str | None = None  # for a PLAIN id of an entry of another category (entry-references.tsv)
 
 
 @dataclass(frozen=True)
@@ -161,13 +164,17 @@ def _attribute_kind(category: str, key: str, reference: str, base: dict) -> tupl
     return DIALOG, table
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
+
+
 def _load_categories(base: dict) -> dict[str, Category]:
     multi = set(base["multi_value_categories"])
+    entry_targets = {(row["category"], row["key"]): row["target"] for row in _rows(ENTRY_REFERENCES_FILE)}
     rows: dict[str, list[dict[str, str]]] = {}
-    with FIELDS_FILE.open(encoding="utf-8") as handle:
-        lines = (line for line in handle if not line.startswith("#"))
-        for row in csv.DictReader(lines, delimiter="\t"):
-            rows.setdefault(row["category"], []).append(row)
+    for row in _rows(FIELDS_FILE):
+        rows.setdefault(row["category"], []).append(row)
     categories: dict[str, Category] = {}
     next_id = {"g": 1, "s": 1}
     for const, fields in rows.items():
@@ -183,6 +190,7 @@ def _load_categories(base: dict) -> dict[str, Category]:
                 kind=kind,
                 dialog=dialog,
                 parent_dialog=base["dependent_dialogs"].get(dialog),
+                entry_category=entry_targets.get((const, row["key"])),
             )
         categories[const] = Category(
             const=const,

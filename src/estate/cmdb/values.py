@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from estate.cmdb import dialogs, states
 from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, OBJECT, OBJECT_TYPE, Attribute, Category, State
-from estate.cmdb.models import DIALOGS, OBJECTS, CmdbObject, DialogEntry
+from estate.cmdb.models import DIALOGS, OBJECTS, CategoryEntry, CmdbObject, DialogEntry
 from estate.errors import InvalidInput
 
 NUMBER_TYPES = {"int", "float", "double"}
@@ -99,12 +99,34 @@ def _dialog_id(db: Session, organization_id: int, attribute: Attribute, value: A
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         entry = db.get(DialogEntry, int(value))
         if entry is not None and entry.organization_id == organization_id and entry.dialog == attribute.dialog:
+            if parent_id is not None and entry.parent_id not in (None, parent_id):
+                raise InvalidInput(
+                    f"{attribute.key}: dialog entry {value} belongs to another {attribute.parent_dialog} value",
+                    field=_field(attribute),
+                )
             return entry.id
         if isinstance(value, int):
             raise InvalidInput(f"{attribute.key}: dialog entry {value} not found", field=_field(attribute))
     if not isinstance(value, str):
         raise InvalidInput(f"{attribute.key} takes a dialog id or title", field=_field(attribute))
     return dialogs.find_or_create(db, organization_id, attribute.dialog, value, parent_id).id
+
+
+def _entry_id(db: Session, organization_id: int, attribute: Attribute, value: Any) -> int:
+    """An id of an entry of the attribute's target category in the organization (entry-references.tsv)."""
+    entry_id = _number(attribute, value)
+    found = db.scalar(
+        select(CategoryEntry.id).where(
+            CategoryEntry.id == entry_id,
+            CategoryEntry.organization_id == organization_id,
+            CategoryEntry.category_const == attribute.entry_category,
+        )
+    )
+    if found is None:
+        raise InvalidInput(
+            f"{attribute.key}: no {attribute.entry_category} entry {value} in this tenant", field=_field(attribute)
+        )
+    return found
 
 
 def _parent_value(category: Category, attribute: Attribute, values: dict[str, Any]) -> int | None:
@@ -148,6 +170,10 @@ def coerce(
             if state is None:
                 raise InvalidInput(f"unknown CMDB status {value!r}", field=_field(attribute))
             values[key] = state.id
+        elif attribute.entry_category is not None and not (isinstance(value, str) and not value.strip()):
+            if isinstance(value, dict | list):
+                raise InvalidInput(f"{attribute.key} takes a single value", field=_field(attribute))
+            values[key] = _entry_id(db, organization_id, attribute, value)
         else:
             values[key] = _plain(attribute, value)
     return values
