@@ -59,6 +59,17 @@ def record_failure(db: Session, key: str, source: str) -> None:
     record.note_failed_login(login=key)
 
 
+def clear_failures(db: Session, key: str, source: str) -> None:
+    """A success clears the account's count from this source."""
+    db.execute(delete(LoginFailure).where(LoginFailure.login_key == key, LoginFailure.source == source))
+
+
+def second_factor_matches(account: Account, code: str) -> bool:
+    """Whether ``code`` is the current TOTP code of an enrolled account (or the one just before or after)."""
+    return account.totp_secret is not None and pyotp.TOTP(account.totp_secret).verify(str(code).strip(),
+                                                                                      valid_window=1)
+
+
 def _pick_organization(db: Session, account: Account, organization_name: str | None) -> Organization:
     query = (
         select(Organization)
@@ -95,7 +106,7 @@ def login(
         record_failure(db, key, source)
         raise NotAuthenticated("Invalid user name, password or organization")
     organization = _pick_organization(db, account, organization_name)
-    db.execute(delete(LoginFailure).where(LoginFailure.login_key == key, LoginFailure.source == source))
+    clear_failures(db, key, source)
     _forget_idle_sessions(db, settings)
     token, jwt = new_token(), new_token(48)
     session = AuthSession(
@@ -243,7 +254,7 @@ def verify_second_factor(db: Session, settings: Settings, session: AuthSession, 
         raise InvalidInput("currentCode is required", field="currentCode")
     source = session.source or "unknown"
     check_rate_limit(db, settings, account.login_key, source)
-    if not pyotp.TOTP(account.totp_secret).verify(str(code).strip(), valid_window=1):
+    if not second_factor_matches(account, code):
         record_failure(db, account.login_key, source)
         raise NotAuthenticated("Invalid two-factor code")
     session.fully_authenticated = True

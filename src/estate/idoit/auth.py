@@ -1,5 +1,7 @@
-"""Who calls: the API key selects the organization; X-RPC-Auth-Username/Password or an
-X-RPC-Auth-Session (from idoit.login) make the call act as an account of that organization."""
+"""Who calls: the API key selects the organization; X-RPC-Auth-Username/Password (with
+X-RPC-Auth-Otp for an account enrolled in TOTP) or an X-RPC-Auth-Session (from idoit.login) make
+the call act as an account of that organization. Wrong passwords and codes count in the lockout
+the KACE login keeps, per account and client address (docs/decisions/0051)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ API_USER = "api"
 USERNAME_HEADER = "x-rpc-auth-username"
 PASSWORD_HEADER = "x-rpc-auth-password"  # noqa: S105 - a header name, not a secret
 SESSION_HEADER = "x-rpc-auth-session"
+OTP_HEADER = "X-RPC-Auth-Otp"  # Estate's own: the current TOTP code of an enrolled account
+AUTH_HEADERS = "x-rpc-auth"
 _TOUCH_INTERVAL = timedelta(seconds=60)
 
 
@@ -51,6 +55,47 @@ class Identity:
 
 def _refused(message: str) -> RpcError:
     return RpcError(AUTH_ERROR, message, {"error": message})
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents to say who calls: its X-RPC-Auth-* headers and the client's address."""
+
+    username: str | None
+    password: str | None
+    otp: str | None
+    session: str | None
+    source: str
+    presented: bool  # any X-RPC-Auth-* header: the request records what its credentials do
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str], source: str) -> Credentials:
+        return cls(
+            username=headers.get(USERNAME_HEADER),
+            password=headers.get(PASSWORD_HEADER),
+            otp=headers.get(OTP_HEADER.lower()),
+            session=headers.get(SESSION_HEADER),
+            source=source,
+            presented=any(name.lower().startswith(AUTH_HEADERS) for name in headers),
+        )
+
+
+class CountedRefusal(RpcError):
+    """A wrong password or second-factor code. It counts against the account and the client's
+    address in the request's own transaction once the call's changes are rolled back (count), so
+    that it outlives the failed call; a request counts it once, however many calls it holds."""
+
+    def __init__(self, message: str, *, login_key: str, source: str) -> None:
+        super().__init__(AUTH_ERROR, message, {"error": message})
+        self.login_key = login_key
+        self.source = source
+        self.counted = False
+
+
+def count(db: Session, refusal: CountedRefusal) -> None:
+    if not refusal.counted:
+        login_sessions.record_failure(db, refusal.login_key, refusal.source)
+        refusal.counted = True
 
 
 @dataclass(frozen=True)
@@ -93,17 +138,23 @@ def _member_grants(db: Session, organization: Tenant, account: Account) -> froze
     return accounts.grants_of(db, member.id)
 
 
-def _by_password(db: Session, settings: Settings, organization: Tenant, login: str, password: str) -> Identity:
-    key, source = accounts.login_key(login), "idoit-rpc"
+def _by_password(db: Session, settings: Settings, organization: Tenant, credentials: Credentials) -> Identity:
+    login, source = credentials.username or "", credentials.source
+    key = accounts.login_key(login)
     try:
         login_sessions.check_rate_limit(db, settings, key, source)
     except TooManyAttempts as exc:
         raise _refused(exc.message) from None
     account = accounts.find_account(db, login)
-    if account is None or not verify_password(account.password_hash, password):
-        login_sessions.record_failure(db, key, source)
-        raise _refused("Authentication failed: invalid user name or password")
+    if account is None or not verify_password(account.password_hash, credentials.password or ""):
+        raise CountedRefusal("Authentication failed: invalid user name or password", login_key=key, source=source)
+    if account.totp_secret is not None:
+        if not credentials.otp:
+            raise _refused(f"This account uses a second factor: send its current code in {OTP_HEADER}")
+        if not login_sessions.second_factor_matches(account, credentials.otp):
+            raise CountedRefusal("Authentication failed: invalid two-factor code", login_key=key, source=source)
     grants = _member_grants(db, organization, account)
+    login_sessions.clear_failures(db, key, source)
     return Identity(organization.id, organization.name, account, grants)
 
 
@@ -123,13 +174,13 @@ def _by_session(db: Session, settings: Settings, organization: Tenant, token: st
     return Identity(organization.id, organization.name, account, _member_grants(db, organization, account), token)
 
 
-def identify(db: Session, settings: Settings, apikey: object, headers: Mapping[str, str]) -> Identity:
+def identify(db: Session, settings: Settings, apikey: object, credentials: Credentials) -> Identity:
     organization = organization_for(db, apikey)
     record.note_caller(organization_id=organization.id, apikey_id=organization.key_id)
-    if token := headers.get(SESSION_HEADER):
-        identity = _by_session(db, settings, organization, token)
-    elif (login := headers.get(USERNAME_HEADER)) or headers.get(PASSWORD_HEADER):
-        identity = _by_password(db, settings, organization, login or "", headers.get(PASSWORD_HEADER) or "")
+    if credentials.session:
+        identity = _by_session(db, settings, organization, credentials.session)
+    elif credentials.username or credentials.password:
+        identity = _by_password(db, settings, organization, credentials)
     else:
         return Identity(organization.id, organization.name, None, None)
     account_id = identity.account.id if identity.account else None

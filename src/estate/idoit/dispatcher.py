@@ -146,19 +146,21 @@ class Dispatcher:
         self.sessions = sessions
         self.settings = settings
 
-    def handle(self, body: bytes, headers: Mapping[str, str]) -> Reply:
+    def handle(self, body: bytes, headers: Mapping[str, str], source: str) -> Reply:
+        """Answer a request; ``source`` is the client's address, which failed logins count against."""
+        credentials = auth.Credentials.of(headers, source)
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
             return self.reply(error_object(PARSE_ERROR, "Parse error: the body is not valid JSON"))
         if isinstance(payload, list):
-            return self._batch(payload, headers)
+            return self._batch(payload, credentials)
         call = _check_envelope(payload, in_batch=False)
         reply_headers: dict[str, str] = {}
-        answers = self._run([call], headers, reply_headers)
+        answers = self._run([call], credentials, reply_headers)
         return self.reply(answers[0] if answers else None, reply_headers)
 
-    def _batch(self, payload: list[Any], headers: Mapping[str, str]) -> Reply:
+    def _batch(self, payload: list[Any], credentials: auth.Credentials) -> Reply:
         if not payload:
             return self.reply(error_object(INVALID_REQUEST, "Invalid request: empty batch"))
         if len(payload) > self.settings.rpc_max_batch:
@@ -167,7 +169,7 @@ class Dispatcher:
         calls = [_check_envelope(raw, in_batch=True) for raw in payload]
         _check_batch(calls)
         reply_headers: dict[str, str] = {}
-        answers = self._run(calls, headers, reply_headers)
+        answers = self._run(calls, credentials, reply_headers)
         return self.reply(answers if answers else None, reply_headers)
 
     def reply(self, payload: Any, headers: dict[str, str] | None = None) -> Reply:
@@ -176,13 +178,13 @@ class Dispatcher:
             record.note_rpc_call(method=None, sent=None, code=payload["error"]["code"], seconds=0.0)
         return Reply(b"" if payload is None else orjson.dumps(payload), headers or {})
 
-    def _run(self, calls: list[Call], headers: Mapping[str, str], reply_headers: dict[str, str]) -> list[Any]:
+    def _run(self, calls: list[Call], credentials: auth.Credentials, reply_headers: dict[str, str]) -> list[Any]:
         """The answers of the calls that are not notifications, in order."""
         outcomes: list[dict[str, Any] | None] = [None] * len(calls)  # None: not run
         seconds = [0.0] * len(calls)  # each call's time; calls answered together share theirs
         db = self.sessions()
         try:
-            writing = _may_write(calls, headers)
+            writing = _may_write(calls, credentials)
             if writing:
                 begin_for_writing(db)
             # A savepoint per call keeps a failed call's changes from its neighbours. A request of
@@ -194,10 +196,12 @@ class Dispatcher:
             for run in _runs(calls, writing):
                 started = perf_counter()
                 if len(run) > 1:
-                    run_outcomes = self._execute_group(db, run, headers, identities, reply_headers)
+                    run_outcomes = self._execute_group(db, run, credentials, identities, reply_headers)
                 else:
                     call = run[0]
-                    run_outcomes = [call.error or self._execute(db, call, headers, identities, reply_headers, guarded)]
+                    run_outcomes = [
+                        call.error or self._execute(db, call, credentials, identities, reply_headers, guarded)
+                    ]
                 outcomes[position : position + len(run)] = run_outcomes
                 seconds[position : position + len(run)] = [(perf_counter() - started) / len(run)] * len(run)
                 position += len(run)
@@ -211,20 +215,26 @@ class Dispatcher:
         _note(calls, outcomes, seconds)
         return [outcome for call, outcome in zip(calls, outcomes, strict=True) if not call.is_notification]
 
-    def _identity(self, db: Session, call: Call, headers: Mapping[str, str], cache: dict) -> auth.Identity:
+    def _identity(self, db: Session, call: Call, credentials: auth.Credentials, cache: dict) -> auth.Identity:
         apikey = call.params.get("apikey")
         if not isinstance(apikey, str):
-            return auth.identify(db, self.settings, apikey, headers)  # refuses the call
+            return auth.identify(db, self.settings, apikey, credentials)  # refuses the call
         if apikey not in cache:
-            cache[apikey] = auth.identify(db, self.settings, apikey, headers)
+            try:
+                cache[apikey] = auth.identify(db, self.settings, apikey, credentials)
+            except auth.CountedRefusal as refusal:
+                # The request's other calls present the same wrong credentials: refused alike, counted once.
+                cache[apikey] = refusal
+        if isinstance(cache[apikey], auth.CountedRefusal):
+            raise cache[apikey]
         return cache[apikey]
 
     def _prepare(
-        self, db: Session, call: Call, headers: Mapping[str, str], identities: dict
+        self, db: Session, call: Call, credentials: auth.Credentials, identities: dict
     ) -> tuple[auth.Identity, Context, Any]:
         """Who calls, whether they may, and the call's checked parameters."""
         method = _method_of(call)
-        identity = self._identity(db, call, headers, identities)
+        identity = self._identity(db, call, credentials, identities)
         right = method.access.right
         if right is not None and not identity.may(right):
             raise RpcError(
@@ -237,14 +247,14 @@ class Dispatcher:
         self,
         db: Session,
         call: Call,
-        headers: Mapping[str, str],
+        credentials: auth.Credentials,
         identities: dict,
         reply_headers: dict[str, str],
         guarded: bool = True,
     ) -> dict[str, Any]:
         savepoint = db.begin_nested() if guarded else None
         try:
-            identity, context, params = self._prepare(db, call, headers, identities)
+            identity, context, params = self._prepare(db, call, credentials, identities)
             result = _method_of(call).handler(context, params)
             if savepoint is not None:
                 savepoint.commit()
@@ -255,10 +265,17 @@ class Dispatcher:
                 return self._unguarded_error(db, exc, call)
             if savepoint.is_active:
                 savepoint.rollback()
+            if isinstance(exc, auth.CountedRefusal):
+                auth.count(db, exc)  # after the rollback: the request's transaction keeps it
             return self._error_answer(exc, call)
 
     def _execute_group(
-        self, db: Session, run: list[Call], headers: Mapping[str, str], identities: dict, reply_headers: dict[str, str]
+        self,
+        db: Session,
+        run: list[Call],
+        credentials: auth.Credentials,
+        identities: dict,
+        reply_headers: dict[str, str],
     ) -> list[dict[str, Any]]:
         """Consecutive calls of one method of a request that only reads, answered together by the
         method's group handler; each gets the answer (or error object) it gets alone."""
@@ -269,7 +286,7 @@ class Dispatcher:
         prepared: list[tuple[int, auth.Identity, Context, Any]] = []
         for n, call in enumerate(run):
             try:
-                prepared.append((n, *self._prepare(db, call, headers, identities)))
+                prepared.append((n, *self._prepare(db, call, credentials, identities)))
             except Exception as exc:  # as in _execute: an error object for this call
                 answers[n] = self._unguarded_error(db, exc, call)
         try:
@@ -371,11 +388,11 @@ def _runs(calls: list[Call], writing: bool) -> list[list[Call]]:
     return runs
 
 
-def _may_write(calls: list[Call], headers: Mapping[str, str]) -> bool:
+def _may_write(calls: list[Call], credentials: auth.Credentials) -> bool:
     """Whether the request can write: a method that writes (Access), or credentials or a session in
     the headers (failed attempts and session activity are recorded). Plain reads with an API key
     stay readers and run side by side."""
-    if any(name.lower().startswith("x-rpc-auth") for name in headers):
+    if credentials.presented:
         return True
     return any(call.method is not None and call.method.access.writes for call in calls)
 

@@ -98,7 +98,10 @@ def document() -> dict[str, Any]:
             "title": "Estate: the i-doit JSON-RPC API",
             "version": __version__,
             "description": "POST /src/jsonrpc.php (also /i-doit/src/jsonrpc.php), JSON-RPC 2.0 as i-doit speaks "
-                           "it: single calls and batches, every answer HTTP 200.",
+                           "it: single calls and batches, every answer HTTP 200. The apikey parameter selects the "
+                           "organization; the headers X-RPC-Auth-Username and X-RPC-Auth-Password (with "
+                           "X-RPC-Auth-Otp, the current TOTP code, for an account enrolled in a second factor) "
+                           "or X-RPC-Auth-Session (from idoit.login) act as one of its accounts.",
         },
         "servers": [{"name": "Estate", "url": "/src/jsonrpc.php"}],
         "methods": methods,

@@ -40,7 +40,9 @@ async def jsonrpc(request: Request) -> Response:
     if body is None:
         reply = dispatcher.reply(error_object(INVALID_REQUEST, "Invalid request: the body is too large or unreadable"))
     else:
-        reply = await run_in_threadpool(dispatcher.handle, body, request.headers)
+        # The client's address, as the KACE login counts failures (a named proxy's X-Forwarded-For already applied).
+        source = request.client.host if request.client else "unknown"
+        reply = await run_in_threadpool(dispatcher.handle, body, request.headers, source)
     return _response(reply)
 
 
