@@ -43,7 +43,7 @@ def _database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import os
 
     if server := os.environ.get("ESTATE_TEST_DATABASE_URL"):
-        yield from _postgres_database(server)
+        yield from _postgres_database(server, migrated=True)
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
 

@@ -11,13 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from estate.auth.apikeys import create_api_key
 from tests.factories import OrgFixture
+from tests.kace_client import TLS
 
 PATH = "/src/jsonrpc.php"
 
 
 class RpcClient(httpx.Client):
     def __init__(self, base_url: str, apikey: str, **kwargs: Any) -> None:
-        super().__init__(base_url=base_url, timeout=30, headers={"Content-Type": "application/json"}, **kwargs)
+        super().__init__(base_url=base_url, timeout=30, headers={"Content-Type": "application/json"},
+                         verify=kwargs.pop("verify", TLS), **kwargs)
         self.apikey = apikey
         self._next_id = 0
 

@@ -4,6 +4,7 @@ parameter, or the method's own error), never an internal error (-32603)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, get_args
 
 import pytest
@@ -13,6 +14,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from estate.idoit.registry import METHODS
+from tests.factories import make_org
+from tests.idoit.conftest import RpcClient, new_key
 
 INTERNAL_ERROR = -32603
 # Parameters every call carries; the fuzzed ones come from each method's declared model.
@@ -50,6 +53,13 @@ def _parameters(method: str) -> st.SearchStrategy[dict[str, Any]]:
 
 # One name per method: aliases (cmdb.objects = cmdb.objects.read) run the same code.
 _METHOD_NAMES = sorted({method.name for method in METHODS.values()})
+
+
+@pytest.fixture(scope="module")
+def rpc(base_url: str, sessions) -> Iterator[RpcClient]:
+    """What the property says holds whatever the tenant holds: one organization serves every method."""
+    with RpcClient(base_url, new_key(sessions, make_org(sessions).id)) as client:
+        yield client
 
 
 @pytest.mark.parametrize("method", _METHOD_NAMES)

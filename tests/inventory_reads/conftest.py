@@ -24,6 +24,10 @@ class Fleet:
 
 @pytest.fixture
 def fleet(admin) -> Fleet:
+    return store_fleet(admin)
+
+
+def store_fleet(admin) -> Fleet:
     ids = store(
         admin,
         [

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from tests.factories import OrgFixture, make_org
+from tests.inventory_reads.conftest import Fleet, store_fleet
+from tests.kace_client import KaceClient
+
 MACHINES = "/api/inventory/machines/"
+
+
+# Every test here only reads the fleet: one organization and one fleet serve the whole module.
+@pytest.fixture(scope="module")
+def org(sessions) -> OrgFixture:
+    return make_org(sessions)
+
+
+@pytest.fixture(scope="module")
+def admin(base_url: str, org: OrgFixture) -> Iterator[KaceClient]:
+    with KaceClient(base_url) as kace:
+        kace.login(org.admin.login, org.admin.password)
+        yield kace
+
+
+@pytest.fixture(scope="module")
+def fleet(admin: KaceClient) -> Fleet:
+    return store_fleet(admin)
 
 
 def names(client, filtering: str, **params: str) -> list[str]:

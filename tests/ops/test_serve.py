@@ -8,6 +8,7 @@ import time
 import httpx
 import orjson
 
+from tests.kace_client import TLS
 from tests.test_cli import ESTATE, _free_port, env  # noqa: F401 - env is a fixture
 
 
@@ -22,7 +23,7 @@ def test_two_workers_behind_a_proxy_log_json_lines_and_share_their_metrics(env):
         deadline = time.monotonic() + 90  # two processes importing everything on a busy machine
         while True:
             try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
+                if httpx.get(f"{base}/readyz", verify=TLS).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
