@@ -27,9 +27,10 @@ run: install ## Migrate and serve on http://127.0.0.1:8000 (SQLite at ./var/esta
 migrate: install ## Bring the database schema to the newest revision
 	$(BIN)/estate migrate
 
-test: install ## Check migrations and run the whole test suite
+TEST_WORKERS ?= 2
+test: install ## Check migrations and run the whole test suite (TEST_WORKERS processes, each its own database and server)
 	$(BIN)/python -m estate.db.check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check src tests bench
