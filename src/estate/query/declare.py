@@ -67,8 +67,8 @@ class Nesting(Enum):
     """Where a shaped sub-entity's records go in its base record.
 
     LISTS: under the capitalised name, always a list (inventory: `"Software": [...]`). NAMED: under
-    the sub-entity's own name; a many-to-one sub-entity as one object, left out when there is none
-    (service desk: `"submitter": {...}`, `"categories": [...]`). Fields with a dotted name nest in
+    the sub-entity's own name; a many-to-one sub-entity as one object, null when there is none
+    (service desk: `"submitter": {...}`, `"owner": null`, `"categories": [...]`). Fields with a dotted name nest in
     every style: `account.login` is `login` in the record's `account` object, which is null when
     its first field is (a reference to nothing)."""
 

@@ -254,8 +254,9 @@ def assemble(db: Connection, plan: Plan, rows: Sequence[Any], rendering: RecordS
             related = by_base.get(row[0], [])
             if not single:
                 item[key] = related
-            elif related:
-                item[key] = related[0]
+            else:
+                # A shaped reference to nothing keeps its key, as null (a ticket without an owner).
+                item[key] = related[0] if related else None
         records.append(item)
     return records
 
