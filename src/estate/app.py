@@ -34,6 +34,7 @@ from estate.operations import health
 from estate.operations.middleware import Observer
 from estate.servicedesk import storage
 from estate.settings import Settings, get_settings
+from estate.web import install as install_console
 
 
 class _RedactSecrets(logging.Filter):
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in routers:
         app.include_router(router)
     apidocs.install(app)
+    install_console(app)
     logging.getLogger("uvicorn.access").addFilter(_RedactSecrets())
     # What the app holds for its lifetime (catalogs, models, routes) is left out of the cyclic
     # garbage collector: a full collection walking all of it paused a call by ~80 ms now and then.

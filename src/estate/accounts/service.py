@@ -12,6 +12,7 @@ from estate.auth.secrets import hash_password
 from estate.db.base import utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
 from estate.history import service as history
+from estate.orgs.models import Organization
 
 
 def login_key(login: str) -> str:
@@ -107,6 +108,22 @@ def membership_of(db: Session, organization_id: int, account_id: int) -> Organiz
             OrganizationAccount.organization_id == organization_id, OrganizationAccount.account_id == account_id
         )
     )
+
+
+def organizations_of(db: Session, account_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the enabled organizations the account may act in, as a login may pick them."""
+    rows = db.execute(
+        select(Organization.id, Organization.name)
+        .join(OrganizationAccount, OrganizationAccount.organization_id == Organization.id)
+        .where(
+            OrganizationAccount.account_id == account_id,
+            OrganizationAccount.is_enabled.is_(True),
+            Organization.is_deleted.is_(False),
+            Organization.is_enabled.is_(True),
+        )
+        .order_by(Organization.name, Organization.id)
+    )
+    return [(row.id, row.name) for row in rows]
 
 
 def grants_of(db: Session, org_account_id: int) -> frozenset[str]:

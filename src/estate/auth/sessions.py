@@ -25,6 +25,7 @@ from estate.orgs.models import Organization
 from estate.settings import Settings
 
 NOT_FULLY_AUTHENTICATED = "User not fully authenticated."
+SESSION_EXPIRED = "Session expired; log in again"
 # last_seen is written at most this often, after the request's transaction (record_activity).
 _TOUCH_INTERVAL = timedelta(seconds=60)
 _ACTIVE_SESSION = "estate.active_session"
@@ -144,7 +145,7 @@ def _check_idle(db: Session, settings: Settings, session_id: int, last_seen: dat
     now = utcnow()
     if last_seen < now - timedelta(minutes=settings.session_idle_minutes):
         db.execute(delete(AuthSession).where(AuthSession.id == session_id))
-        raise NotAuthenticated("Session expired; log in again")
+        raise NotAuthenticated(SESSION_EXPIRED)
     if now - last_seen > _TOUCH_INTERVAL:
         db.info[_ACTIVE_SESSION] = session_id
 

@@ -1,0 +1,1 @@
+"""One module per console area; each calls estate.web.registry.area for its router."""

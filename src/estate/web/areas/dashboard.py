@@ -1,0 +1,154 @@
+"""Dashboard: what needs attention (machines not seen for N days, low disks, open and overdue
+tickets, and what other areas add), charts of operating systems, ticket states and inventory
+freshness, and the organization's recent changes. Each panel is its own request (htmx), so the
+page and each panel stay fast on a large fleet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi.responses import HTMLResponse
+from sqlalchemy import and_, case, func, select
+
+from estate.db.base import utcnow
+from estate.history.models import History
+from estate.inventory.entities import MACHINE
+from estate.servicedesk.entities import TICKET
+from estate.servicedesk.models import Status, Ticket
+from estate.web import scopes
+from estate.web.console import Console, Page
+from estate.web.lists import count_where
+from estate.web.registry import area
+
+router = area("dashboard", title="Dashboard", path="/", right=None, order=0)
+
+LOW_DISK_PERCENT = 90
+STALE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A count that needs attention, linking to the list of what it counts."""
+
+    label: str
+    value: int
+    link: str
+
+
+# Other areas add their own counts (failed script runs, failed installs) by appending a function
+# of the page to this list; each returns None when its caller may not read it.
+ATTENTION: list[Callable[[Console, int], Attention | None]] = []
+
+
+def _stamp(days: int) -> str:
+    return (utcnow() - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _stale_machines(page: Console, days: int) -> Attention | None:
+    if not page.can("inventory"):
+        return None
+    query = f"last_inventory lt {_stamp(days)}"
+    value = count_where(page.db, MACHINE, query, scope=scopes.machines(page.caller))
+    return Attention(f"Machines not seen for {days} days", value, f"/machines?q={query}")
+
+
+def _low_disks(page: Console, days: int) -> Attention | None:
+    if not page.can("inventory"):
+        return None
+    query = f"machine_disks.percent_used ge {LOW_DISK_PERCENT}"
+    value = count_where(page.db, MACHINE, query, scope=scopes.machines(page.caller))
+    return Attention(f"Machines with a disk {LOW_DISK_PERCENT} % full", value, f"/machines?q={query}")
+
+
+def _open_tickets(page: Console, days: int) -> Attention | None:
+    if not page.can("servicedesk"):
+        return None
+    value = count_where(page.db, TICKET, "status.state ne closed", scope=scopes.tickets(page.caller))
+    return Attention("Open tickets", value, "/tickets?state=open")
+
+
+def _overdue_tickets(page: Console, days: int) -> Attention | None:
+    if not page.can("servicedesk"):
+        return None
+    query = f"status.state ne closed,due_date lt {_stamp(0)}"
+    value = count_where(page.db, TICKET, query, scope=scopes.tickets(page.caller))
+    return Attention("Overdue tickets", value, "/tickets?state=overdue")
+
+
+ATTENTION.extend([_stale_machines, _low_disks, _open_tickets, _overdue_tickets])
+
+
+@router.get("/")
+def dashboard(page: Page, days: int = STALE_DAYS) -> HTMLResponse:
+    return page.render("dashboard/page.html", days=max(days, 1), page_title="Dashboard")
+
+
+@router.get("/dashboard/attention")
+def attention(page: Page, days: int = STALE_DAYS) -> HTMLResponse:
+    days = max(days, 1)
+    counts = [found for item in ATTENTION if (found := item(page, days)) is not None]
+    return page.render("dashboard/attention.html", counts=counts)
+
+
+def _bars(rows: list[tuple[str, int]]) -> list[tuple[str, int, float]]:
+    top = max((value for _, value in rows), default=0) or 1
+    return [(label, value, 100.0 * value / top) for label, value in rows]
+
+
+@router.get("/dashboard/operating-systems")
+def operating_systems(page: Page) -> HTMLResponse:
+    page.caller.require("inventory")
+    scope = scopes.machines(page.caller)
+    machines = MACHINE.table.c
+    walls = [machines.organization_id == scope.organization_id, *([scope.visible] if scope.visible is not None else [])]
+    rows = page.db.execute(
+        select(func.coalesce(machines.os_name, "(unknown)"), func.count())
+        .where(*walls).group_by(machines.os_name).order_by(func.count().desc()).limit(10)
+    ).all()
+    return page.render("dashboard/bars.html", title="Operating systems", bars=_bars([(r[0], r[1]) for r in rows]),
+                       link=lambda label: f"/machines?q=os_name eq {label}")
+
+
+@router.get("/dashboard/freshness")
+def freshness(page: Page) -> HTMLResponse:
+    page.caller.require("inventory")
+    scope = scopes.machines(page.caller)
+    machines = MACHINE.table.c
+    walls = [machines.organization_id == scope.organization_id, *([scope.visible] if scope.visible is not None else [])]
+    now = utcnow()
+    buckets = (("today", 1), ("this week", 7), ("this month", 30))
+    seen = machines.last_inventory
+    columns = [func.count(case((seen >= now - timedelta(days=days), 1))) for _, days in buckets]
+    columns.append(func.count(case((seen < now - timedelta(days=30), 1))))
+    columns.append(func.count(case((seen.is_(None), 1))))
+    values = page.db.execute(select(*columns).where(*walls)).one()
+    labels = ["within a day", "within a week", "within a month", "longer ago", "never"]
+    return page.render("dashboard/bars.html", title="Inventory freshness",
+                       bars=_bars(list(zip(labels, values, strict=True))), link=None)
+
+
+@router.get("/dashboard/ticket-states")
+def ticket_states(page: Page) -> HTMLResponse:
+    page.caller.require("servicedesk")
+    scope = scopes.tickets(page.caller)
+    rows = page.db.execute(
+        select(Status.name, func.count())
+        .join(Ticket, Ticket.hd_status_id == Status.id)
+        .where(and_(Ticket.organization_id == scope.organization_id, scope.visible))
+        .group_by(Status.name).order_by(func.count().desc()).limit(10)
+    ).all()
+    return page.render("dashboard/bars.html", title="Ticket states", bars=_bars([(r[0], r[1]) for r in rows]),
+                       link=None)
+
+
+@router.get("/dashboard/changes")
+def recent_changes(page: Page) -> HTMLResponse:
+    changes = []
+    if page.caller.sees_all_data:
+        changes = list(page.db.scalars(
+            select(History).where(History.organization_id == page.caller.organization_id)
+            .order_by(History.id.desc()).limit(15)
+        ))
+    return page.render("dashboard/changes.html", changes=changes)

@@ -1,0 +1,149 @@
+"""Machines: the inventory list (search box with plain words or the KACE query language, sortable
+columns, paging, column choice, saved views, CSV export) and a page per machine with its hardware,
+software, network, disks, services, asset fields, CMDB categories, tickets and history."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import Query
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from estate.accounts import service as accounts
+from estate.errors import InvalidInput, NotFound
+from estate.inventory.entities import MACHINE
+from estate.servicedesk.entities import TICKET
+from estate.web import records, scopes
+from estate.web.console import Console, Page, redirect
+from estate.web.lists import ListRequest, column_fields, count_list, every_row, fetch_list, plan_list
+from estate.web.registry import area
+
+router = area("machines", title="Machines", path="/machines", right="inventory", order=10)
+
+DEFAULT_COLUMNS = ("Name", "Ip", "Os_name", "User", "Last_inventory", "Ram Total")
+VIEWS = "console.machines.views"  # the registry category of a member's saved views
+MACHINE_SHAPING = "machine all,software standard,machine_nics standard,machine_disks standard,service standard," \
+                  "operating_system limited,asset limited"
+
+
+def _list_request(q: str, sort: str, page: int, col: list[str]) -> ListRequest:
+    return ListRequest(search=q, sort=sort, page=max(page, 1), columns=tuple(col))
+
+
+Columns = Annotated[list[str], Query()]
+
+
+def _views(page: Console) -> list[tuple[str, str]]:
+    member = accounts.get_membership(page.db, page.caller.organization_id, page.caller.org_account_id)
+    return [(entry.key, entry.value or "") for entry in accounts.member_registry(page.db, member, [VIEWS], [])]
+
+
+@router.get("/machines")
+def machine_list(page: Page, q: str = "", sort: str = "", page_number: Annotated[int, Query(alias="page")] = 1,
+                 col: Columns = []) -> HTMLResponse:  # noqa: B006 - FastAPI copies list defaults
+    page.caller.require("inventory")
+    request = _list_request(q, sort, page_number, col)
+    columns = column_fields(MACHINE, request.columns, DEFAULT_COLUMNS)
+    error = None
+    try:
+        found = fetch_list(page.db, MACHINE, request, scope=scopes.machines(page.caller), columns=columns)
+    except InvalidInput as exc:
+        # A query the engine refuses is shown beside the search box, with the field it names.
+        error, found = exc, None
+    return page.render(
+        "machines/list.html", status=400 if error else 200, list=found, request=request, columns=columns, error=error,
+        all_columns=[item.name for item in MACHINE.fields], views=_views(page), page_title="Machines",
+    )
+
+
+@router.get("/machines/count")
+def machine_count(page: Page, q: str = "") -> HTMLResponse:
+    page.caller.require("inventory")
+    total = count_list(page.db, MACHINE, ListRequest(search=q), scope=scopes.machines(page.caller))
+    return HTMLResponse(f'<span data-testid="count">{total}</span> machines')
+
+
+def _csv(rows: Iterator[list[dict[str, Any]]], names: list[str]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(names)
+    for batch in rows:
+        for row in batch:
+            writer.writerow(["" if row.get(name) is None else row[name] for name in names])
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+@router.get("/machines.csv")
+def machine_export(page: Page, q: str = "", sort: str = "", col: Columns = []) -> Response:  # noqa: B006
+    page.caller.require("inventory")
+    request = _list_request(q, sort, 1, col)
+    columns = column_fields(MACHINE, request.columns, DEFAULT_COLUMNS)
+    # The query is planned now, so that a bad one is refused before the answer starts.
+    plan_list(MACHINE, request, scope=scopes.machines(page.caller), columns=columns, limit=None)
+    rows = every_row(page.request.app.state.engine, MACHINE, request, scope=scopes.machines(page.caller),
+                     columns=columns)
+    return StreamingResponse(_csv(rows, [item.name for item in columns]), media_type="text/csv",
+                             headers={"Content-Disposition": 'attachment; filename="machines.csv"'})
+
+
+@router.post("/machines/views")
+async def save_view(page: Page) -> Response:
+    page.caller.require("inventory")
+    form = await page.form()
+    name = str(form.get("name") or "").strip()
+    if not name:
+        raise InvalidInput("a saved view needs a name", field="name")
+    request = _list_request(str(form.get("q") or ""), str(form.get("sort") or ""), 1,
+                            [str(value) for value in form.getlist("col")])
+    column_fields(MACHINE, request.columns, DEFAULT_COLUMNS)  # only known columns are saved
+    member = accounts.get_membership(page.db, page.caller.organization_id, page.caller.org_account_id)
+    accounts.put_member_registry(page.db, member=member, category=VIEWS, key=name[:255], value=request.query_string(),
+                                 actor_id=page.caller.account_id)
+    return redirect(f"/machines?{request.query_string()}", page.request)
+
+
+@router.post("/machines/views/delete")
+async def delete_view(page: Page) -> Response:
+    page.caller.require("inventory")
+    form = await page.form()
+    name = str(form.get("name") or "")
+    member = accounts.get_membership(page.db, page.caller.organization_id, page.caller.org_account_id)
+    found = accounts.member_registry(page.db, member, [VIEWS], [name])
+    accounts.delete_registry_entry(page.db, found[0] if found else None, organization_id=page.caller.organization_id,
+                                   actor_id=page.caller.account_id)
+    return redirect("/machines", page.request)
+
+
+@router.get("/machines/views/open")
+def open_view(page: Page, name: str = "") -> Response:
+    page.caller.require("inventory")
+    saved = dict(_views(page))
+    if name not in saved:
+        raise NotFound(f"no saved view {name!r}", field="name")
+    # Only the list's own parameters are taken from what was saved.
+    pairs = [(key, value) for key, value in parse_qsl(saved[name]) if key in ("q", "sort", "col")]
+    return redirect("/machines?" + "&".join(f"{k}={v}" for k, v in pairs) if pairs else "/machines")
+
+
+@router.get("/machines/{machine_id}")
+def machine_page(page: Page, machine_id: int) -> HTMLResponse:
+    page.caller.require("inventory")
+    machine = records.machine(page.db, machine_id, scope=scopes.machines(page.caller), shaping=MACHINE_SHAPING)
+    if machine is None:
+        raise NotFound(f"machine {machine_id} not found", field="id")
+    asset_id = records.device_asset_id(machine)
+    tickets = records.tickets_of_machine(page.db, page.caller, machine_id) if page.can("servicedesk") else None
+    return page.render(
+        "machines/machine.html", machine=machine, fields=[f for f in MACHINE.fields],
+        asset=records.asset(page.db, page.caller, asset_id) if asset_id and page.can("assets") else None,
+        categories=records.cmdb_categories(page.db, page.caller, asset_id) if asset_id and page.can("cmdb") else [],
+        history=records.object_history(page.db, page.caller, asset_id) if asset_id and page.can("cmdb") else [],
+        tickets=tickets, ticket_entity=TICKET, page_title=str(machine.get("Name") or f"Machine {machine_id}"),
+    )
