@@ -26,6 +26,7 @@ from estate.settings import Settings
 
 NOT_FULLY_AUTHENTICATED = "User not fully authenticated."
 SESSION_EXPIRED = "Session expired; log in again"
+CSRF_REFUSED = "Missing or invalid x-dell-csrf-token header"
 # last_seen is written at most this often, after the request's transaction (record_activity).
 _TOUCH_INTERVAL = timedelta(seconds=60)
 _ACTIVE_SESSION = "estate.active_session"
@@ -179,7 +180,7 @@ def check_csrf(session: AuthSession, presented: str | None) -> None:
 
 def _check_csrf_token(expected: str, presented: str | None) -> None:
     if not presented or not secrets.compare_digest(presented.encode(), expected.encode()):
-        raise NotAuthenticated("Missing or invalid x-dell-csrf-token header")
+        raise NotAuthenticated(CSRF_REFUSED)
 
 
 # Everything a request needs to know who calls, in one statement: the session, its account, the

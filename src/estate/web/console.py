@@ -109,13 +109,15 @@ def redirect(target: str, request: Request | None = None) -> Response:
 def _to_login(request: Request, exc: NotAuthenticated) -> Response:
     if exc.message == sessions.NOT_FULLY_AUTHENTICATED:
         return redirect("/login/code", request)
+    if exc.message == sessions.CSRF_REFUSED and request.cookies.get(SESSION_COOKIE):
+        # A form of an earlier login, or one another site made: refused, the login itself stays.
+        return error_page(request, 403, "This form is out of date or did not come from this console; "
+                                        "reload the page and try again.")
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     query: dict[str, str] = {"next": here if request.method == "GET" else "/"}
     if exc.message == sessions.SESSION_EXPIRED:
         query["expired"] = "1"
-    response = redirect(f"/login?{urlencode(query, quote_via=quote)}", request)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
+    return redirect(f"/login?{urlencode(query, quote_via=quote)}", request)
 
 
 def error_page(request: Request, status: int, message: str, field_name: str | None = None) -> HTMLResponse:
