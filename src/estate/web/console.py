@@ -107,14 +107,15 @@ def redirect(target: str, request: Request | None = None) -> Response:
 
 
 def _to_login(request: Request, exc: NotAuthenticated) -> Response:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    next_page = here if request.method == "GET" else "/"
     if exc.message == sessions.NOT_FULLY_AUTHENTICATED:
-        return redirect("/login/code", request)
+        return redirect(f"/login/code?{urlencode({'next': next_page}, quote_via=quote)}", request)
     if exc.message == sessions.CSRF_REFUSED and request.cookies.get(SESSION_COOKIE):
         # A form of an earlier login, or one another site made: refused, the login itself stays.
         return error_page(request, 403, "This form is out of date or did not come from this console; "
                                         "reload the page and try again.")
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    query: dict[str, str] = {"next": here if request.method == "GET" else "/"}
+    query: dict[str, str] = {"next": next_page}
     if exc.message == sessions.SESSION_EXPIRED:
         query["expired"] = "1"
     return redirect(f"/login?{urlencode(query, quote_via=quote)}", request)

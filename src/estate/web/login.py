@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -87,7 +88,7 @@ async def login(request: Request, db: DB) -> Response:
         return _login_refused(request, exc.message, 401, next_page, login_name)
     except TooManyAttempts as exc:
         return _login_refused(request, exc.message, 429, next_page, login_name)
-    target = next_page if issued.session.fully_authenticated else f"/login/code?next={next_page}"
+    target = next_page if issued.session.fully_authenticated else f"/login/code?{urlencode({'next': next_page})}"
     response = redirect(target)
     options = _cookie_options(request)
     response.set_cookie(SESSION_COOKIE, issued.token, httponly=True, **options)

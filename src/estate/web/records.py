@@ -23,7 +23,7 @@ from estate.web.lists import ListPage, ListRequest, column_fields, fetch_list, f
 
 LANGUAGE = "en"
 TICKET_COLUMNS = ("id", "title", "created", "modified", "due_date")
-TICKET_SHAPING = "hd_ticket standard,status limited,owner limited,submitter limited,priority limited,queue limited"
+TICKET_SHAPING = "hd_ticket standard,status standard,owner standard,submitter standard,priority limited,queue limited"
 
 
 def machine(db: Session, machine_id: int, *, scope: Scope, shaping: str) -> dict[str, Any] | None:
