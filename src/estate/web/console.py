@@ -126,7 +126,7 @@ def error_page(request: Request, status: int, message: str, field_name: str | No
         body = templates.get_template("fragments/error.html").render(message=message, field=field_name)
         # Fragments swap into their own target; an error goes to the page's message area instead.
         return HTMLResponse(body, status_code=status, headers={"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
-    context = {"code": status, "message": message, "field": field_name, "page_title": "Error"}
+    context: dict[str, Any] = {"code": status, "message": message, "field": field_name, "page_title": "Error"}
     caller = request.scope.get("estate.console")
     if isinstance(caller, Console):
         return caller.render("error.html", status=status, **context)

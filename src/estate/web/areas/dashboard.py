@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from estate.db.base import utcnow
 from estate.history.models import History
 from estate.inventory.entities import MACHINE
+from estate.query import Scope
 from estate.servicedesk.entities import TICKET
 from estate.servicedesk.models import Status, Ticket
 from estate.web import scopes
@@ -46,35 +48,35 @@ def _stamp(days: int) -> str:
     return (utcnow() - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _stale_machines(page: Console, days: int) -> Attention | None:
+def _machines(page: Console, label: str, query: str) -> Attention | None:
     if not page.can("inventory"):
         return None
-    query = f"last_inventory lt {_stamp(days)}"
     value = count_where(page.db, MACHINE, query, scope=scopes.machines(page.caller))
-    return Attention(f"Machines not seen for {days} days", value, f"/machines?q={query}")
+    return Attention(label, value, f"/machines?{urlencode({'q': query})}")
+
+
+def _tickets(page: Console, label: str, query: str, state: str) -> Attention | None:
+    if not page.can("servicedesk"):
+        return None
+    value = count_where(page.db, TICKET, query, scope=scopes.tickets(page.caller))
+    return Attention(label, value, f"/tickets?state={state}")
+
+
+def _stale_machines(page: Console, days: int) -> Attention | None:
+    return _machines(page, f"Machines not seen for {days} days", f"last_inventory lt {_stamp(days)}")
 
 
 def _low_disks(page: Console, days: int) -> Attention | None:
-    if not page.can("inventory"):
-        return None
-    query = f"machine_disks.percent_used ge {LOW_DISK_PERCENT}"
-    value = count_where(page.db, MACHINE, query, scope=scopes.machines(page.caller))
-    return Attention(f"Machines with a disk {LOW_DISK_PERCENT} % full", value, f"/machines?q={query}")
+    return _machines(page, f"Machines with a disk {LOW_DISK_PERCENT} % full",
+                     f"machine_disks.percent_used ge {LOW_DISK_PERCENT}")
 
 
 def _open_tickets(page: Console, days: int) -> Attention | None:
-    if not page.can("servicedesk"):
-        return None
-    value = count_where(page.db, TICKET, "status.state ne closed", scope=scopes.tickets(page.caller))
-    return Attention("Open tickets", value, "/tickets?state=open")
+    return _tickets(page, "Open tickets", "status.state ne closed", "open")
 
 
 def _overdue_tickets(page: Console, days: int) -> Attention | None:
-    if not page.can("servicedesk"):
-        return None
-    query = f"status.state ne closed,due_date lt {_stamp(0)}"
-    value = count_where(page.db, TICKET, query, scope=scopes.tickets(page.caller))
-    return Attention("Overdue tickets", value, "/tickets?state=overdue")
+    return _tickets(page, "Overdue tickets", f"status.state ne closed,due_date lt {_stamp(0)}", "overdue")
 
 
 ATTENTION.extend([_stale_machines, _low_disks, _open_tickets, _overdue_tickets])
@@ -92,31 +94,38 @@ def attention(page: Page, days: int = STALE_DAYS) -> HTMLResponse:
     return page.render("dashboard/attention.html", counts=counts)
 
 
+def _visible(scope: Scope) -> list[ColumnElement[bool]]:
+    return [scope.visible] if scope.visible is not None else []
+
+
 def _bars(rows: list[tuple[str, int]]) -> list[tuple[str, int, float]]:
     top = max((value for _, value in rows), default=0) or 1
     return [(label, value, 100.0 * value / top) for label, value in rows]
 
 
-@router.get("/dashboard/operating-systems")
-def operating_systems(page: Page) -> HTMLResponse:
+def _machine_walls(page: Console) -> list[ColumnElement[bool]]:
+    """The caller's machines, as the inventory's scope walls them (standard users: their own)."""
     page.caller.require("inventory")
     scope = scopes.machines(page.caller)
+    return [MACHINE.table.c.organization_id == scope.organization_id, *_visible(scope)]
+
+
+@router.get("/dashboard/operating-systems")
+def operating_systems(page: Page) -> HTMLResponse:
+    walls = _machine_walls(page)
     machines = MACHINE.table.c
-    walls = [machines.organization_id == scope.organization_id, *([scope.visible] if scope.visible is not None else [])]
     rows = page.db.execute(
         select(func.coalesce(machines.os_name, "(unknown)"), func.count())
         .where(*walls).group_by(machines.os_name).order_by(func.count().desc()).limit(10)
     ).all()
     return page.render("dashboard/bars.html", title="Operating systems", bars=_bars([(r[0], r[1]) for r in rows]),
-                       link=lambda label: f"/machines?q=os_name eq {label}")
+                       link=lambda label: "/machines?" + urlencode({"q": f"os_name eq {label}"}))
 
 
 @router.get("/dashboard/freshness")
 def freshness(page: Page) -> HTMLResponse:
-    page.caller.require("inventory")
-    scope = scopes.machines(page.caller)
+    walls = _machine_walls(page)
     machines = MACHINE.table.c
-    walls = [machines.organization_id == scope.organization_id, *([scope.visible] if scope.visible is not None else [])]
     now = utcnow()
     buckets = (("today", 1), ("this week", 7), ("this month", 30))
     seen = machines.last_inventory
@@ -136,7 +145,7 @@ def ticket_states(page: Page) -> HTMLResponse:
     rows = page.db.execute(
         select(Status.name, func.count())
         .join(Ticket, Ticket.hd_status_id == Status.id)
-        .where(and_(Ticket.organization_id == scope.organization_id, scope.visible))
+        .where(Ticket.organization_id == scope.organization_id, *_visible(scope))
         .group_by(Status.name).order_by(func.count().desc()).limit(10)
     ).all()
     return page.render("dashboard/bars.html", title="Ticket states", bars=_bars([(r[0], r[1]) for r in rows]),

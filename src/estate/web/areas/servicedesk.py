@@ -28,7 +28,8 @@ from estate.web.registry import area
 router = area("servicedesk", title="Service desk", path="/tickets", right="servicedesk", order=40)
 
 STATES = {"open": "status.state ne closed", "closed": "status.state eq closed", "all": ""}
-LISTS = {"hd_status_id": Status, "hd_priority_id": Priority, "hd_category_id": Category, "hd_impact_id": Impact}
+LISTS: dict[str, Any] = {"hd_status_id": Status, "hd_priority_id": Priority, "hd_category_id": Category,
+                         "hd_impact_id": Impact}
 
 
 def _queues(page: Console) -> list[Queue]:

@@ -1,0 +1,177 @@
+"""The console over plain HTTP: every page answers, writes need the session's CSRF token, bad
+input is a 4xx page naming the field (never a 500), the walls of the APIs hold, /docs is offline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from estate.web.search_box import filtering_of
+from tests.inventory.payloads import ingest, machine
+
+STATIC = Path(__file__).resolve().parents[2] / "src" / "estate" / "web" / "static"
+
+
+PAGES = [
+    "/", "/dashboard/attention", "/dashboard/operating-systems", "/dashboard/freshness", "/dashboard/ticket-states",
+    "/dashboard/changes", "/machines", "/machines/count", "/assets", "/cmdb", "/cmdb/types/C__OBJTYPE__SERVER",
+    "/cmdb/locations", "/search?q=anything", "/tickets", "/tickets?state=overdue", "/tickets/new", "/admin",
+    "/admin/accounts", "/admin/roles", "/admin/api-keys",
+]
+
+
+def test_every_page_answers_the_administrator(console):
+    for path in PAGES:
+        answer = console.get(path)
+        assert answer.status_code == 200, (path, answer.text[-500:])
+        assert answer.headers["content-type"].startswith("text/html"), path
+
+
+def test_without_a_login_every_page_goes_to_the_login(anonymous):
+    for path in PAGES:
+        answer = anonymous.get(path)
+        assert answer.status_code == 303, path
+        assert answer.headers["location"].startswith("/login?next="), path
+    htmx = anonymous.get("/dashboard/attention", headers={"HX-Request": "true"})
+    assert htmx.status_code == 204 and htmx.headers["HX-Redirect"].startswith("/login?next=")
+
+
+def test_the_root_is_the_console_not_a_json_404(anonymous):
+    answer = anonymous.get("/", follow_redirects=True)
+    assert answer.status_code == 200 and "<form action=\"/login\"" in answer.text
+
+
+def test_a_write_without_the_csrf_token_is_refused_and_writes_nothing(console, admin):
+    before = admin.get("/api/service_desk/tickets", params={"use_count_only": "true"}).json()["Count"]
+    queue = admin.get("/api/service_desk/queues").json()["Queues"][0]["id"]
+    for token in (None, "0" * 128):
+        data = {"hd_queue_id": str(queue), "title": "forged"}
+        if token:
+            data["csrf_token"] = token
+        answer = console.post("/tickets/new", data=data)
+        assert answer.status_code == 403, answer.text
+    assert admin.get("/api/service_desk/tickets", params={"use_count_only": "true"}).json()["Count"] == before
+    # The session itself survives a refused form.
+    assert console.get("/tickets").status_code == 200
+
+
+def test_the_login_form_carries_its_own_token(anonymous, org):
+    refused = anonymous.post("/login", data={"username": org.admin.login, "password": org.admin.password})
+    assert refused.status_code == 400 and "estate_session" not in refused.cookies
+
+
+def test_bad_input_is_a_page_naming_the_field(console):
+    cases = {
+        "/machines?q=nosuchfield eq 1": (400, "nosuchfield"),
+        "/machines?col=Nope": (400, "Nope"),
+        "/machines?sort=Nope": (400, "Nope"),
+        "/machines/2147483648": (404, "machine"),
+        "/machines/abc": (400, "machine_id"),
+        "/cmdb/types/C__OBJTYPE__NOPE": (400, "C__OBJTYPE__NOPE"),
+        "/cmdb/objects/99999999999": (404, "object"),
+        "/cmdb/objects/1/categories/C__CATG__NOPE": (404, "object"),
+        "/tickets/2147483647": (404, "ticket"),
+        "/tickets?q=title zz 1": (200, "title"),
+        "/assets/0": (404, "asset"),
+    }
+    for path, (status, named) in cases.items():
+        answer = console.get(path)
+        assert answer.status_code == status, (path, answer.status_code, answer.text[-300:])
+        assert named in answer.text, (path, answer.text[-800:])
+    posted = console.submit("/tickets/new", {"hd_queue_id": "99999999999", "title": "x"})
+    assert posted.status_code == 400 and "hd_queue_id" in posted.text
+
+
+def test_the_search_box_reads_plain_words_and_the_query_language():
+    assert filtering_of("ubuntu") == "* co ubuntu"
+    assert filtering_of("os_name like %Ubuntu%") == "os_name co Ubuntu"
+    assert filtering_of("name like web%, ram_total >= 8000") == "name st web,ram_total ge 8000"
+    assert filtering_of("name not like %-test") == "name nen -test"
+    assert filtering_of("os_name like Windows") == "os_name eq Windows"
+    both = "software.display_name eq Firefox,ip co 10."
+    assert filtering_of("software.display_name eq Firefox and ip co 10.") == both
+    assert filtering_of("windows 11, pro") == "* co windows 11  pro"
+    assert filtering_of("  ") == ""
+
+
+def test_saved_views_columns_and_csv_export(console, admin):
+    ingest(admin, machine("csv-one", Os_name="Ubuntu 24.04 LTS", Ip="10.9.0.1"),
+           machine("csv-two", Os_name="Debian 12", Ip="10.9.0.2"))
+    shown = console.get("/machines", params=[("q", "name st csv-"), ("col", "Name"), ("col", "Os_name"),
+                                             ("sort", "-Name")])
+    assert shown.status_code == 200
+    assert shown.text.index("csv-two") < shown.text.index("csv-one")
+    assert ">Os_name</a>" in shown.text and ">Ip</a>" not in shown.text
+    saved = console.submit("/machines/views", {"name": "CSV machines", "q": "name st csv-", "sort": "-Name",
+                                                "col": ["Name", "Os_name"]})
+    assert saved.status_code == 303
+    opened = console.get("/machines/views/open", params={"name": "CSV machines"})
+    assert opened.status_code == 303 and "col=Os_name" in opened.headers["location"]
+    listed = console.get("/machines")
+    assert "<option>CSV machines</option>" in listed.text
+    export = console.get("/machines.csv", params=[("q", "name st csv-"), ("col", "Name"), ("col", "Os_name"),
+                                                  ("sort", "Name")])
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert export.text.splitlines()[0] == "Id,Name,Os_name"
+    rows = [line.split(",")[1:] for line in export.text.splitlines()[1:]]
+    assert rows == [["csv-one", "Ubuntu 24.04 LTS"], ["csv-two", "Debian 12"]]
+    assert console.get("/machines.csv", params={"q": "nope eq 1"}).status_code == 400
+    deleted = console.submit("/machines/views/delete", {"name": "CSV machines"})
+    assert deleted.status_code == 303
+    assert "<option>CSV machines</option>" not in console.get("/machines").text
+
+
+def test_organization_switch_and_logout(console, org, other_org, sessions):
+    from estate.accounts import service as accounts
+    from estate.accounts.models import Account
+    from estate.auth.permissions import ADMINISTRATOR
+
+    with sessions.begin() as db:
+        accounts.add_membership(db, account=db.get(Account, org.admin.id), organization_id=other_org.id,
+                                role_name=ADMINISTRATOR)
+    page = console.get("/admin")
+    assert other_org.name in page.text
+    switched = console.submit("/session/organization", {"organization_id": str(other_org.id)})
+    assert switched.status_code == 303
+    assert re.search(rf'<option value="{other_org.id}" selected>', console.get("/").text)
+    unknown = console.submit("/session/organization", {"organization_id": "2147483647"})
+    assert unknown.status_code == 404 and "organization" in unknown.text
+    out = console.submit("/logout")
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert console.get("/machines").status_code == 303
+
+
+def test_the_standard_user_is_walled_as_in_the_api(base_url, org, admin, user):
+    from tests.web.conftest import ConsoleClient
+
+    ingest(admin, machine("walled-own", User=org.user.login), machine("walled-other", User=org.admin.login))
+    with ConsoleClient(base_url=base_url) as client:
+        client.login(org.user.login, org.user.password)
+        listed = client.get("/machines", params={"q": "name st walled-"})
+        assert "walled-own" in listed.text and "walled-other" not in listed.text
+        assert client.get("/machines/count", params={"q": "name st walled-"}).text.startswith(
+            '<span data-testid="count">1</span>')
+        assert client.get("/machines.csv", params={"q": "name st walled-"}).text.count("walled-") == 1
+        # Writes the role does not grant are refused with 403, as the APIs refuse them.
+        assert client.submit("/admin/api-keys", {"description": "mine"}).status_code == 403
+        assert client.submit("/admin/accounts", {"login": "sneaky", "password": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/docs"])
+def test_api_docs_work_offline(anonymous, path):
+    page = anonymous.get(path)
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(source.startswith("/") for source in sources), sources
+    for source in sources:
+        assert anonymous.get(source).status_code == 200, source
+    assert "https://" not in page.text and "http://" not in page.text
+
+
+def test_the_javascript_is_self_hosted_with_its_licence(anonymous):
+    assert anonymous.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+    assert (STATIC / "vendor" / "htmx-LICENSE.txt").read_text().startswith("Zero-Clause BSD")
+    login = anonymous.get("/login").text
+    assert "http://" not in login and "https://" not in login
