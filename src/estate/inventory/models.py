@@ -61,6 +61,9 @@ class Machine(OrgScoped, Base):
         Index("ix_machines_org_force_inventory", "organization_id", "force_inventory"),
         # Lists read the machines in inventory in id order: (organization, archived, id) serves them.
         Index("ix_machines_org_archived", "organization_id", "archived", "id"),
+        # The console's dashboard: counts by operating system and by last inventory, from the index alone.
+        Index("ix_machines_org_archived_os_name", "organization_id", "archived", "os_name"),
+        Index("ix_machines_org_archived_last_inventory", "organization_id", "archived", "last_inventory"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -441,7 +444,11 @@ class MachineNic(OrgScoped, Base):
 
 class MachineDisk(OrgScoped, Base):
     __tablename__ = "machine_disks"
-    __table_args__ = (Index("ix_machine_disks_org_name", "organization_id", "name"),)
+    __table_args__ = (
+        Index("ix_machine_disks_org_name", "organization_id", "name"),
+        # Machines with a disk fuller than a share (the console's dashboard).
+        Index("ix_machine_disks_org_percent_used", "organization_id", "percent_used", "machine_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     machine_id: Mapped[int] = _machine_fk(index=True)

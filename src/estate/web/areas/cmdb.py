@@ -10,6 +10,7 @@ from fastapi import Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from estate.assets.models import AssetLink
 from estate.cmdb import dialogs, entries, objects, search
 from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, OBJECT, OBJECT_TYPE, Attribute
 from estate.cmdb.logbook import Actor
@@ -19,7 +20,7 @@ from estate.inventory.entities import MACHINE
 from estate.orgs.location_objects import ROOT_LOCATION
 from estate.web import forms, records, scopes
 from estate.web.console import Console, Page, redirect, rolled_back
-from estate.web.lists import ListRequest, column_fields, fetch_list
+from estate.web.lists import ListPage, ListRequest, column_fields, fetch_list
 from estate.web.registry import area
 
 router = area("cmdb", title="CMDB", path="/cmdb", right="cmdb", order=30)
@@ -154,38 +155,47 @@ def locations(page: Page, parent: int | None = None) -> HTMLResponse:
     return page.render("cmdb/location_children.html", children=children)
 
 
-SEARCH_LIMIT = 20
+SEARCH_LIMIT = 30
 
 
 @router.get("/search")
 def search_everything(page: Page, q: str = "") -> HTMLResponse:
-    """One search box for the estate: machines and tickets through the query engine's wildcard
-    (the caller's walls apply), CMDB objects (assets among them) through the CMDB search index."""
+    """One search box for the estate, answered from the two search indexes: the CMDB's (objects,
+    assets, and machines through their device objects: hostname, serial, addresses, software)
+    and the tickets' (the ticket list's wildcard). Machines are listed within the caller's walls."""
     text = q.strip()
-    machines = tickets = None
+    machines, tickets = None, None
     found_objects: list[CmdbObject] = []
     if text:
-        wildcard = ListRequest(search=text.replace(",", " "), sort="Name")
-        if page.can("inventory"):
-            machines = fetch_list(page.db, MACHINE, wildcard, scope=scopes.machines(page.caller),
-                                  columns=column_fields(MACHINE, (), ("Name", "Ip", "Os_name", "User")))
+        if page.can("cmdb") or page.can("assets") or page.can("inventory"):
+            found_objects, machines = _objects_and_machines(page, text)
         if page.can("servicedesk"):
             tickets = records.tickets(page.db, page.caller, ListRequest(search=text.replace(",", " "), sort="-id"))
-        if page.can("cmdb") or page.can("assets"):
-            found_objects = _objects_matching(page, text)
     return page.render("cmdb/search.html", q=text, search_text=text, machines=machines, tickets=tickets,
-                       found_objects=found_objects, page_title="Search")
+                       found_objects=found_objects if page.can("cmdb") or page.can("assets") else [],
+                       page_title="Search")
 
 
-def _objects_matching(page: Console, text: str) -> list[CmdbObject]:
+def _objects_and_machines(page: Console, text: str) -> tuple[list[CmdbObject], ListPage | None]:
+    """Objects whose entries match, and apart from them the machines some of them stand for."""
     organization_id = page.caller.organization_id
-    entry_ids = search.matching_entries(page.db, organization_id=organization_id, query=text, limit=200)
+    entry_ids = search.matching_entries(page.db, organization_id=organization_id, query=text)
     if not entry_ids:
-        return []
+        return [], None
     owners = select(CategoryEntry.object_id).where(CategoryEntry.organization_id == organization_id,
                                                    CategoryEntry.id.in_(entry_ids))
-    return list(page.db.scalars(
+    found = list(page.db.scalars(
         select(CmdbObject).where(CmdbObject.organization_id == organization_id, CmdbObject.id.in_(owners))
-        .order_by(CmdbObject.title, CmdbObject.id).limit(SEARCH_LIMIT)
+        .order_by(CmdbObject.title, CmdbObject.id).limit(SEARCH_LIMIT * 4)
     ))
-
+    mapped = dict(page.db.execute(
+        select(AssetLink.object_id, AssetLink.mapped_id)
+        .where(AssetLink.object_id.in_([obj.id for obj in found]), AssetLink.mapped_id.is_not(None))
+    ).all())
+    machines = None
+    if mapped and page.can("inventory"):
+        ids = ";".join(str(machine_id) for machine_id in mapped.values())
+        machines = fetch_list(page.db, MACHINE, ListRequest(sort="Name", filters=(f"Id in {ids}",)),
+                              scope=scopes.machines(page.caller),
+                              columns=column_fields(MACHINE, (), ("Name", "Ip", "Os_name", "User")))
+    return [obj for obj in found if obj.id not in mapped][:SEARCH_LIMIT], machines
