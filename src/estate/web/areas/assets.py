@@ -31,7 +31,7 @@ def _actor(page: Console) -> Any:
 
 @router.get("/assets")
 def asset_list(page: Page, q: str = "", sort: str = "", type: int | None = None,  # noqa: A002 - the page's parameter
-               page_number: Annotated[int, Query(alias="page")] = 1) -> HTMLResponse:
+               page_number: Annotated[int, Query(alias="page")] = 1, archived: str = "") -> HTMLResponse:
     page.caller.require("assets")
     types = service.asset_types(page.db, page.caller.organization_id)
     filters = (f"asset_type_id eq {type}",) if type else ()
@@ -39,23 +39,25 @@ def asset_list(page: Page, q: str = "", sort: str = "", type: int | None = None,
     found = fetch_list(page.db, ASSET, request, scope=scopes.assets(page.caller),
                        columns=column_fields(ASSET, (), COLUMNS))
     return page.render("assets/list.html", list=found, request=request, types=types, type_id=type,
-                       columns=found.columns, states=CATALOG.cmdb_states, page_title="Assets")
+                       columns=found.columns, states=CATALOG.cmdb_states, page_title="Assets",
+                       notice="The asset was archived." if archived else None)
 
 
-def _asset_page(page: Console, asset_id: int, *, status: int = 200, error: DomainError | None = None) -> HTMLResponse:
+def _asset_page(page: Console, asset_id: int, *, status: int = 200, error: DomainError | None = None,
+                notice: str | None = None) -> HTMLResponse:
     view = records.asset(page.db, page.caller, asset_id)
     codes = fetch_list(page.db, BARCODE, ListRequest(sort="id"),
                        scope=Scope(organization_id=page.caller.organization_id, visible=of_asset(asset_id)),
                        columns=column_fields(BARCODE, (), ("id", "barcode_name", "barcode_data", "barcode_format")))
     return page.render("assets/asset.html", status=status, view=view, asset=view.record, barcodes=codes, error=error,
-                       states=CATALOG.cmdb_states, attachment=ATTACHMENT, page_title=view.record["name"],
+                       states=CATALOG.cmdb_states, attachment=ATTACHMENT, page_title=view.record["name"], notice=notice,
                        history=records.object_history(page.db, page.caller, asset_id) if page.can("cmdb") else [])
 
 
 @router.get("/assets/{asset_id}")
-def asset_page(page: Page, asset_id: int) -> HTMLResponse:
+def asset_page(page: Page, asset_id: int, saved: str = "") -> HTMLResponse:
     page.caller.require("assets")
-    return _asset_page(page, asset_id)
+    return _asset_page(page, asset_id, notice="Saved." if saved else None)
 
 
 async def _changes(page: Console, fields: list[Any]) -> tuple[dict[str, Any], dict[str, service.Upload]]:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
 from sqlalchemy import ColumnElement, case, func, select
 
+from estate.cmdb import logbook
 from estate.db.base import utcnow
+from estate.history import service as history
 from estate.history.models import History
 from estate.inventory.entities import MACHINE
 from estate.query import Scope
@@ -152,12 +154,38 @@ def ticket_states(page: Page) -> HTMLResponse:
                        link=None)
 
 
+@dataclass(frozen=True)
+class Change:
+    when: datetime
+    who: str
+    what: str
+    action: str
+    link: str | None
+
+
+HISTORY_ACTIONS = {history.CREATE: "created", history.UPDATE: "changed", history.DELETE: "deleted"}
+RECENT = 15
+
+
 @router.get("/dashboard/changes")
 def recent_changes(page: Page) -> HTMLResponse:
-    changes = []
+    """The organization's latest writes: CMDB objects and assets (their logbook, the inventory's
+    runs among them) and accounts and settings (the history); for those who see everyone's data."""
+    changes: list[Change] = []
     if page.caller.sees_all_data:
-        changes = list(page.db.scalars(
-            select(History).where(History.organization_id == page.caller.organization_id)
-            .order_by(History.id.desc()).limit(15)
-        ))
-    return page.render("dashboard/changes.html", changes=changes)
+        organization_id = page.caller.organization_id
+        if page.can("cmdb") or page.can("assets"):
+            changes += [
+                Change(entry.created, entry.username, entry.object_title or f"object {entry.object_id}",
+                       entry.event.removeprefix("C__LOGBOOK_EVENT__").replace("_", " ").lower(),
+                       f"/cmdb/objects/{entry.object_id}" if page.can("cmdb") else None)
+                for entry in logbook.read(page.db, organization_id, limit=RECENT)
+            ]
+        changes += [
+            Change(entry.creation_dt, "", f"{entry.entity_name} {entry.entity_id or ''}".strip(),
+                   HISTORY_ACTIONS.get(entry.action, str(entry.action)), None)
+            for entry in page.db.scalars(select(History).where(History.organization_id == organization_id)
+                                         .order_by(History.id.desc()).limit(RECENT))
+        ]
+    changes.sort(key=lambda change: change.when, reverse=True)
+    return page.render("dashboard/changes.html", changes=changes[:RECENT])
