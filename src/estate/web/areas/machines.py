@@ -64,7 +64,7 @@ def machine_list(page: Page, q: str = "", sort: str = "", page_number: Annotated
 def machine_count(page: Page, q: str = "") -> HTMLResponse:
     page.caller.require("inventory")
     total = count_list(page.db, MACHINE, ListRequest(search=q), scope=scopes.machines(page.caller))
-    return HTMLResponse(f'<span data-testid="count">{total}</span> machines')
+    return HTMLResponse(f'<span data-testid="count">{total}</span> {"machine" if total == 1 else "machines"}')
 
 
 def _csv(rows: Iterator[list[dict[str, Any]]], names: list[str]) -> Iterator[bytes]:
