@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -24,6 +24,7 @@ from estate.accounts import service as accounts
 from estate.auth import sessions
 from estate.auth.permissions import Caller
 from estate.auth.requests import WRITE_METHODS, get_db
+from estate.db.base import MAX_INT
 from estate.errors import DomainError, NotAuthenticated
 from estate.settings import Settings
 
@@ -37,6 +38,8 @@ CSRF_HEADER = "x-csrf-token"
 MAX_FORM_FIELDS = 400
 
 DB = Annotated[Session, Depends(get_db, scope="function")]
+# A record id in a path: a number a column can hold, or 400 naming the parameter.
+Id = Annotated[int, Path(ge=0, le=MAX_INT)]
 
 templates = Environment(
     loader=PackageLoader("estate.web", "templates"),

@@ -16,7 +16,7 @@ from estate.errors import DomainError, NotFound
 from estate.query import Scope
 from estate.servicedesk import storage
 from estate.web import forms, records, scopes
-from estate.web.console import Console, Page, redirect, rolled_back
+from estate.web.console import Console, Id, Page, redirect, rolled_back
 from estate.web.lists import ListRequest, column_fields, fetch_list
 from estate.web.registry import area
 
@@ -43,7 +43,7 @@ def asset_list(page: Page, q: str = "", sort: str = "", type: int | None = None,
                        notice="The asset was archived." if archived else None)
 
 
-def _asset_page(page: Console, asset_id: int, *, status: int = 200, error: DomainError | None = None,
+def _asset_page(page: Console, asset_id: Id, *, status: int = 200, error: DomainError | None = None,
                 notice: str | None = None) -> HTMLResponse:
     view = records.asset(page.db, page.caller, asset_id)
     codes = fetch_list(page.db, BARCODE, ListRequest(sort="id"),
@@ -55,7 +55,7 @@ def _asset_page(page: Console, asset_id: int, *, status: int = 200, error: Domai
 
 
 @router.get("/assets/{asset_id}")
-def asset_page(page: Page, asset_id: int, saved: str = "") -> HTMLResponse:
+def asset_page(page: Page, asset_id: Id, saved: str = "") -> HTMLResponse:
     page.caller.require("assets")
     return _asset_page(page, asset_id, notice="Saved." if saved else None)
 
@@ -79,7 +79,7 @@ async def _changes(page: Console, fields: list[Any]) -> tuple[dict[str, Any], di
 
 
 @router.post("/assets/{asset_id}")
-async def save_asset(page: Page, asset_id: int) -> Response:
+async def save_asset(page: Page, asset_id: Id) -> Response:
     page.caller.require("assets", "write")
     view = records.asset(page.db, page.caller, asset_id)
     data, parts = await _changes(page, view.fields)
@@ -94,7 +94,7 @@ async def save_asset(page: Page, asset_id: int) -> Response:
 
 
 @router.get("/assets/{asset_id}/attachments/{field_key}")
-def download(page: Page, asset_id: int, field_key: str) -> Response:
+def download(page: Page, asset_id: Id, field_key: str) -> Response:
     page.caller.require("assets")
     obj = service.get_asset(page.db, page.caller.organization_id, asset_id)
     attachment = service.attachment_of(page.db, obj, field_key)
@@ -106,7 +106,7 @@ def download(page: Page, asset_id: int, field_key: str) -> Response:
 
 
 @router.post("/assets/{asset_id}/archive")
-async def archive(page: Page, asset_id: int) -> Response:
+async def archive(page: Page, asset_id: Id) -> Response:
     page.caller.require("assets", "write")
     reason = forms.text(await page.form(), "reason")
     service.archive(page.db, _actor(page), service.get_asset(page.db, page.caller.organization_id, asset_id), reason)
@@ -114,7 +114,7 @@ async def archive(page: Page, asset_id: int) -> Response:
 
 
 @router.post("/assets/{asset_id}/barcodes")
-async def add_barcode(page: Page, asset_id: int) -> Response:
+async def add_barcode(page: Page, asset_id: Id) -> Response:
     page.caller.require("assets", "write")
     form = await page.form()
     service.get_asset(page.db, page.caller.organization_id, asset_id)

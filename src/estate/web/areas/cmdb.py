@@ -19,7 +19,7 @@ from estate.errors import DomainError, NotFound
 from estate.inventory.entities import MACHINE
 from estate.orgs.location_objects import ROOT_LOCATION
 from estate.web import forms, records, scopes
-from estate.web.console import Console, Page, redirect, rolled_back
+from estate.web.console import Console, Id, Page, redirect, rolled_back
 from estate.web.lists import ListPage, ListRequest, column_fields, fetch_list
 from estate.web.registry import area
 
@@ -63,7 +63,7 @@ def objects_of_type(page: Page, type_const: str, title: str = "",
 
 
 @router.get("/cmdb/objects/{object_id}")
-def object_page(page: Page, object_id: int) -> HTMLResponse:
+def object_page(page: Page, object_id: Id) -> HTMLResponse:
     page.caller.require("cmdb")
     obj = records.cmdb_object(page.db, page.caller, object_id)
     views = records.cmdb_categories(page.db, page.caller, object_id, only_filled=False)
@@ -86,7 +86,7 @@ def _category_page(page: Console, obj: CmdbObject, const: str, *, status: int = 
 
 
 @router.get("/cmdb/objects/{object_id}/categories/{const}")
-def category_page(page: Page, object_id: int, const: str, saved: str = "") -> HTMLResponse:
+def category_page(page: Page, object_id: Id, const: str, saved: str = "") -> HTMLResponse:
     page.caller.require("cmdb")
     obj = records.cmdb_object(page.db, page.caller, object_id)
     return _category_page(page, obj, const, notice="Saved." if saved else None)
@@ -117,7 +117,7 @@ def _typed(attribute: Attribute, text: str) -> Any:
 
 
 @router.post("/cmdb/objects/{object_id}/categories/{const}")
-async def save_entry(page: Page, object_id: int, const: str) -> Response:
+async def save_entry(page: Page, object_id: Id, const: str) -> Response:
     page.caller.require("cmdb", "write")
     obj = records.cmdb_object(page.db, page.caller, object_id)
     category = entries.category_of(const)

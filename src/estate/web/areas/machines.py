@@ -18,7 +18,7 @@ from estate.errors import InvalidInput, NotFound
 from estate.inventory.entities import MACHINE
 from estate.servicedesk.entities import TICKET
 from estate.web import records, scopes
-from estate.web.console import Console, Page, redirect
+from estate.web.console import Console, Id, Page, redirect
 from estate.web.lists import ListRequest, column_fields, count_list, every_row, fetch_list, plan_list
 from estate.web.registry import area
 
@@ -133,7 +133,7 @@ def open_view(page: Page, name: str = "") -> Response:
 
 
 @router.get("/machines/{machine_id}")
-def machine_page(page: Page, machine_id: int) -> HTMLResponse:
+def machine_page(page: Page, machine_id: Id) -> HTMLResponse:
     page.caller.require("inventory")
     machine = records.machine(page.db, machine_id, scope=scopes.machines(page.caller), shaping=MACHINE_SHAPING)
     if machine is None:

@@ -21,7 +21,7 @@ from estate.servicedesk import service, storage
 from estate.servicedesk.entities import CHANGE, TICKET, WORK
 from estate.servicedesk.models import CLOSED, Category, Impact, Priority, Queue, Status
 from estate.web import forms, records, scopes
-from estate.web.console import Console, Page, redirect, rolled_back
+from estate.web.console import Console, Id, Page, redirect, rolled_back
 from estate.web.lists import ListRequest, column_fields, fetch_list, fetch_one
 from estate.web.registry import area
 
@@ -80,7 +80,7 @@ def _members(page: Console) -> list[tuple[int, str]]:
     return [(row.id, row.full_name or row.login) for row in rows]
 
 
-def _new_form(page: Console, queue_id: int | None, machine_id: int | None, *, status: int = 200,
+def _new_form(page: Console, queue_id: int | None, machine_id: Id | None, *, status: int = 200,
               error: DomainError | None = None, values: dict[str, Any] | None = None) -> HTMLResponse:
     queues = _queues(page)
     chosen = next((q for q in queues if q.id == queue_id), queues[0] if queues else None)
@@ -90,7 +90,7 @@ def _new_form(page: Console, queue_id: int | None, machine_id: int | None, *, st
 
 
 @router.get("/tickets/new")
-def new_ticket(page: Page, queue: int | None = None, machine_id: int | None = None) -> HTMLResponse:
+def new_ticket(page: Page, queue: int | None = None, machine_id: Id | None = None) -> HTMLResponse:
     page.caller.require("servicedesk", "write")
     return _new_form(page, queue, machine_id)
 
@@ -116,7 +116,7 @@ async def create_ticket(page: Page) -> Response:
     return redirect(f"/tickets/{ticket.id}", page.request)
 
 
-def _ticket_page(page: Console, ticket_id: int, *, status: int = 200,
+def _ticket_page(page: Console, ticket_id: Id, *, status: int = 200,
                  error: DomainError | None = None) -> HTMLResponse:
     ticket = service.get_ticket(page.db, page.caller, ticket_id)
     record = fetch_one(page.db, TICKET, ticket_id, scope=scopes.tickets(page.caller),
@@ -141,12 +141,12 @@ def _ticket_page(page: Console, ticket_id: int, *, status: int = 200,
 
 
 @router.get("/tickets/{ticket_id}")
-def ticket_page(page: Page, ticket_id: int) -> HTMLResponse:
+def ticket_page(page: Page, ticket_id: Id) -> HTMLResponse:
     page.caller.require("servicedesk")
     return _ticket_page(page, ticket_id)
 
 
-async def _write(page: Console, ticket_id: int, values: dict[str, Any], comment: service.Comment | None) -> Response:
+async def _write(page: Console, ticket_id: Id, values: dict[str, Any], comment: service.Comment | None) -> Response:
     ticket = service.get_ticket(page.db, page.caller, ticket_id)
     try:
         service.update_ticket(page.db, caller=page.caller, ticket=ticket, values=values, comment=comment)
@@ -157,7 +157,7 @@ async def _write(page: Console, ticket_id: int, values: dict[str, Any], comment:
 
 
 @router.post("/tickets/{ticket_id}")
-async def edit_ticket(page: Page, ticket_id: int) -> Response:
+async def edit_ticket(page: Page, ticket_id: Id) -> Response:
     service.require_write(page.caller)
     form = await page.form()
     values: dict[str, Any] = {name: forms.text(form, name) for name in ("title", "summary", "resolution")
@@ -169,7 +169,7 @@ async def edit_ticket(page: Page, ticket_id: int) -> Response:
 
 
 @router.post("/tickets/{ticket_id}/close")
-async def close_ticket(page: Page, ticket_id: int) -> Response:
+async def close_ticket(page: Page, ticket_id: Id) -> Response:
     service.require_write(page.caller)
     ticket = service.get_ticket(page.db, page.caller, ticket_id)
     closed = page.db.scalar(select(Status.id).where(Status.hd_queue_id == ticket.hd_queue_id, Status.state == CLOSED)
@@ -180,7 +180,7 @@ async def close_ticket(page: Page, ticket_id: int) -> Response:
 
 
 @router.post("/tickets/{ticket_id}/comments")
-async def comment(page: Page, ticket_id: int) -> Response:
+async def comment(page: Page, ticket_id: Id) -> Response:
     service.require_write(page.caller)
     form = await page.form()
     note = service.Comment(text=forms.text(form, "comment"), owners_only=bool(forms.text(form, "owners_only")))
@@ -215,7 +215,7 @@ def _moment(form: FormData, name: str) -> datetime | None:
 
 
 @router.post("/tickets/{ticket_id}/work")
-async def add_work(page: Page, ticket_id: int) -> Response:
+async def add_work(page: Page, ticket_id: Id) -> Response:
     form = await page.form()
     ticket = service.get_ticket(page.db, page.caller, ticket_id)
     values = {"note": forms.text(form, "note"), "hours_worked": _hours(form, "hours_worked"),
@@ -225,7 +225,7 @@ async def add_work(page: Page, ticket_id: int) -> Response:
 
 
 @router.get("/tickets/{ticket_id}/changes/{change_id}/attachments/{attachment_id}")
-def download(page: Page, ticket_id: int, change_id: int, attachment_id: int) -> Response:
+def download(page: Page, ticket_id: Id, change_id: Id, attachment_id: Id) -> Response:
     page.caller.require("servicedesk")
     ticket = service.get_ticket(page.db, page.caller, ticket_id)
     change = service.get_change(page.db, page.caller, ticket, change_id)
