@@ -177,3 +177,25 @@ def test_the_javascript_is_self_hosted_with_its_licence(anonymous):
     assert (STATIC / "vendor" / "htmx-LICENSE.txt").read_text().startswith("Zero-Clause BSD")
     login = anonymous.get("/login").text
     assert "http://" not in login and "https://" not in login
+
+
+def test_administration_creates_accounts_with_a_role_and_api_keys(console, base_url, org, sessions):
+    from estate.auth.models import Role
+    from tests.idoit.conftest import RpcClient
+
+    with sessions() as db:
+        readonly_role = db.query(Role).filter_by(organization_id=org.id, name="Read-only administrator").one()
+    created = console.submit("/admin/accounts", {"login": f"auditor-{org.id}", "password": "s3cret-pass",
+                                                 "full_name": "New Auditor", "role": str(readonly_role.id)})
+    assert created.status_code == 303
+    listed = console.get("/admin/accounts").text
+    row = re.search(rf"<tr><td>auditor-{org.id}</td>.*?</tr>", listed, re.S)
+    assert row and "Read-only administrator" in row.group(0) and "Standard user" not in row.group(0)
+    clash = console.submit("/admin/accounts", {"login": f"AUDITOR-{org.id}", "password": "x"})
+    assert clash.status_code == 409 and "login" in clash.text
+    page = console.submit("/admin/api-keys", {"description": "inventory sync"})
+    key = re.search(r'data-testid="new-key">([^<]+)<', page.text)
+    assert page.status_code == 200 and key
+    with RpcClient(base_url, key.group(1)) as rpc:
+        assert rpc.result("idoit.version")["login"]["tenant"] == org.name
+    assert key.group(1) not in console.get("/admin/api-keys").text  # shown once

@@ -4,7 +4,7 @@ context, HTML rendering, and the one mapping of domain errors to pages (ConsoleR
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -23,8 +23,8 @@ from starlette.datastructures import FormData
 from estate.accounts import service as accounts
 from estate.auth import sessions
 from estate.auth.permissions import Caller
-from estate.auth.requests import WRITE_METHODS, get_db
 from estate.db.base import MAX_INT
+from estate.db.requests import WRITE_METHODS, request_transaction
 from estate.errors import DomainError, NotAuthenticated
 from estate.settings import Settings
 
@@ -36,6 +36,13 @@ CSRF_COOKIE = "estate_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_FORM_FIELDS = 400
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request (estate.db.requests); the login session's activity after it."""
+    async with request_transaction(request.app.state.sessions, method=request.method,
+                                   after_commit=sessions.record_activity) as db:
+        yield db
+
 
 DB = Annotated[Session, Depends(get_db, scope="function")]
 # A record id in a path: a number a column can hold, or 400 naming the parameter.
@@ -214,9 +221,9 @@ class Console:
 
 
 def _resolve(db: Session, settings: Settings, token: str | None, csrf: str | None) -> tuple[Caller, str, list]:
+    # resolve_caller refuses a missing token: past it, csrf is the session's.
     caller = sessions.resolve_caller(db, settings, token=token, jwt=None, csrf=csrf)
-    assert csrf is not None  # resolve_caller refused a missing token
-    return caller, csrf, accounts.organizations_of(db, caller.account_id)
+    return caller, csrf or "", accounts.organizations_of(db, caller.account_id)
 
 
 async def console(request: Request, db: DB) -> Console:

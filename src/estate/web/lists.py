@@ -65,8 +65,7 @@ def column_fields(entity: Entity, names: Sequence[str], default: Sequence[str]) 
             raise InvalidInput(f"unknown column {name!r} of {entity.name}", field="col")
         if found not in chosen:
             chosen.append(found)
-    identity = entity.field(entity.id_field)
-    assert identity is not None
+    identity = next(item for item in entity.fields if same_name(item.name, entity.id_field))
     return tuple([identity, *(item for item in chosen if item is not identity)])
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from estate.accounts import service as accounts
+from estate.accounts import members
 from estate.accounts.models import Account, OrganizationAccount
+from estate.auth import roles
 from estate.auth.apikeys import create_api_key, list_api_keys
 from estate.auth.models import Role, RoleMember
-from estate.errors import DomainError, Forbidden
+from estate.errors import DomainError
 from estate.web import forms
 from estate.web.console import Console, Page, redirect, rolled_back
 from estate.web.registry import area
@@ -31,15 +32,15 @@ def organizations(page: Page) -> HTMLResponse:
 
 def _accounts_page(page: Console, *, status: int = 200, error: DomainError | None = None) -> HTMLResponse:
     organization_id = page.caller.organization_id
-    members = page.db.execute(
+    people = page.db.execute(
         select(Account.id, Account.login, Account.full_name, Account.email, OrganizationAccount.is_enabled,
                Account.totp_secret.is_not(None).label("two_factor"), OrganizationAccount.id.label("member_id"))
         .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
         .where(OrganizationAccount.organization_id == organization_id, Account.is_deleted.is_(False))
         .order_by(Account.login)
     ).all()
-    roles = {member_id: names for member_id, names in _role_names(page)}
-    return page.render("admin/accounts.html", status=status, tab="accounts", members=members, roles=roles,
+    names = {member_id: held for member_id, held in _role_names(page)}
+    return page.render("admin/accounts.html", status=status, tab="accounts", members=people, roles=names,
                        role_choices=_roles(page), error=error, page_title="Accounts")
 
 
@@ -67,26 +68,28 @@ def account_list(page: Page) -> HTMLResponse:
 
 @router.post("/admin/accounts")
 async def create_account(page: Page) -> Response:
+    """A new organization account (estate.accounts.members), then the role chosen for it
+    (estate.auth.roles: nobody hands out a role with rights they lack)."""
     page.caller.require("accounts", "write")
     form = await page.form()
-    role = forms.text(form, "role") or None
+    identity = {"login": forms.text(form, "login"), "password": forms.text(form, "password") or None,
+                "full_name": forms.text(form, "full_name") or None, "email": forms.text(form, "email") or None}
     try:
-        if role is not None and not accounts.implies(page.caller.grants, _grants_of_role(page, role)):
-            raise Forbidden("you cannot give a role with more rights than your own", field="role")
-        accounts.create_account(
-            page.db, login=forms.text(form, "login"), password=forms.text(form, "password") or None,
-            actor_account_id=page.caller.account_id, organization_id=page.caller.organization_id, role_name=role,
-            values={"full_name": forms.text(form, "full_name") or None, "email": forms.text(form, "email") or None},
-        )
+        _, member = members.create_member(page.db, caller=page.caller, account_id=None, identity=identity,
+                                          membership={})
+        role_id = forms.optional_id(form, "role")
+        if role_id is not None:
+            role = roles.get_role(page.db, organization_id=page.caller.organization_id, role_id=role_id, field="role")
+            if member.id not in _members_of(page, role):
+                roles.change_members(page.db, caller=page.caller, role=role, org_account_ids=[member.id], add=True)
     except DomainError as exc:
         rolled_back(page)
         return _accounts_page(page, status=exc.status, error=exc)
     return redirect("/admin/accounts", page.request)
 
 
-def _grants_of_role(page: Console, name: str) -> list[str]:
-    role = page.db.scalar(select(Role).where(Role.organization_id == page.caller.organization_id, Role.name == name))
-    return list(role.permissions) if role else []
+def _members_of(page: Console, role: Role) -> set[int]:
+    return set(page.db.scalars(select(RoleMember.org_account_id).where(RoleMember.role_id == role.id)))
 
 
 @router.get("/admin/roles")

@@ -15,7 +15,7 @@ from estate.cmdb import dialogs, entries, objects, search
 from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, OBJECT, OBJECT_TYPE, Attribute
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import CategoryEntry, CmdbObject
-from estate.errors import DomainError, NotFound
+from estate.errors import DomainError, InvalidInput, NotFound
 from estate.inventory.entities import MACHINE
 from estate.orgs.location_objects import ROOT_LOCATION
 from estate.web import forms, records, scopes
@@ -50,7 +50,9 @@ def object_types(page: Page) -> HTMLResponse:
 def objects_of_type(page: Page, type_const: str, title: str = "",
                     page_number: Annotated[int, Query(alias="page")] = 1) -> HTMLResponse:
     page.caller.require("cmdb")
-    kind = objects.object_type_of(type_const)
+    kind = CATALOG.object_type(type_const)
+    if kind is None:
+        raise InvalidInput(f"unknown object type {type_const!r}", field="type")
     number = max(page_number, 1)
     rows = objects.list_object_rows(
         page.db, page.caller.organization_id,

@@ -1,0 +1,48 @@
+"""A request's database session, for every face: one transaction per request, committed when the
+route returns and rolled back when it raises. Opening a session does no I/O, so it happens on the
+event loop; what may wait on the database (the write lock, the commit, what follows the commit)
+runs in a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from anyio import CancelScope, to_thread
+from sqlalchemy.orm import Session, sessionmaker
+
+from estate.db.engine import begin_for_writing
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@asynccontextmanager
+async def request_transaction(
+    sessions: sessionmaker[Session], *, method: str, after_commit: Callable[[Session], None]
+) -> AsyncIterator[Session]:
+    """The session of a request made with `method`; `after_commit` runs once it has committed
+    (the faces record the login session's activity there, in a short write of its own)."""
+    db = sessions()
+    try:
+        if method in WRITE_METHODS:
+            await to_thread.run_sync(begin_for_writing, db)
+        yield db
+        await to_thread.run_sync(_commit, db, after_commit)
+    except BaseException:
+        # Also when the request is cancelled: the connection must go back to the pool clean.
+        with CancelScope(shield=True):
+            await to_thread.run_sync(_roll_back, db)
+        raise
+
+
+def _commit(db: Session, after_commit: Callable[[Session], None]) -> None:
+    db.commit()
+    after_commit(db)
+    db.close()
+
+
+def _roll_back(db: Session) -> None:
+    try:
+        db.rollback()
+    finally:
+        db.close()
