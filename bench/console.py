@@ -26,6 +26,7 @@ from bench.ingest import load_or_build
 from bench.measure import HEADER, Summary, database_size_mb, summarize, timed
 from bench.server import kace_client, running_server
 from estate.db.engine import make_engine
+from estate.db.migrate import upgrade
 
 TARGET_MS = 100.0
 TICKETS = 30
@@ -108,6 +109,9 @@ def measure(client: httpx.Client, listed: list[tuple[str, str]], rounds: int) ->
 def run(args: argparse.Namespace) -> dict[str, Any]:
     url = args.database_url or default_url(args.size)
     info = load_or_build(url, args.size, args.seed, args.reuse)
+    engine = make_engine(url)
+    upgrade(engine)  # a fleet built before the console's indexes gets them now
+    engine.dispose()
     with running_server(url) as server:
         ids = seed_tickets(server.base_url, info)
         client = console_client(server.base_url, info.login, info.password)
