@@ -35,7 +35,7 @@ def asset_list(page: Page, q: str = "", sort: str = "", type: int | None = None,
     page.caller.require("assets")
     types = service.asset_types(page.db, page.caller.organization_id)
     filters = (f"asset_type_id eq {type}",) if type else ()
-    request = ListRequest(search=q, sort=sort or "name", page=max(page_number, 1), filters=filters)
+    request = ListRequest(search=q, sort=sort, page=max(page_number, 1), filters=filters)
     found = fetch_list(page.db, ASSET, request, scope=scopes.assets(page.caller),
                        columns=column_fields(ASSET, (), COLUMNS))
     return page.render("assets/list.html", list=found, request=request, types=types, type_id=type,

@@ -57,7 +57,7 @@ def objects_of_type(page: Page, type_const: str, title: str = "",
     rows = objects.list_object_rows(
         page.db, page.caller.organization_id,
         objects.ObjectFilter(type_const=kind.const, title=title.strip() or None),
-        offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1, order_by="title",
+        offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1, order_by="id",
     )
     return page.render("cmdb/objects.html", kind=kind, rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE,
                        number=number, title=title, states=CATALOG.cmdb_states, record_states=CATALOG.record_states,
