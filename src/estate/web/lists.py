@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Connection, Engine
+from sqlalchemy import ColumnElement, Engine
 from sqlalchemy.orm import Session
 
 from estate.errors import InvalidInput
@@ -33,8 +34,6 @@ class ListRequest:
     filters: tuple[str, ...] = ()  # filters of the page itself (`hd_queue_id eq 3`), in the engine's syntax
 
     def query_string(self, **changes: Any) -> str:
-        from urllib.parse import urlencode
-
         chosen = replace(self, **changes)
         pairs: list[tuple[str, str]] = []
         if chosen.search:
@@ -125,16 +124,7 @@ def every_row(engine: Engine, entity: Entity, request: ListRequest, *, scope: Sc
     """Every matching row, in batches, on a connection of its own (the answer streams after the request)."""
     plan = plan_list(entity, request, scope=scope, columns=columns, limit=None)
     with engine.connect() as connection:
-        yield from _batches(connection, plan)
-
-
-def _batches(connection: Connection, plan: Plan) -> Iterator[list[dict[str, Any]]]:
-    yield from stream_batches(connection, plan)
-
-
-def field_names(entity: Entity) -> list[str]:
-    """Every field a list of the entity may show, in declaration order."""
-    return [item.name for item in entity.fields]
+        yield from stream_batches(connection, plan)
 
 
 def same_name(left: str, right: str) -> bool:

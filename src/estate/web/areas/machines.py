@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Iterator
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Query
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -129,7 +129,7 @@ def open_view(page: Page, name: str = "") -> Response:
         raise NotFound(f"no saved view {name!r}", field="name")
     # Only the list's own parameters are taken from what was saved.
     pairs = [(key, value) for key, value in parse_qsl(saved[name]) if key in ("q", "sort", "col")]
-    return redirect("/machines?" + "&".join(f"{k}={v}" for k, v in pairs) if pairs else "/machines")
+    return redirect(f"/machines?{urlencode(pairs)}" if pairs else "/machines")
 
 
 @router.get("/machines/{machine_id}")
