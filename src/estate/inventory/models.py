@@ -52,18 +52,17 @@ class Machine(OrgScoped, Base):
         Index("ix_machines_org_name", "organization_id", "name"),
         Index("ix_machines_org_ip", "organization_id", "ip"),
         Index("ix_machines_org_mac", "organization_id", "mac"),
-        Index("ix_machines_org_os_name", "organization_id", "os_name"),
+        # With the archived flag, the console's dashboard counts by operating system and by last
+        # inventory from the index alone (migration 0900).
+        Index("ix_machines_org_os_name", "organization_id", "os_name", "archived"),
         Index("ix_machines_org_user", "organization_id", "user"),
         Index("ix_machines_org_owner", "organization_id", "owner_account_id"),
-        Index("ix_machines_org_last_inventory", "organization_id", "last_inventory"),
+        Index("ix_machines_org_last_inventory", "organization_id", "last_inventory", "archived"),
         Index("ix_machines_org_created", "organization_id", "created"),
         Index("ix_machines_org_modified", "organization_id", "modified"),
         Index("ix_machines_org_force_inventory", "organization_id", "force_inventory"),
         # Lists read the machines in inventory in id order: (organization, archived, id) serves them.
         Index("ix_machines_org_archived", "organization_id", "archived", "id"),
-        # The console's dashboard: counts by operating system and by last inventory, from the index alone.
-        Index("ix_machines_org_archived_os_name", "organization_id", "archived", "os_name"),
-        Index("ix_machines_org_archived_last_inventory", "organization_id", "archived", "last_inventory"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 
 from estate.cmdb import logbook
 from estate.db.base import utcnow
@@ -124,20 +125,33 @@ def operating_systems(page: Page) -> HTMLResponse:
                        link=lambda label: "/machines?" + urlencode({"q": f"os_name eq {label}"}))
 
 
+# Ages of the last inventory, in days: each machine counts in one bucket.
+FRESHNESS = (("within a day", 0, 1), ("1 to 7 days", 1, 7), ("7 to 30 days", 7, 30), ("longer ago", 30, None))
+
+
 @router.get("/dashboard/freshness")
 def freshness(page: Page) -> HTMLResponse:
+    """One count per bucket, each a range of the (organization, last inventory) index."""
     walls = _machine_walls(page)
-    machines = MACHINE.table.c
+    seen = MACHINE.table.c.last_inventory
     now = utcnow()
-    buckets = (("today", 1), ("this week", 7), ("this month", 30))
-    seen = machines.last_inventory
-    columns = [func.count(case((seen >= now - timedelta(days=days), 1))) for _, days in buckets]
-    columns.append(func.count(case((seen < now - timedelta(days=30), 1))))
-    columns.append(func.count(case((seen.is_(None), 1))))
-    values = page.db.execute(select(*columns).where(*walls)).one()
-    labels = ["within a day", "within a week", "within a month", "longer ago", "never"]
+
+    def counted(*conditions: ColumnElement[bool]) -> Any:
+        return select(func.count()).where(*walls, *conditions).scalar_subquery()
+
+    buckets = [counted(*_age(seen, now, newest, oldest)) for _, newest, oldest in FRESHNESS]
+    values = page.db.execute(select(*buckets, counted(seen.is_(None)))).one()
+    labels = [label for label, _, _ in FRESHNESS] + ["never"]
     return page.render("dashboard/bars.html", title="Inventory freshness",
                        bars=_bars(list(zip(labels, values, strict=True))), link=None)
+
+
+def _age(seen: Any, now: datetime, newest: int, oldest: int | None) -> list[ColumnElement[bool]]:
+    """Inventoried between `oldest` and `newest` days ago (no lower bound: any time before)."""
+    conditions = [seen < now - timedelta(days=newest)] if newest else [seen.is_not(None)]
+    if oldest is not None:
+        conditions.append(seen >= now - timedelta(days=oldest))
+    return conditions
 
 
 @router.get("/dashboard/ticket-states")

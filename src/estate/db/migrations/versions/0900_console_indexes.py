@@ -1,6 +1,10 @@
-"""Indexes the console's dashboard counts and charts read alone: machines in inventory by
-operating system and by last inventory (the organization and the archived flag first, as every
-read of the inventory filters them), and disks by how full they are.
+"""Indexes the console's dashboard counts and charts read alone: machines by operating system and
+by last inventory now carry the archived flag every read of the inventory tests (the indexes of
+the same names on (organization_id, os_name) and (organization_id, last_inventory) are extended by
+it), and disks by how full they are.
+
+The archived flag comes last: an index starting (organization_id, archived) would compete with
+ix_machines_org_archived for the plain list, whose id order only that one gives.
 
 Revision ID: 0900_console_indexes
 Revises: 0013_installation_facts
@@ -13,16 +17,19 @@ down_revision = "0013_installation_facts"
 branch_labels = None
 depends_on = None
 
+EXTENDED = {"ix_machines_org_os_name": "os_name", "ix_machines_org_last_inventory": "last_inventory"}
+
 
 def upgrade() -> None:
-    op.create_index("ix_machines_org_archived_os_name", "machines", ["organization_id", "archived", "os_name"])
-    op.create_index("ix_machines_org_archived_last_inventory", "machines",
-                    ["organization_id", "archived", "last_inventory"])
+    for name, column in EXTENDED.items():
+        op.drop_index(name, table_name="machines")
+        op.create_index(name, "machines", ["organization_id", column, "archived"])
     op.create_index("ix_machine_disks_org_percent_used", "machine_disks",
                     ["organization_id", "percent_used", "machine_id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_machine_disks_org_percent_used", table_name="machine_disks")
-    op.drop_index("ix_machines_org_archived_last_inventory", table_name="machines")
-    op.drop_index("ix_machines_org_archived_os_name", table_name="machines")
+    for name, column in EXTENDED.items():
+        op.drop_index(name, table_name="machines")
+        op.create_index(name, "machines", ["organization_id", column])
