@@ -44,7 +44,7 @@ def console_client(base_url: str, login: str, password: str) -> httpx.Client:
     return client
 
 
-def seed_tickets(base_url: str, info: FleetInfo) -> dict[str, int]:
+def seed_tickets(base_url: str, info: FleetInfo) -> dict[str, Any]:
     """A few tickets through the API, about fleet machines; the ids of one ticket, machine and asset."""
     with kace_client(base_url, info.login, info.password) as kace:
         queue = kace.get("/api/service_desk/queues").json()["Queues"][0]["id"]
@@ -56,10 +56,11 @@ def seed_tickets(base_url: str, info: FleetInfo) -> dict[str, int]:
         created = kace.post("/api/service_desk/tickets", json={"Tickets": tickets})
         created.raise_for_status()
         asset = (machine.get("Asset") or [{}])[0].get("id") or machine.get("asset", {}).get("id")
-        return {"ticket": created.json()["IDs"][-1], "machine": int(machine["Id"]), "asset": int(asset or 0)}
+        return {"ticket": created.json()["IDs"][-1], "machine": int(machine["Id"]), "asset": int(asset or 0),
+                "name": machine["Name"]}
 
 
-def pages(ids: dict[str, int]) -> list[tuple[str, str]]:
+def pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
     probe = PROBES[1].title
     machine, asset, ticket = ids["machine"], ids["asset"], ids["ticket"]
     listed = [
@@ -72,12 +73,16 @@ def pages(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("machines", "/machines"),
         ("machines sorted by last inventory", "/machines?sort=-Last_inventory"),
         ("machines page 100", "/machines?page=100"),
-        ("machines: a word", "/machines?q=ubuntu"),
+        ("machines: a word on 5 %", "/machines?q=ubuntu"),
+        ("machines: a word on one machine", f"/machines?q={ids['name']}"),
+        ("machines: name eq <one machine>", f"/machines?q=name eq {ids['name']}"),
         ("machines: os_name like %Ubuntu%", "/machines?q=os_name like %Ubuntu%"),
         ("machines: a title on 5 %", f"/machines?q=software.display_name eq {probe}"),
         ("machines: count of a title on 5 %", f"/machines/count?q=software.display_name eq {probe}"),
         ("machines: count of os_name like", "/machines/count?q=os_name like %Ubuntu%"),
         ("machine page", f"/machines/{machine}"),
+        ("machine page: software", f"/machines/{machine}/software"),
+        ("machine page: services", f"/machines/{machine}/services"),
         ("assets", "/assets"),
         ("cmdb object types", "/cmdb"),
         ("cmdb clients", "/cmdb/types/C__OBJTYPE__CLIENT"),

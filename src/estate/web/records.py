@@ -78,10 +78,11 @@ def categories_of(obj: CmdbObject) -> list[Category]:
 
 
 def cmdb_categories(db: Session, caller: Caller, object_id: int, *, only_filled: bool = True,
-                    wanted: list[Category] | None = None) -> list[CategoryView]:
+                    wanted: list[Category] | None = None, leave_out: tuple[str, ...] = ()) -> list[CategoryView]:
     """The object's categories with their entries, read in one go as a batch of cmdb.category.read."""
     obj = cmdb_object(db, caller, object_id)
-    categories = wanted if wanted is not None else categories_of(obj)
+    categories = [category for category in (wanted if wanted is not None else categories_of(obj))
+                  if category.const not in leave_out]
     lists = entries.read_lists(db, caller.organization_id,
                                [entries.Wanted(obj, category, NORMAL, LANGUAGE) for category in categories])
     views = [CategoryView(category, rows) for category, rows in zip(categories, lists, strict=True)]

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from estate.accounts import service as accounts
 from estate.errors import InvalidInput, NotFound
+from estate.inventory.cmdb_view import SOFTWARE
 from estate.inventory.entities import MACHINE
 from estate.servicedesk.entities import TICKET
 from estate.web import records, scopes
@@ -26,8 +27,11 @@ router = area("machines", title="Machines", path="/machines", right="inventory",
 
 DEFAULT_COLUMNS = ("Name", "Ip", "Os_name", "User", "Last_inventory", "Ram Total")
 VIEWS = "console.machines.views"  # the registry category of a member's saved views
-MACHINE_SHAPING = "machine all,software standard,machine_nics standard,machine_disks standard,service standard," \
-                  "operating_system limited,asset limited"
+# The page reads the machine with its small sub-entities; software and services (hundreds of rows
+# each) come in requests of their own, as the page shows them.
+MACHINE_SHAPING = "machine all,machine_nics standard,machine_disks standard,operating_system limited,asset limited"
+SOFTWARE_SHAPING = "machine limited,software standard"
+SERVICES_SHAPING = "machine limited,service standard"
 
 
 def _list_request(q: str, sort: str, page: int, col: list[str]) -> ListRequest:
@@ -132,18 +136,34 @@ def open_view(page: Page, name: str = "") -> Response:
     return redirect(f"/machines?{urlencode(pairs)}" if pairs else "/machines")
 
 
-@router.get("/machines/{machine_id}")
-def machine_page(page: Page, machine_id: Id) -> HTMLResponse:
+def _machine(page: Console, machine_id: int, shaping: str) -> dict[str, Any]:
     page.caller.require("inventory")
-    machine = records.machine(page.db, machine_id, scope=scopes.machines(page.caller), shaping=MACHINE_SHAPING)
+    machine = records.machine(page.db, machine_id, scope=scopes.machines(page.caller), shaping=shaping)
     if machine is None:
         raise NotFound(f"machine {machine_id} not found", field="id")
+    return machine
+
+
+@router.get("/machines/{machine_id}/software")
+def machine_software(page: Page, machine_id: Id) -> HTMLResponse:
+    return page.render("machines/software.html", machine=_machine(page, machine_id, SOFTWARE_SHAPING))
+
+
+@router.get("/machines/{machine_id}/services")
+def machine_services(page: Page, machine_id: Id) -> HTMLResponse:
+    return page.render("machines/services.html", machine=_machine(page, machine_id, SERVICES_SHAPING))
+
+
+@router.get("/machines/{machine_id}")
+def machine_page(page: Page, machine_id: Id) -> HTMLResponse:
+    machine = _machine(page, machine_id, MACHINE_SHAPING)
     asset_id = records.device_asset_id(machine)
     tickets = records.tickets_of_machine(page.db, page.caller, machine_id) if page.can("servicedesk") else None
     return page.render(
         "machines/machine.html", machine=machine, fields=[f for f in MACHINE.fields],
         asset=records.asset(page.db, page.caller, asset_id) if asset_id and page.can("assets") else None,
-        categories=records.cmdb_categories(page.db, page.caller, asset_id) if asset_id and page.can("cmdb") else [],
+        categories=records.cmdb_categories(page.db, page.caller, asset_id, leave_out=(SOFTWARE,))
+        if asset_id and page.can("cmdb") else [],
         history=records.object_history(page.db, page.caller, asset_id) if asset_id and page.can("cmdb") else [],
         tickets=tickets, ticket_entity=TICKET, page_title=str(machine.get("Name") or f"Machine {machine_id}"),
     )
