@@ -83,6 +83,7 @@ def pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
         ("machine page", f"/machines/{machine}"),
         ("machine page: software", f"/machines/{machine}/software"),
         ("machine page: services", f"/machines/{machine}/services"),
+        ("machine page: CMDB categories", f"/machines/{machine}/cmdb"),
         ("assets", "/assets"),
         ("cmdb object types", "/cmdb"),
         ("cmdb clients", "/cmdb/types/C__OBJTYPE__CLIENT"),

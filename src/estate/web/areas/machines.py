@@ -154,6 +154,15 @@ def machine_services(page: Page, machine_id: Id) -> HTMLResponse:
     return page.render("machines/services.html", machine=_machine(page, machine_id, SERVICES_SHAPING))
 
 
+@router.get("/machines/{machine_id}/cmdb")
+def machine_categories(page: Page, machine_id: Id) -> HTMLResponse:
+    """The device object's CMDB categories (but the software assignment the page shows already)."""
+    page.caller.require("cmdb")
+    asset_id = records.device_asset_id(_machine(page, machine_id, "machine limited,asset limited"))
+    categories = records.cmdb_categories(page.db, page.caller, asset_id, leave_out=(SOFTWARE,)) if asset_id else []
+    return page.render("machines/cmdb.html", categories=categories, object_id=asset_id)
+
+
 @router.get("/machines/{machine_id}")
 def machine_page(page: Page, machine_id: Id) -> HTMLResponse:
     machine = _machine(page, machine_id, MACHINE_SHAPING)
@@ -162,8 +171,6 @@ def machine_page(page: Page, machine_id: Id) -> HTMLResponse:
     return page.render(
         "machines/machine.html", machine=machine, fields=[f for f in MACHINE.fields],
         asset=records.asset(page.db, page.caller, asset_id) if asset_id and page.can("assets") else None,
-        categories=records.cmdb_categories(page.db, page.caller, asset_id, leave_out=(SOFTWARE,))
-        if asset_id and page.can("cmdb") else [],
         history=records.object_history(page.db, page.caller, asset_id) if asset_id and page.can("cmdb") else [],
         tickets=tickets, ticket_entity=TICKET, page_title=str(machine.get("Name") or f"Machine {machine_id}"),
     )
