@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from estate.web.search_box import filtering_of
 from tests.inventory.payloads import ingest, machine
 
@@ -163,9 +161,9 @@ def test_the_standard_user_is_walled_as_in_the_api(base_url, org, admin, user):
         assert client.submit("/admin/accounts", {"login": "sneaky", "password": "x"}).status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/docs"])
-def test_api_docs_work_offline(anonymous, path):
-    page = anonymous.get(path)
+def test_the_console_links_the_offline_api_docs(console, anonymous):
+    assert '<a href="/docs">API docs</a>' in console.get("/").text
+    page = anonymous.get("/docs")
     assert page.status_code == 200
     sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
     assert sources and all(source.startswith("/") for source in sources), sources

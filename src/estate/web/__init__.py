@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from estate.web import apidocs, login
+from estate.web import login
 from estate.web.registry import load_areas
 
 STATIC_URL = "/static"
@@ -17,4 +17,3 @@ def install(app: FastAPI) -> None:
     app.include_router(login.router)
     for area in load_areas():
         app.include_router(area.router)
-    apidocs.install(app)
