@@ -185,10 +185,13 @@ def test_a_standard_user_does_not_see_other_users_data(browser, base_url, org, a
     assert response is not None and response.status == 404
     browser.goto(f"{base_url}/search?q=admins")
     expect(browser.get_by_test_id("search-machines")).not_to_contain_text("admins-desktop")
-    # What the user may not change is refused, as the API refuses it.
-    response = browser.goto(f"{base_url}/assets/{own}")
-    assert response is not None
+    # Their own machine's asset is shown without the forms their role may not use.
+    browser.goto(f"{base_url}/machines/{own}")
+    browser.locator("#asset h2 a").click()
+    expect(browser.get_by_test_id("asset-name")).to_have_text("own-laptop")
+    expect(browser.get_by_text("Serial Number")).to_be_visible()
     expect(browser.get_by_role("button", name="Save")).to_have_count(0)
+    expect(browser.get_by_role("button", name="Archive this asset")).to_have_count(0)
 
 
 def test_an_expired_session_goes_back_to_the_login_and_then_to_the_page(browser, base_url, org, sessions):
