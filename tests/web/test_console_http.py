@@ -82,6 +82,8 @@ def test_bad_input_is_a_page_naming_the_field(console):
         assert named in answer.text, (path, answer.text[-800:])
     posted = console.submit("/tickets/new", {"hd_queue_id": "99999999999", "title": "x"})
     assert posted.status_code == 400 and "hd_queue_id" in posted.text
+    crowded = console.submit("/tickets/new", {f"field{n}": "x" for n in range(500)})
+    assert crowded.status_code == 400 and "form" in crowded.text
 
 
 def test_the_search_box_reads_plain_words_and_the_query_language():

@@ -3,10 +3,9 @@ context, HTML rendering, and the one mapping of domain errors to pages (ConsoleR
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -19,16 +18,16 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from estate.accounts import service as accounts
 from estate.auth import sessions
 from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT
 from estate.db.requests import WRITE_METHODS, request_transaction
-from estate.errors import DomainError, NotAuthenticated
+from estate.errors import DomainError, InvalidInput, NotAuthenticated
 from estate.settings import Settings
-
-log = logging.getLogger("estate.web")
+from estate.web.records import shown
 
 SESSION_COOKIE = "estate_session"
 # Readable by the page's script, which sends it back in a header with every htmx write.
@@ -36,6 +35,7 @@ CSRF_COOKIE = "estate_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_FORM_FIELDS = 400
+
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request (estate.db.requests); the login session's activity after it."""
@@ -64,28 +64,10 @@ def _when(value: Any) -> str:
     return str(value)[:16].replace("T", " ")
 
 
-def _ago(value: Any) -> str:
-    if not isinstance(value, datetime):
-        return _when(value)
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    seconds = (datetime.now(UTC) - moment).total_seconds()
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit} ago"
-    return "just now"
-
-
 templates.filters["when"] = _when
-templates.filters["ago"] = _ago
 
 
-def _shown(value: Any) -> str:
-    from estate.web.records import shown
-
-    return shown(value)
-
-
-templates.filters["shown"] = _shown
+templates.filters["shown"] = shown
 
 
 def is_htmx(request: Request) -> bool:
@@ -176,7 +158,10 @@ class ConsoleRoute(APIRoute):
 async def form_of(request: Request) -> FormData:
     """The request's form, parsed once (Starlette keeps it on the request)."""
     settings: Settings = request.app.state.settings
-    return await request.form(max_files=10, max_fields=MAX_FORM_FIELDS, max_part_size=settings.max_body_bytes)
+    try:
+        return await request.form(max_files=10, max_fields=MAX_FORM_FIELDS, max_part_size=settings.max_body_bytes)
+    except StarletteHTTPException as exc:
+        raise InvalidInput(f"the form cannot be read: {exc.detail}", field="form") from None
 
 
 async def _presented_csrf(request: Request) -> str | None:
