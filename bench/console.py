@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bench.fleet import PROBES, FleetInfo, default_url
+from bench.fleet import PROBES, FleetInfo, default_url, fleet_parser
 from bench.ingest import load_or_build
 from bench.measure import HEADER, Summary, database_size_mb, summarize, timed
 from bench.server import kace_client, running_server
@@ -143,11 +143,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url")
-    parser.add_argument("--reuse", action="store_true", help="use the fleet already built for this database")
+    parser = fleet_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=30, help="requests per page")
     args = parser.parse_args()
     result = run(args)

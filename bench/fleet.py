@@ -336,6 +336,16 @@ def info_path(database_url: str) -> Path:
     return Path("var/bench") / f"{url.database}.json"
 
 
+def fleet_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark on a fleet takes: its size, seed, database and --reuse."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url")
+    parser.add_argument("--reuse", action="store_true", help="use the fleet already built for this database")
+    return parser
+
+
 def default_url(size: int) -> str:
     Path("var/bench").mkdir(parents=True, exist_ok=True)
     return f"sqlite:///var/bench/fleet-{size}.db"

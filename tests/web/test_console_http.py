@@ -158,6 +158,13 @@ def test_the_standard_user_is_walled_as_in_the_api(base_url, org, admin, user):
         assert client.get("/machines/count", params={"q": "name st walled-"}).text.startswith(
             '<span data-testid="count">1</span>')
         assert client.get("/machines.csv", params={"q": "name st walled-"}).text.count("walled-") == 1
+        assert "walled-other" not in client.get("/search", params={"q": "walled"}).text
+    with ConsoleClient(base_url=base_url) as staff:
+        staff.login(org.admin.login, org.admin.password)
+        found = staff.get("/search", params={"q": "walled"}).text
+        assert "walled-other" in found and "walled-own" in found
+    with ConsoleClient(base_url=base_url) as client:
+        client.login(org.user.login, org.user.password)
         # Writes the role does not grant are refused with 403, as the APIs refuse them.
         assert client.submit("/admin/api-keys", {"description": "mine"}).status_code == 403
         assert client.submit("/admin/accounts", {"login": "sneaky", "password": "x"}).status_code == 403
