@@ -7,13 +7,13 @@ The archived flag comes last: an index starting (organization_id, archived) woul
 ix_machines_org_archived for the plain list, whose id order only that one gives.
 
 Revision ID: 0900_console_indexes
-Revises: 0013_installation_facts
+Revises: 0600_scripting
 """
 
 from alembic import op
 
 revision = "0900_console_indexes"
-down_revision = "0013_installation_facts"
+down_revision = "0600_scripting"
 branch_labels = None
 depends_on = None
 
