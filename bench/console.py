@@ -93,6 +93,7 @@ def pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
         ("ticket page", f"/tickets/{ticket}"),
         ("new ticket", "/tickets/new"),
         ("accounts", "/admin/accounts"),
+        ("scripts", "/scripts"),
     ]
     if asset:
         listed += [("asset page", f"/assets/{asset}"), ("cmdb object", f"/cmdb/objects/{asset}"),

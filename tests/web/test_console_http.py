@@ -16,7 +16,7 @@ PAGES = [
     "/", "/dashboard/attention", "/dashboard/operating-systems", "/dashboard/freshness", "/dashboard/ticket-states",
     "/dashboard/changes", "/machines", "/machines/count", "/assets", "/cmdb", "/cmdb/types/C__OBJTYPE__SERVER",
     "/cmdb/locations", "/search?q=anything", "/tickets", "/tickets?state=overdue", "/tickets/new", "/admin",
-    "/admin/accounts", "/admin/roles", "/admin/api-keys",
+    "/admin/accounts", "/admin/roles", "/admin/api-keys", "/scripts",
 ]
 
 
@@ -208,3 +208,27 @@ def test_administration_creates_accounts_with_a_role_and_api_keys(console, base_
     with RpcClient(base_url, key.group(1)) as rpc:
         assert rpc.result("idoit.version")["login"]["tenant"] == org.name
     assert key.group(1) not in console.get("/admin/api-keys").text  # shown once
+
+
+def test_scripts_their_runs_and_each_machines_log(console, admin):
+    from tests.scripting.test_scripts_api import ECHO_TASK, make_script
+
+    machine_id = ingest(admin, machine("script-target", Os_Family="Linux"))[0]
+    script = make_script(admin, name="Clean temp files", description="removes /tmp/*")
+    assert admin.post(f"/api/script/{script['id']}/task", json=ECHO_TASK).status_code == 200
+    started = admin.post(f"/api/script/{script['id']}/actions/run", params={"machineIDs": str(machine_id)})
+    assert started.status_code == 200, started.text
+    run_id = started.json()
+    listed = console.get("/scripts")
+    assert listed.status_code == 200 and "Clean temp files" in listed.text
+    assert f'href="/scripts/runs/{run_id}"' in listed.text
+    page = console.get(f"/scripts/{script['id']}").text
+    assert "removes /tmp/*" in page and "verify: 1 step(s)" in page
+    run = console.get(f"/scripts/runs/{run_id}").text
+    assert "script-target" in run and "pending" in run
+    log_id = re.search(r'href="/scripts/logs/(\d+)"', run)
+    assert log_id
+    log = console.get(f"/scripts/logs/{log_id.group(1)}")
+    assert log.status_code == 200 and "Clean temp files on" in log.text
+    assert console.get("/scripts/runs/2147483647").status_code == 404
+    assert "Failed script runs in 7 days" in console.get("/dashboard/attention").text
