@@ -232,3 +232,23 @@ def test_scripts_their_runs_and_each_machines_log(console, admin):
     assert log.status_code == 200 and "Clean temp files on" in log.text
     assert console.get("/scripts/runs/2147483647").status_code == 404
     assert "Failed script runs in 7 days" in console.get("/dashboard/attention").text
+
+
+def test_a_ticket_shows_its_status_queue_people_machine_and_files(console, admin, org):
+    machine_id = ingest(admin, machine("desk-printer-host"))[0]
+    queue = admin.get("/api/service_desk/queues").json()["Queues"][0]
+    created = admin.post("/api/service_desk/tickets", json={"Tickets": [{
+        "title": "Toner low", "hd_queue_id": queue["id"], "owner_id": org.admin.id, "machine_id": machine_id}]})
+    ticket_id = created.json()["IDs"][0]
+    commented = console.submit(f"/tickets/{ticket_id}/comments", {"comment": "Ordered toner."},
+                               files={"attachments": ("order.txt", b"toner x2\n", "text/plain")})
+    assert commented.status_code == 303, commented.text
+    page = console.get(f"/tickets/{ticket_id}").text
+    assert 'data-testid="ticket-status">New<' in page
+    assert queue["name"] in page
+    assert "submitted by Admin Person" in page and "owned by Admin Person" in page
+    assert f'<a href="/machines/{machine_id}">desk-printer-host</a>' in page
+    assert re.search(r'/attachments/\d+">order\.txt</a>', page)
+    listed = console.get("/tickets", params={"q": "title eq Toner low"}).text
+    assert re.search(r'<span class="badge \w+">New</span>', listed) and listed.count("Admin Person") == 2
+    assert "0000-00-00" not in listed  # no due date is an empty cell

@@ -57,16 +57,21 @@ templates = Environment(
 
 
 def _when(value: Any) -> str:
-    if value is None or value == "":
+    # The KACE lists write an unset date as zeros.
+    if value is None or value == "" or str(value).startswith("0000-00-00"):
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return str(value)[:16].replace("T", " ")
 
 
+def _person(user: dict[str, Any] | None) -> str:
+    """A service desk user as the lists shape them (one record, or none): their full name, else their login."""
+    return str(user.get("full_name") or user.get("user_name") or "") if user else ""
+
+
 templates.filters["when"] = _when
-
-
+templates.filters["person"] = _person
 templates.filters["shown"] = shown
 
 

@@ -12,8 +12,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Query
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from sqlalchemy import select
 
+from estate.accounts import entities
 from estate.accounts import service as accounts
+from estate.accounts.models import OrgAccountRegistry
 from estate.errors import InvalidInput, NotFound
 from estate.inventory.cmdb_view import SOFTWARE
 from estate.inventory.entities import MACHINE
@@ -41,9 +44,16 @@ def _list_request(q: str, sort: str, page: int, col: list[str]) -> ListRequest:
 Columns = Annotated[list[str], Query()]
 
 
+def _saved_views(page: Console, names: list[str]) -> list[OrgAccountRegistry]:
+    """The caller's saved views (all, or those ``names``), read like the API's registry of a member."""
+    chosen = entities.member_registry_entries(org_account_id=page.caller.org_account_id, categories=[VIEWS],
+                                              keys=names)
+    return list(page.db.scalars(select(OrgAccountRegistry).where(
+        OrgAccountRegistry.organization_id == page.caller.organization_id, *chosen).order_by(OrgAccountRegistry.key)))
+
+
 def _views(page: Console) -> list[tuple[str, str]]:
-    member = accounts.get_membership(page.db, page.caller.organization_id, page.caller.org_account_id)
-    return [(entry.key, entry.value or "") for entry in accounts.member_registry(page.db, member, [VIEWS], [])]
+    return [(entry.key, entry.value or "") for entry in _saved_views(page, [])]
 
 
 @router.get("/machines")
@@ -118,8 +128,7 @@ async def delete_view(page: Page) -> Response:
     page.caller.require("inventory")
     form = await page.form()
     name = str(form.get("name") or "")
-    member = accounts.get_membership(page.db, page.caller.organization_id, page.caller.org_account_id)
-    found = accounts.member_registry(page.db, member, [VIEWS], [name])
+    found = _saved_views(page, [name])
     accounts.delete_registry_entry(page.db, found[0] if found else None, organization_id=page.caller.organization_id,
                                    actor_id=page.caller.account_id)
     return redirect("/machines", page.request)
