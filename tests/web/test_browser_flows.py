@@ -220,3 +220,30 @@ def test_the_console_fits_a_tablet(browser, base_url, org, admin):
     browser.keyboard.press("Tab")
     expect(browser.get_by_role("link", name="Skip to content")).to_be_focused()
     screenshot(browser, "machines-tablet")
+
+
+def test_every_area_from_the_navigation_and_the_api_docs_offline(browser, base_url, org, admin):
+    requested: list[str] = []
+
+    def record(request):  # type: ignore[no-untyped-def]
+        requested.append(request.url)
+
+    browser.on("request", record)
+    try:
+        log_in(browser, base_url, org.admin.login, org.admin.password)
+        navigation = browser.get_by_role("navigation", name="Areas")
+        for link, heading, name in [("Assets", "Assets", "assets"), ("CMDB", "CMDB", "cmdb"),
+                                    ("Service desk", "Tickets", "tickets"), ("Scripts", "Scripts", "scripts"),
+                                    ("Administration", "Administration", "administration")]:
+            navigation.get_by_role("link", name=link, exact=True).click()
+            expect(browser.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            screenshot(browser, name)
+        # The API documentation renders from Estate's own assets: nothing is asked of another host.
+        navigation.get_by_role("link", name="API docs").click()
+        expect(browser.locator(".swagger-ui .info .title")).to_contain_text("Estate")
+        expect(browser.locator(".opblock").first).to_be_visible()
+        screenshot(browser, "api-docs")
+    finally:
+        browser.remove_listener("request", record)
+    elsewhere = [url for url in requested if not url.startswith(base_url)]
+    assert not elsewhere, f"the console or its docs asked other hosts: {elsewhere}"
