@@ -252,3 +252,25 @@ def test_a_ticket_shows_its_status_queue_people_machine_and_files(console, admin
     listed = console.get("/tickets", params={"q": "title eq Toner low"}).text
     assert re.search(r'<span class="badge \w+">New</span>', listed) and listed.count("Admin Person") == 2
     assert "0000-00-00" not in listed  # no due date is an empty cell
+
+
+def test_an_object_link_is_saved_from_the_category_form(console, base_url, org, sessions):
+    from tests.idoit.conftest import RpcClient, new_key
+
+    rpc = RpcClient(base_url, new_key(sessions, org.id))
+    building = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__BUILDING", "title": "Head office"})["id"]
+    server = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__SERVER", "title": "rack-server-07"})["id"]
+    path = f"/cmdb/objects/{server}/categories/C__CATG__LOCATION"
+    assert 'name="parent"' in console.get(path).text
+    saved = console.submit(path, {"parent": str(building), "was__parent": ""})
+    assert saved.status_code == 303, saved.text
+    entry = rpc.result("cmdb.category.read", {"objID": server, "category": "C__CATG__LOCATION"})[0]
+    assert int(entry["parent"]["id"]) == building
+    assert "rack-server-07" in console.get("/cmdb/locations", params={"parent": building}).text
+    # A link to no object is refused with the attribute's name, and the entry keeps its parent.
+    refused = console.submit(path, {"parent": "2147483000", "was__parent": str(building)})
+    error = re.search(r'data-testid="form-error">(.*?)</p>', refused.text)
+    assert refused.status_code in (400, 404) and error and "parent" in error.group(1), refused.text
+    entry = rpc.result("cmdb.category.read", {"objID": server, "category": "C__CATG__LOCATION"})[0]
+    assert int(entry["parent"]["id"]) == building
+    rpc.close()
