@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.kace_client import TLS
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -21,6 +23,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 class ConsoleClient(httpx.Client):
     """The console as a browser without JavaScript uses it: cookies, forms with their CSRF token."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(base_url=base_url, timeout=30, verify=kwargs.pop("verify", TLS), **kwargs)
 
     def login(self, login: str, password: str) -> httpx.Response:
         form = self.get("/login")
@@ -40,14 +45,14 @@ class ConsoleClient(httpx.Client):
 
 @pytest.fixture
 def console(base_url: str, org) -> Iterator[ConsoleClient]:  # type: ignore[no-untyped-def]
-    with ConsoleClient(base_url=base_url, timeout=30) as client:
+    with ConsoleClient(base_url=base_url) as client:
         client.login(org.admin.login, org.admin.password)
         yield client
 
 
 @pytest.fixture
 def anonymous(base_url: str) -> Iterator[ConsoleClient]:
-    with ConsoleClient(base_url=base_url, timeout=30) as client:
+    with ConsoleClient(base_url=base_url) as client:
         yield client
 
 
