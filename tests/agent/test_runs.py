@@ -40,7 +40,8 @@ def test_echo_output_comes_back_per_machine_and_into_the_logbook(fleet, sessions
     echo = script(fleet.kace, tasks=[{"verify": [step(1, command='echo "hello from $ESTATE_WORK_DIR"')]}])
     status = run_and_wait(fleet.kace, echo["id"], ids(fleet.agents), 3)
     assert status["scriptId"] == echo["id"]
-    assert sorted(entry["machineId"] for entry in status["success"]) == sorted(a.machine_id for a in fleet.agents), status
+    machines = sorted(a.machine_id for a in fleet.agents)
+    assert sorted(entry["machineId"] for entry in status["success"]) == machines, status
     assert status["failed"] == [] and status["pending"] == [] and len(status["targeted"]) == 3
     for agent in fleet.agents:
         entry = next(item for item in status["success"] if item["machineId"] == agent.machine_id)
