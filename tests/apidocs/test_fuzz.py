@@ -81,7 +81,7 @@ def _server_errors(operation: schemathesis.APIOperation, mode: GenerationMode, t
     @settings(max_examples=EXAMPLES[mode], deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def send(case: schemathesis.Case) -> None:
-        response = case.call(base_url=target.url, session=target.session, timeout=30)
+        response = case.call(base_url=target.url, session=target.session, timeout=120)  # a busy machine
         statuses[response.status_code] += 1
         try:
             case.validate_response(response, checks=[not_a_server_error])
