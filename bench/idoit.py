@@ -153,8 +153,10 @@ def _search_index_sql(postgres: bool) -> tuple[list[str], list[str]]:
 def _load_manufacturers(loader: Loader) -> dict[str, int]:
     first = loader.next_id("cmdb_dialog_entries")
     ids = {title: first + i for i, title in enumerate(MANUFACTURERS)}
-    loader.write("cmdb_dialog_entries", ["id", "organization_id", "dialog", "title"],
-                 [(ids[title], loader.organization_id, MANUFACTURER_DIALOG, title) for title in MANUFACTURERS])
+    # The list starts empty in a new organization: its numbers (the ids clients see) count from 1.
+    loader.write("cmdb_dialog_entries", ["id", "organization_id", "dialog", "title", "number"],
+                 [(ids[title], loader.organization_id, MANUFACTURER_DIALOG, title, n)
+                  for n, title in enumerate(MANUFACTURERS, start=1)])
     return ids
 
 

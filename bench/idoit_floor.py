@@ -114,9 +114,18 @@ def objects_read(db: Db, org: int, offset: int) -> bytes:
 IP = CATALOG.categories["C__CATG__IP"]
 
 
+YES_NO = {True: {"value": "1", "title": "Yes"}, False: {"value": "0", "title": "No"}}
+
+
 def _plain(attribute: Any, value: Any) -> Any:
     if value is None:
-        return "" if attribute.data_type in ("text", "text_area") else None
+        return "" if attribute.data_type in ("text", "text_area") and not attribute.shape else None
+    if attribute.shape == "convert":
+        return {"title": value}
+    if attribute.shape == "yes_no":
+        return YES_NO[str(value) not in ("0", "", "False")]
+    if attribute.shape == "address":
+        return {"ref_id": None, "ref_title": str(value), "ref_type": "C__CATS__NET_IP_ADDRESSES"}
     if isinstance(value, float) and value.is_integer() and attribute.data_type != "int":
         return f"{value:.2f}"
     return str(value)
@@ -126,9 +135,9 @@ def _dialogs(db: Db, org: int, ids: set[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    rows = db.rows(f"SELECT id, title, const FROM cmdb_dialog_entries WHERE organization_id = ? "  # noqa: S608
+    rows = db.rows(f"SELECT id, number, title, const FROM cmdb_dialog_entries WHERE organization_id = ? "  # noqa: S608
                    f"AND id IN ({marks})", (org, *ids))
-    return {i: {"id": str(i), "title": t, "const": c, "title_lang": t} for i, t, c in rows}
+    return {i: {"id": str(n), "title": t, "const": c, "title_lang": t} for i, n, t, c in rows}
 
 
 def category_rows(db: Db, org: int, object_id: int) -> list[dict[str, Any]]:

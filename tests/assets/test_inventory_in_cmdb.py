@@ -66,19 +66,19 @@ def test_an_ingested_machine_shows_its_hardware_network_system_and_software(admi
     assert model["serial"] == "SNX7Q2QQ" and model["firmware"] == "1.12.0"
     (cpu,) = read(rpc, object_id, "C__CATG__CPU")
     assert cpu["title"].startswith("Intel(R) Core(TM) i7") and cpu["cores"] == "10"
-    assert title(cpu["manufacturer"]) == "Intel" and cpu["frequency"] == "1.8"
+    assert title(cpu["manufacturer"]) == "Intel" and cpu["frequency"] == {"title": 1.8}
     assert title(cpu["frequency_unit"]) == "GHz"
     (memory,) = read(rpc, object_id, "C__CATG__MEMORY")
-    assert memory["capacity"] == "32768.00" and title(memory["unit"]) == "MB"
+    assert memory["capacity"] == {"title": 32768.0} and title(memory["unit"]) == "MB"
     drives = {drive["mount_point"]: drive for drive in read(rpc, object_id, "C__CATG__DRIVE")}
     assert set(drives) == {"C:", "D:"}
-    assert drives["C:"]["capacity"] == "476.00" and title(drives["C:"]["unit"]) == "GB"
-    assert title(drives["D:"]["filesystem"]) == "exFAT" and drives["D:"]["free_space"] == "943.00"
+    assert drives["C:"]["capacity"] == {"title": 476.0} and title(drives["C:"]["unit"]) == "GB"
+    assert title(drives["D:"]["filesystem"]) == "exFAT" and drives["D:"]["free_space"] == {"title": 943.0}
     ports = {port["mac"]: port["title"] for port in read(rpc, object_id, "C__CMDB__SUBCAT__NETWORK_PORT")}
     assert ports == {"AA:BB:CC:00:11:22": "Ethernet", "AA:BB:CC:00:11:33": "Wi-Fi"}
-    addresses = {ip["ipv4_address"]: ip for ip in read(rpc, object_id, "C__CATG__IP")}
+    addresses = {ip["ipv4_address"]["ref_title"]: ip for ip in read(rpc, object_id, "C__CATG__IP")}
     assert set(addresses) == {"10.20.30.40", "192.168.7.23"}
-    assert addresses["10.20.30.40"]["primary"] == "1" and addresses["192.168.7.23"]["primary"] == "0"
+    assert addresses["10.20.30.40"]["primary"]["value"] == "1" and addresses["192.168.7.23"]["primary"]["value"] == "0"
     assert addresses["10.20.30.40"]["hostname"] == "LAPTOP-7Q2"
     (system,) = read(rpc, object_id, "C__CATG__OPERATING_SYSTEM")
     assert system["application"]["title"] == "Microsoft Windows 11 Pro"
@@ -118,11 +118,11 @@ def test_a_new_inventory_updates_the_categories(admin, object_of, rpc):
     (model,) = read(rpc, object_id, "C__CATG__MODEL")
     assert model["id"] == before["id"] and model["firmware"] == "1.13.2"
     (memory,) = read(rpc, object_id, "C__CATG__MEMORY")
-    assert memory["capacity"] == "64.00" and title(memory["unit"]) == "GB"
+    assert memory["capacity"] == {"title": 64.0} and title(memory["unit"]) == "GB"
     (drive,) = read(rpc, object_id, "C__CATG__DRIVE")
-    assert drive["mount_point"] == "C:" and drive["used_space"] == "300.00"
+    assert drive["mount_point"] == "C:" and drive["used_space"] == {"title": 300.0}
     assert [port["title"] for port in read(rpc, object_id, "C__CMDB__SUBCAT__NETWORK_PORT")] == ["Ethernet"]
-    assert [ip["ipv4_address"] for ip in read(rpc, object_id, "C__CATG__IP")] == ["10.20.30.41"]
+    assert [ip["ipv4_address"]["ref_title"] for ip in read(rpc, object_id, "C__CATG__IP")] == ["10.20.30.41"]
     assert read(rpc, object_id, "C__CATG__OPERATING_SYSTEM")[0]["assigned_version"] == "10.0.26100"
     installed = {(row["application"]["title"], row["assigned_version"])
                  for row in read(rpc, object_id, "C__CATG__APPLICATION")}

@@ -9,22 +9,23 @@ from tests.idoit.test_objects import new_object
 
 
 def test_dialog_create_read_update_delete(rpc):
-    created = rpc.result("cmdb.dialog.create", {"category": "C__CATG__CPU", "property": "manufacturer", "value": "IBM"})
+    created = rpc.result("cmdb.dialog.create", {"category": "C__CATG__CPU", "property": "manufacturer",
+                                                "value": "Fujitsu"})
     assert created["success"] is True and isinstance(created["entry_id"], int)
     listed = rpc.result("cmdb.dialog.read", {"category": "C__CATG__CPU", "property": "manufacturer"})
-    assert {"id": str(created["entry_id"]), "const": "", "title": "IBM"} in listed
+    assert {"id": str(created["entry_id"]), "const": "", "title": "Fujitsu"} in listed
     assert {"AMD", "Intel"} <= {row["title"] for row in listed}
     updated = rpc.result("cmdb.dialog.update", {"category": "C__CATG__CPU", "property": "manufacturer",
-                                                "entry_id": str(created["entry_id"]), "value": "IBM 2"})
+                                                "entry_id": str(created["entry_id"]), "value": "Fujitsu 2"})
     assert updated == {"success": True, "entry_id": created["entry_id"]}
     titles = {r["title"] for r in rpc.result("cmdb.dialog.read", {"category": "C__CATG__CPU",
                                                                    "property": "manufacturer"})}
-    assert "IBM 2" in titles and "IBM" not in titles
+    assert "Fujitsu 2" in titles and "Fujitsu" not in titles
     rpc.result("cmdb.dialog.delete", {"category": "C__CATG__CPU", "property": "manufacturer",
                                       "entry_id": created["entry_id"]})
     titles = {r["title"] for r in rpc.result("cmdb.dialog.read", {"category": "C__CATG__CPU",
                                                                    "property": "manufacturer"})}
-    assert "IBM 2" not in titles
+    assert "Fujitsu 2" not in titles
     error = rpc.error("cmdb.dialog.delete", {"category": "C__CATG__CPU", "property": "manufacturer",
                                              "entry_id": created["entry_id"]})
     assert error["code"] == -32099
@@ -47,7 +48,8 @@ def test_dependent_dialog_models_under_manufacturers(rpc):
     model = rpc.result("cmdb.dialog.create", {"category": "C__CATG__MODEL", "property": "title",
                                               "value": "ThinkServer RD350", "parent": lenovo})["entry_id"]
     under = rpc.result("cmdb.dialog.read", {"category": "C__CATG__MODEL", "property": "title", "parent": lenovo})
-    assert under == [{"id": str(model), "const": "", "title": "ThinkServer RD350", "parent": str(lenovo)}]
+    assert under == [{"id": str(model), "const": "", "title": "ThinkServer RD350",
+                      "parent": {"id": str(lenovo), "const": "", "title": "Lenovo"}}]
     error = rpc.error("cmdb.dialog.create", {"category": "C__CATG__CPU", "property": "manufacturer", "value": "X",
                                              "parent": lenovo})
     assert error["data"]["parameter"] == "parent"
@@ -64,7 +66,8 @@ def test_constants_are_complete(rpc):
         assert constants[key], key
     assert constants["categories"]["g"]["C__CATG__GLOBAL"] == "General"
     assert constants["categories"]["s"]["C__CATS__PERSON_MASTER"]
-    assert len(constants["categories"]["g"]) + len(constants["categories"]["s"]) == 215  # the whole table
+    # The whole table, the newer categories of the knowledge base's pages and the current spellings.
+    assert len(constants["categories"]["g"]) + len(constants["categories"]["s"]) == 251
     assert all(const.startswith("C__CATG__CUSTOM_FIELDS_") for const in constants["categories"]["g_custom"])
     assert constants["staticObjects"]["C__OBJ__ROOT_LOCATION"] == "Root location"
 
@@ -173,7 +176,7 @@ def test_location_tree_one_level_down(rpc):
 
 def test_root_location_and_global_nets_exist_in_a_fresh_organization(rpc):
     root = rpc.result("cmdb.objects.read", {"filter": {"title": "Root location"}})
-    assert len(root) == 1 and root[0]["type"] == 33
+    assert len(root) == 1 and root[0]["type"] == 30
     nets = rpc.result("cmdb.objects.read", {"filter": {"type": "C__OBJTYPE__LAYER3_NET"}, "order_by": "title"})
     assert [n["title"] for n in nets] == ["Global v4", "Global v6"]
     roles = rpc.result("cmdb.dialog.read", {"category": "C__CATG__CONTACT", "property": "role"})

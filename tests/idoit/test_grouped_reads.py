@@ -77,7 +77,7 @@ def test_a_batch_of_reads_answers_each_call_as_it_is_answered_alone(rpc, estate)
     # What the calls answer: results, and each error the one it is alone.
     assert [row["hostname"] for row in alone[0]["result"]] == ["alpha", "bravo"]
     assert alone[1]["error"]["code"] == -32099 and "not found" in alone[1]["error"]["message"]
-    assert [row["ipv4_address"] for row in alone[2]["result"]] == ["10.1.2.3"]
+    assert [row["ipv4_address"]["ref_title"] for row in alone[2]["result"]] == ["10.1.2.3"]
     assert alone[3]["result"][0]["manufacturer"]["title"] == "Grouped Maker"
     assert alone[4]["error"]["code"] == -32099
     assert alone[5]["error"]["code"] == -32602 and alone[5]["error"]["data"]["parameter"] == "category"

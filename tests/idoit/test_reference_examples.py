@@ -238,7 +238,9 @@ EXAMPLES: list[tuple[str, dict[str, Any], Any, Callable[[RpcClient], dict[Any, A
     ("cmdb.category.update", request("cmdb.category.update", {
         "objID": 42, "category": "C__CATG__MODEL", "data": {"serial": "123abc"}}),
      {"success": True, "message": "Category entry successfully saved"}, server_with_model,
-     {"success": True, "message": "Category entry successfully saved"}),
+     # Current i-doit appends its deprecation notice to the printed message.
+     {"success": True, "message": "Category entry successfully saved [This method is deprecated and will be removed"
+                                  " in a future release. Use 'cmdb.category.save' instead.]"}),
     ("cmdb.category.delete", request("cmdb.category.delete", {"objID": 42, "category": "C__CATG__IP", "cateID": 3}),
      STEP_ANSWER, server_with_entries("normal"),
      {"success": True, "message": "Category entry '{3}' successfully deleted"}),

@@ -72,7 +72,7 @@ STOCK_TYPES: tuple[StockType, ...] = (
         StockField("field_10051", "Website", TEXT),
         StockField("field_10052", "Contract", ATTACHMENT),
     )),
-    StockType("Purchase Record", "C__OBJTYPE__CONTRACT", "C__CATG__CUSTOM_FIELDS_ASSET_PURCHASE", 7, (
+    StockType("Purchase Record", "C__OBJTYPE__MAINTENANCE", "C__CATG__CUSTOM_FIELDS_ASSET_PURCHASE", 7, (
         StockField("field_10060", "Order Number", TEXT),
         StockField("field_10061", "Order Date", DATE),
         StockField("field_10062", "Amount", NUMBER),

@@ -1,6 +1,10 @@
-"""The i-doit catalog as data: categories and attributes (catalog/idoit-category-fields.tsv) and the
-standard content of a fresh i-doit (catalog/idoit-base.json), with the attributes that hold ids of
-other entries (catalog/entry-references.tsv), loaded once at import.
+"""The i-doit catalog as data, loaded once at import:
+- categories and attributes: catalog/idoit-category-fields.tsv, and the categories and attributes
+  of newer releases from the knowledge base's category pages (catalog/idoit-kb-categories.tsv);
+- the attributes that hold ids of other entries (catalog/entry-references.tsv);
+- i-doit's own rows of its fixed lists, object types, relation types and weightings, with their
+  ids and constants (catalog/idoit-dialogs.tsv);
+- what else a fresh i-doit holds and how Estate lays it out (catalog/idoit-base.json).
 
 Validation, ``idoit.constants``, ``cmdb.category_info`` and search all read this one catalog:
 adding a category is adding a line of data."""
@@ -14,11 +18,16 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "catalog"
 FIELDS_FILE = DATA_DIR / "idoit-category-fields.tsv"
+KB_FIELDS_FILE = DATA_DIR / "idoit-kb-categories.tsv"
+DIALOGS_FILE = DATA_DIR / "idoit-dialogs.tsv"
 BASE_FILE = DATA_DIR / "idoit-base.json"
 ENTRY_REFERENCES_FILE = DATA_DIR / "entry-references.tsv"
 
 # How an attribute's value is stored and shown.
 PLAIN, DIALOG, OBJECT, OBJECT_TYPE, CMDB_STATUS = "plain", "dialog", "object", "object_type", "cmdb_status"
+
+# How a read answers an attribute beside its kind (attribute_shapes in idoit-base.json).
+CONVERT, YES_NO, ADDRESS = "convert", "yes_no", "address"
 
 # Record states of objects and category entries.
 BIRTH, NORMAL, ARCHIVED, DELETED, PURGED, TEMPLATE, MASS_CHANGE_TEMPLATE = 1, 2, 3, 4, 5, 6, 7
@@ -37,6 +46,7 @@ class Attribute:
     dialog: str = ""  # the dialog list of a DIALOG attribute ("" for other kinds)
     parent_dialog: str | None = None  # for dependent lists (model under manufacturer)
     entry_category: str | None = None  # for a PLAIN id of an entry of another category (entry-references.tsv)
+    shape: str = ""  # CONVERT, YES_NO or ADDRESS: answered in i-doit's shape for such values
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class Category:
     title: str
     multi_value: bool
     attributes: dict[str, Attribute] = field(default_factory=dict)
+    # A view i-doit shows that holds no data of its own (cabling, vitality ...): not readable.
+    virtual: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,25 @@ class ObjectType:
     icon: str
     sysid_prefix: str
     categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DialogRow:
+    """A row i-doit ships in one of its dialog tables: its id (``number``), title and constant."""
+
+    number: int
+    title: str
+    const: str
+    sort: int
+
+
+@dataclass(frozen=True)
+class RelationType:
+    id: int
+    const: str
+    titles: dict[str, str]
+    text: str  # how a relation of this type reads: "<master> <text> <slave>"
+    weighting: int  # the weighting a new relation of this type gets (1 very important .. 10)
 
 
 @dataclass(frozen=True)
@@ -101,10 +132,14 @@ class Catalog:
     groups: dict[int, ObjectTypeGroup]
     cmdb_states: dict[int, State]
     record_states: dict[int, State]
-    relation_types: list[State]
+    relation_types: list[RelationType]
+    weightings: dict[int, State]
     static_objects: list[StaticObject]
-    dialog_defaults: dict[str, list[str]]
+    # The rows each dialog list starts with in a new organization, with i-doit's ids.
+    dialog_seeds: dict[str, tuple[DialogRow, ...]]
     dependent_dialogs: dict[str, str]
+    # Other spellings of object types (an older Estate constant → i-doit's).
+    object_type_aliases: dict[str, str]
     standard_reports: list[StandardReport]
     translations_de: dict[str, str]
 
@@ -122,8 +157,16 @@ class Catalog:
         if isinstance(value, str):
             if value.isdigit():
                 return self.object_types_by_id.get(int(value))
-            return self.object_types.get(value)
+            return self.object_types.get(self.object_type_aliases.get(value, value))
         return None
+
+    def relation_type(self, value: object) -> RelationType | None:
+        """A relation type by constant or by id (int or numeric string)."""
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            return None
+        if isinstance(value, int) or value.isdigit():
+            return next((r for r in self.relation_types if r.id == int(value)), None)
+        return next((r for r in self.relation_types if r.const == value), None)
 
     def cmdb_state(self, value: object) -> State | None:
         if isinstance(value, bool):
@@ -170,10 +213,13 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _load_categories(base: dict) -> dict[str, Category]:
+    """The table's categories, then the knowledge base's (new categories, and attributes newer
+    releases added to older ones), ids numbered in that order per scope."""
     multi = set(base["multi_value_categories"])
     entry_targets = {(row["category"], row["key"]): row["target"] for row in _rows(ENTRY_REFERENCES_FILE)}
+    shapes = {name: shape for shape, names in base["attribute_shapes"].items() if shape != "_comment" for name in names}
     rows: dict[str, list[dict[str, str]]] = {}
-    for row in _rows(FIELDS_FILE):
+    for row in _rows(FIELDS_FILE) + _rows(KB_FIELDS_FILE):
         rows.setdefault(row["category"], []).append(row)
     categories: dict[str, Category] = {}
     next_id = {"g": 1, "s": 1}
@@ -182,7 +228,7 @@ def _load_categories(base: dict) -> dict[str, Category]:
         attributes: dict[str, Attribute] = {}
         for row in fields:
             kind, dialog = _attribute_kind(const, row["key"], row["reference"], base)
-            attributes[row["key"]] = Attribute(
+            attributes.setdefault(row["key"], Attribute(
                 key=row["key"],
                 title=row["field_title"].replace("\\", ""),
                 data_type=row["data_type"],
@@ -191,7 +237,8 @@ def _load_categories(base: dict) -> dict[str, Category]:
                 dialog=dialog,
                 parent_dialog=base["dependent_dialogs"].get(dialog),
                 entry_category=entry_targets.get((const, row["key"])),
-            )
+                shape=shapes.get(f"{const}.{row['key']}", ""),
+            ))
         categories[const] = Category(
             const=const,
             id=next_id[scope],
@@ -199,8 +246,14 @@ def _load_categories(base: dict) -> dict[str, Category]:
             title=fields[0]["category_title"],
             multi_value=const in multi,
             attributes=attributes,
+            virtual=const in base["virtual_categories"],
         )
         next_id[scope] += 1
+    for const, title in base["virtual_categories"].items():
+        if const != "_comment" and const not in categories:
+            scope = "s" if const.startswith("C__CATS__") else "g"
+            categories[const] = Category(const, next_id[scope], scope, title, False, {}, virtual=True)
+            next_id[scope] += 1
     return categories
 
 
@@ -208,21 +261,67 @@ def _titles(row: dict) -> dict[str, str]:
     return {"en": row["en"], "de": row.get("de", row["en"])}
 
 
+def _shipped(rows: list[dict[str, str]], table: str) -> list[dict[str, str]]:
+    return [row for row in rows if row["table"] == table]
+
+
+def _object_types(base: dict, shipped: list[dict[str, str]], categories: dict[str, Category]) -> list[ObjectType]:
+    """i-doit's object types with its ids and constants, laid out as idoit-base.json says."""
+    by_const = {row["const"]: row for row in shipped if row["status"] == "2"}
+    types = []
+    for layout in base["object_types"]:
+        row = by_const.get(layout["const"])
+        title = layout.get("en") or (row["title_en"] if row else layout["const"])
+        types.append(ObjectType(
+            id=int(row["id"]) if row else layout["id"],
+            const=layout["const"],
+            titles={"en": title, "de": layout.get("de", title)},
+            group_id=layout["group"],
+            icon=layout["icon"],
+            sysid_prefix=layout["sysid_prefix"],
+            categories=tuple(c for c in layout["categories"] if c in categories),
+        ))
+    return types
+
+
+def _dialog_seeds(base: dict, shipped: list[dict[str, str]], categories: dict[str, Category]) -> dict:
+    """The rows each dialog list of the catalog starts with: i-doit's (ids and constants as shipped),
+    then Estate's defaults of lists i-doit ships empty or shorter, numbered after them."""
+    used = {a.dialog for c in categories.values() for a in c.attributes.values() if a.kind == DIALOG}
+    seeds: dict[str, list[DialogRow]] = {}
+    for row in shipped:
+        if row["table"] in used and row["status"] != "1":
+            seeds.setdefault(row["table"], []).append(
+                DialogRow(int(row["id"]), row["title_en"], row["const"], int(row["sort"] or 0)))
+    for table, titles in base["dialog_defaults"].items():
+        rows = seeds.setdefault(table, [])
+        known = {row.title.lower() for row in rows}
+        for title in titles:
+            if title.lower() not in known:
+                rows.append(DialogRow(max((r.number for r in rows), default=0) + 1, title, "", 0))
+    return {table: tuple(sorted(rows, key=lambda r: r.number)) for table, rows in seeds.items()}
+
+
 def load() -> Catalog:
     base = json.loads(BASE_FILE.read_text(encoding="utf-8"))
     categories = _load_categories(base)
-    types = [
-        ObjectType(
-            id=row["id"],
-            const=row["const"],
-            titles=_titles(row),
-            group_id=row["group"],
-            icon=row["icon"],
-            sysid_prefix=row["sysid_prefix"],
-            categories=tuple(c for c in row["categories"] if c in categories),
+    for alias, stored in base["category_aliases"].items():
+        categories.setdefault(alias, categories[stored])
+    shipped = _rows(DIALOGS_FILE)
+    types = _object_types(base, _shipped(shipped, "isys_obj_type"), categories)
+    behaviour = base["relation_types"]
+    relation_types = [
+        RelationType(
+            id=int(row["id"]), const=row["const"], titles={"en": row["title_en"], "de": row["title_en"]},
+            text=behaviour.get(row["const"], behaviour["default"])["text"],
+            weighting=behaviour.get(row["const"], behaviour["default"])["weighting"],
         )
-        for row in base["object_types"]
+        for row in _shipped(shipped, "isys_relation_type")
     ]
+    for relation in relation_types:
+        german = base["translations_de"].get(relation.titles["en"])
+        if german:
+            relation.titles["de"] = german
     return Catalog(
         categories=categories,
         categories_by_id={(c.scope, c.id): c for c in categories.values()},
@@ -236,10 +335,13 @@ def load() -> Catalog:
             for s in base["cmdb_states"]
         },
         record_states={s["id"]: State(id=s["id"], const=s["const"], titles=_titles(s)) for s in base["record_states"]},
-        relation_types=[State(id=s["id"], const=s["const"], titles=_titles(s)) for s in base["relation_types"]],
+        relation_types=relation_types,
+        weightings={int(row["id"]): State(int(row["id"]), row["const"], {"en": row["title_en"], "de": row["title_en"]})
+                    for row in _shipped(shipped, "isys_weighting")},
         static_objects=[StaticObject(s["const"], s["title"], s["type"], s["sysid"]) for s in base["static_objects"]],
-        dialog_defaults=base["dialog_defaults"],
+        dialog_seeds=_dialog_seeds(base, shipped, categories),
         dependent_dialogs=base["dependent_dialogs"],
+        object_type_aliases=base["object_type_aliases"],
         standard_reports=[
             StandardReport(r["kind"], r["category"], r["en"], r["description"]) for r in base["standard_reports"]
         ],

@@ -41,11 +41,22 @@ class EntryStateRefused(Conflict):
     """A lifecycle step the entry's state or its category does not allow."""
 
 
+class VirtualCategory(Conflict):
+    """A category i-doit shows that holds no data of its own (a view, a folder): nothing to read."""
+
+
+def _holding_data(category: Category, field_name: str) -> Category:
+    if category.virtual:
+        raise VirtualCategory(f"{category.const} is a virtual category: it holds no data of its own", field=field_name)
+    return category
+
+
 def category_of(const: object, field_name: str = "category") -> Category:
+    """The category a client names by constant, in its current or its older spelling."""
     category = CATALOG.categories.get(const) if isinstance(const, str) else None
     if category is None:
         raise InvalidInput(f"unknown category {const!r}", field=field_name)
-    return category
+    return _holding_data(category, field_name)
 
 
 def category_by_id(scope: str, category_id: object, field_name: str) -> Category:
@@ -54,7 +65,7 @@ def category_by_id(scope: str, category_id: object, field_name: str) -> Category
     category = CATALOG.categories_by_id.get((scope, category_id)) if isinstance(category_id, int) else None
     if category is None:
         raise InvalidInput(f"unknown category id {category_id!r}", field=field_name)
-    return category
+    return _holding_data(category, field_name)
 
 
 def get_entry(db: Session, obj: CmdbObject, category: Category, entry_id: int) -> CategoryEntry:

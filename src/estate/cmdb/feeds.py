@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from estate.cmdb import logbook, search
 from estate.cmdb.catalog import CATALOG, DIALOG, NORMAL, OBJECT, PURGED, Category
+from estate.cmdb.dialogs import next_numbers
 from estate.cmdb.models import DIALOGS, ENTRIES, LOGBOOK, OBJECTS
 from estate.db.base import chunks
 from estate.errors import Conflict
@@ -348,6 +349,10 @@ class _Dialogs:
                     "organization_id": self.organization_id, "dialog": dialog, "title": title, "parent_id": parent_id,
                 })
         if rows:
+            numbers = next_numbers(self.db, self.organization_id, [row["dialog"] for row in rows.values()])
+            for row in rows.values():
+                row["number"] = numbers[row["dialog"]]
+                numbers[row["dialog"]] += 1
             statement = insert(DIALOGS).returning(DIALOGS.c.id, DIALOGS.c.dialog, DIALOGS.c.title, DIALOGS.c.parent_id)
             for entry_id, dialog, title, parent_id in self.db.connection().execute(statement, list(rows.values())):
                 self._remember(entry_id, dialog, title, parent_id)

@@ -83,10 +83,17 @@ class DialogEntry(OrgScoped, Base):
     """A value of a dialog list (manufacturers, models, contact roles ...), per organization."""
 
     __tablename__ = "cmdb_dialog_entries"
-    __table_args__ = (Index("ix_cmdb_dialog_entries_org_dialog_title", "organization_id", "dialog", "title"),)
+    __table_args__ = (
+        Index("ix_cmdb_dialog_entries_org_dialog_title", "organization_id", "dialog", "title"),
+        Index("ix_cmdb_dialog_entries_org_dialog_number", "organization_id", "dialog", "number", unique=True),
+    )
 
+    # The row's own key: what category entries store. Clients see ``number``.
     id: Mapped[int] = mapped_column(primary_key=True)
     dialog: Mapped[str] = mapped_column(String(100), nullable=False)
+    # The entry's id as clients see it, counted per list as i-doit counts each of its dialog
+    # tables: the rows i-doit ships keep its ids (net_type 1 is IPv4), new ones follow.
+    number: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     title: Mapped[str] = mapped_column(String(255), nullable=False)
     const: Mapped[str | None] = mapped_column(String(100))
     # For dependent lists: the entry of the parent list (a model's manufacturer).

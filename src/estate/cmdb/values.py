@@ -14,8 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from estate.cmdb import dialogs, states
-from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, OBJECT, OBJECT_TYPE, Attribute, Category, State
-from estate.cmdb.models import DIALOGS, OBJECTS, CategoryEntry, CmdbObject, DialogEntry
+from estate.cmdb.catalog import (
+    CATALOG,
+    CMDB_STATUS,
+    CONVERT,
+    DIALOG,
+    OBJECT,
+    OBJECT_TYPE,
+    YES_NO,
+    Attribute,
+    Category,
+    State,
+)
+from estate.cmdb.models import DIALOGS, OBJECTS, CategoryEntry, CmdbObject
+from estate.db.base import MAX_INT
 from estate.errors import InvalidInput
 
 NUMBER_TYPES = {"int", "float", "double"}
@@ -92,13 +104,15 @@ def _object_id(db: Session, organization_id: int, attribute: Attribute, value: A
 
 
 def _dialog_id(db: Session, organization_id: int, attribute: Attribute, value: Any, parent_id: int | None) -> int:
+    """The row id of the entry a client names: by its id (a number or numeric string, as i-doit
+    ships and counts them), its constant, or its title (created when missing, as dialog+ does)."""
     if isinstance(value, dict):
-        value = value.get("id", value.get("title"))
+        value = value.get("id", value.get("const", value.get("title")))
     if isinstance(value, bool) or value is None:
-        raise InvalidInput(f"{attribute.key} takes a dialog id or title", field=_field(attribute))
+        raise InvalidInput(f"{attribute.key} takes a dialog id, constant or title", field=_field(attribute))
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        entry = db.get(DialogEntry, int(value))
-        if entry is not None and entry.organization_id == organization_id and entry.dialog == attribute.dialog:
+        entry = dialogs.by_number(db, organization_id, attribute.dialog, int(value)) if int(value) <= MAX_INT else None
+        if entry is not None:
             if parent_id is not None and entry.parent_id not in (None, parent_id):
                 raise InvalidInput(
                     f"{attribute.key}: dialog entry {value} belongs to another {attribute.parent_dialog} value",
@@ -108,8 +122,8 @@ def _dialog_id(db: Session, organization_id: int, attribute: Attribute, value: A
         if isinstance(value, int):
             raise InvalidInput(f"{attribute.key}: dialog entry {value} not found", field=_field(attribute))
     if not isinstance(value, str):
-        raise InvalidInput(f"{attribute.key} takes a dialog id or title", field=_field(attribute))
-    return dialogs.find_or_create(db, organization_id, attribute.dialog, value, parent_id).id
+        raise InvalidInput(f"{attribute.key} takes a dialog id, constant or title", field=_field(attribute))
+    return dialogs.find_or_create(db, organization_id, attribute.dialog, value, parent_id, field=_field(attribute)).id
 
 
 def _entry_id(db: Session, organization_id: int, attribute: Attribute, value: Any) -> int:
@@ -175,7 +189,7 @@ def coerce(
                 raise InvalidInput(f"{attribute.key} takes a single value", field=_field(attribute))
             values[key] = _entry_id(db, organization_id, attribute, value)
         else:
-            values[key] = _plain(attribute, value)
+            values[key] = _plain(attribute, unshaped(attribute, value))
     return values
 
 
@@ -183,7 +197,7 @@ def coerce(
 class References:
     """Dialog entries and objects referred to by a set of entries, loaded once."""
 
-    dialog_entries: dict[int, Any]  # rows of id, title, const
+    dialog_entries: dict[int, Any]  # rows of id, number, title, const
     objects: dict[int, Any]  # rows of id, title, sysid, type_const
     cmdb_states: dict[int, State] = field(default_factory=lambda: CATALOG.cmdb_states)
 
@@ -224,7 +238,7 @@ def load_references(db: Session, organization_id: int, rows: Iterable[tuple[Cate
         objects = {row.id: row for row in db.execute(query).all()}
     found_dialogs: dict[int, Any] = {}
     if dialog_ids:
-        query = select(DIALOGS.c.id, DIALOGS.c.title, DIALOGS.c.const).where(
+        query = select(DIALOGS.c.id, DIALOGS.c.number, DIALOGS.c.title, DIALOGS.c.const).where(
             DIALOGS.c.organization_id == organization_id, DIALOGS.c.id.in_(sorted(dialog_ids))
         )
         found_dialogs = {row.id: row for row in db.execute(query).all()}
@@ -238,7 +252,7 @@ def dialog_shape(entry: Any, language: str) -> dict[str, Any] | None:
     if entry is None:
         return None
     title = CATALOG.translate(entry.title, language)
-    return {"id": str(entry.id), "title": title, "const": entry.const, "title_lang": title}
+    return {"id": str(entry.number), "title": title, "const": entry.const, "title_lang": title}
 
 
 def object_summary(row: Any, language: str) -> dict[str, Any] | None:
@@ -254,6 +268,30 @@ def object_summary(row: Any, language: str) -> dict[str, Any] | None:
     }
 
 
+YES_NO_TITLES = {"en": ("No", "Yes"), "de": ("Nein", "Ja")}
+
+
+def _shaped(shape: str, value: Any, language: str) -> Any:
+    """A value in the shape i-doit answers it: a value with a unit as {"title": number} (clients
+    read it with float()), a yes/no as {"value": "1", "title": "Yes"}, an address of a net's list
+    as {"ref_id", "ref_title", "ref_type"}."""
+    if shape == CONVERT:
+        return {"title": value}
+    if shape == YES_NO:
+        yes = str(value) not in ("0", "", "False")
+        return {"value": "1" if yes else "0", "title": YES_NO_TITLES[language][yes]}
+    return {"ref_id": None, "ref_title": str(value), "ref_type": "C__CATS__NET_IP_ADDRESSES"}
+
+
+def unshaped(attribute: Attribute, value: Any) -> Any:
+    """A value a client sends back in the shape it read it in ({"title": 2.4}): the value itself."""
+    if attribute.shape and isinstance(value, dict):
+        for key in ("title", "value", "ref_title"):
+            if key in value:
+                return value[key]
+    return value
+
+
 def render(attribute: Attribute, value: Any, refs: References, language: str) -> Any:
     if attribute.kind == DIALOG:
         return dialog_shape(refs.dialog_entries.get(value), language) if isinstance(value, int) else None
@@ -262,7 +300,7 @@ def render(attribute: Attribute, value: Any, refs: References, language: str) ->
             return [s for s in (object_summary(refs.objects.get(v), language) for v in value) if s]
         return object_summary(refs.objects.get(value), language) if isinstance(value, int) else None
     if attribute.kind == OBJECT_TYPE:
-        object_type = CATALOG.object_types.get(value) if isinstance(value, str) else None
+        object_type = CATALOG.object_type(value) if isinstance(value, str) else None
         if object_type is None:
             return None
         title = object_type.titles[language]
@@ -274,7 +312,9 @@ def render(attribute: Attribute, value: Any, refs: References, language: str) ->
         title = state.titles[language]
         return {"id": str(state.id), "title": title, "const": state.const, "title_lang": title}
     if value is None:
-        return "" if attribute.data_type in ("text", "text_area") else None
+        return "" if attribute.data_type in ("text", "text_area") and not attribute.shape else None
+    if attribute.shape:
+        return _shaped(attribute.shape, value, language)
     # i-doit answers plain values as strings, numbers included.
     if isinstance(value, float) and value.is_integer() and attribute.data_type != "int":
         return f"{value:.2f}"

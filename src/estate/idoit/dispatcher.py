@@ -47,7 +47,8 @@ def error_object(code: int, message: str, data: dict[str, Any] | None = None, id
 
 
 def _valid_id(value: Any) -> bool:
-    return value is None or (isinstance(value, int | str) and not isinstance(value, bool))
+    # A request that is not a notification needs an identifier to answer to: null or "" is none.
+    return isinstance(value, int | str) and not isinstance(value, bool) and value != ""
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _check_envelope(raw: Any, in_batch: bool) -> Call:
     call = Call(raw, id=raw.get("id", _NO_ID))
     if call.id is not _NO_ID and not _valid_id(call.id):
         call.id = None
-        call.error = error_object(INTERNAL_ERROR, "Invalid request: id must be a string, an integer or null")
+        call.error = error_object(INTERNAL_ERROR, "Invalid request: id must be a non-empty string or an integer")
         return call
     if raw.get("version") != "2.0" and raw.get("jsonrpc") != "2.0":
         call.error = _fail(call, INVALID_REQUEST, 'Invalid request: version must be "2.0"', {"parameter": "version"})
@@ -104,23 +105,23 @@ def _fail(call: Call, code: int, message: str, data: dict[str, Any] | None) -> d
     return error_object(code, message, data, call.answer_id)
 
 
-def _check_batch(calls: list[Call]) -> None:
-    """Ids repeat nowhere in a batch, and a batch speaks for one tenant."""
+def _batch_error(calls: list[Call]) -> dict[str, Any] | None:
+    """The one error that answers a whole batch, as i-doit does (API 1.10): an identifier that
+    repeats, or calls that carry different API keys (a batch speaks for one tenant)."""
     seen: set[tuple[type, Any]] = set()
-    keys = {key for c in calls if c.error is None and isinstance(key := c.params.get("apikey"), str)}
     for call in calls:
-        if call.error is not None or call.is_notification or call.id is None:
+        if call.error is not None or call.is_notification:
             continue
         marker = (type(call.id), call.id)
         if marker in seen:
-            call.error = error_object(INTERNAL_ERROR, f"Invalid request: id {call.id!r} repeats in the batch")
+            return error_object(INTERNAL_ERROR, f"Invalid request: id {call.id!r} repeats in the batch",
+                                {"id": call.id})
         seen.add(marker)
+    keys = {key for c in calls if c.error is None and isinstance(key := c.params.get("apikey"), str)}
     if len(keys) > 1:
-        for call in calls:
-            if call.error is None:
-                call.error = _fail(
-                    call, INVALID_PARAMS, "Invalid parameters: a batch must use one API key", {"parameter": "apikey"}
-                )
+        return error_object(INVALID_PARAMS, "Invalid parameters: a batch must use one API key",
+                            {"parameter": "apikey"})
+    return None
 
 
 def _validation_error(exc: ValidationError) -> RpcError:
@@ -167,7 +168,9 @@ class Dispatcher:
             message = f"Invalid request: a batch may hold at most {self.settings.rpc_max_batch} calls"
             return self.reply(error_object(INVALID_REQUEST, message, {"limit": self.settings.rpc_max_batch}))
         calls = [_check_envelope(raw, in_batch=True) for raw in payload]
-        _check_batch(calls)
+        refused = _batch_error(calls)
+        if refused is not None:
+            return self.reply(refused)
         reply_headers: dict[str, str] = {}
         answers = self._run(calls, credentials, reply_headers)
         return self.reply(answers if answers else None, reply_headers)

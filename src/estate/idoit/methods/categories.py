@@ -74,6 +74,10 @@ def _entry(ctx: Context, obj: CmdbObject, category: Category, entry_id: int | No
     return entries.get_entry(ctx.db, obj, category, entry_id)
 
 
+# Current i-doit appends this to the answers of the two methods that cmdb.category.save replaced.
+DEPRECATED = " [This method is deprecated and will be removed in a future release. Use 'cmdb.category.save' instead.]"
+
+
 class SaveParams(CategoryParams):
     data: dict[str, Any]
 
@@ -90,7 +94,8 @@ def category_create(ctx: Context, params: SaveParams) -> dict[str, Any]:
     obj, category = _target(ctx, params)
     data = {k: v for k, v in params.data.items() if k != "category_id"}
     entry = entries.save(ctx.db, ctx.actor, obj, category, data)
-    return {"id": entry.id, "entry": entry.id, "message": "Category entry successfully created.", "success": True}
+    return {"id": entry.id, "entry": entry.id, "message": "Category entry successfully created." + DEPRECATED,
+            "success": True}
 
 
 @rpc("cmdb.category.update", SaveParams, access=Access.WRITE)
@@ -101,7 +106,7 @@ def category_update(ctx: Context, params: SaveParams) -> dict[str, Any]:
     if raw_entry is not None and (isinstance(raw_entry, bool) or not str(raw_entry).isdigit()):
         raise invalid("data.category_id", "category_id must be an entry id")
     entries.update_existing(ctx.db, ctx.actor, obj, category, data, int(raw_entry) if raw_entry else None)
-    return {"success": True, "message": "Category entry successfully saved"}
+    return {"success": True, "message": "Category entry successfully saved" + DEPRECATED}
 
 
 class ReadParams(CategoryParams):

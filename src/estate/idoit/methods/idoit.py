@@ -43,10 +43,11 @@ def version(ctx: Context, params: Params) -> dict[str, Any]:
 def constants(ctx: Context, params: Params) -> dict[str, Any]:
     language = ctx.language
     categories: dict[str, dict[str, str]] = {"g": {}, "s": {}, "g_custom": {}}
-    for category in CATALOG.categories.values():
+    # Every spelling clients use: the current constants beside the older ones the table keeps.
+    for const, category in CATALOG.categories.items():
         # Categories defined for this installation (asset fields ...) are i-doit's custom categories.
-        group = "g_custom" if category.const.startswith(CUSTOM_PREFIX) else category.scope
-        categories[group][category.const] = CATALOG.translate(category.title, language)
+        group = "g_custom" if const.startswith(CUSTOM_PREFIX) else category.scope
+        categories[group][const] = CATALOG.translate(category.title, language)
     return {
         "objectTypes": {t.const: t.titles[language] for t in CATALOG.object_types.values()},
         "categories": categories,

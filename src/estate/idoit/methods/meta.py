@@ -11,7 +11,18 @@ from pydantic import BeforeValidator, Field, StrictInt, StrictStr
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from estate.cmdb import entries, logbook, objects, reports, states, values
-from estate.cmdb.catalog import CATALOG, CMDB_STATUS, DIALOG, NORMAL, OBJECT, OBJECT_TYPE, Attribute, Category
+from estate.cmdb.catalog import (
+    CATALOG,
+    CMDB_STATUS,
+    CONVERT,
+    DIALOG,
+    NORMAL,
+    OBJECT,
+    OBJECT_TYPE,
+    YES_NO,
+    Attribute,
+    Category,
+)
 from estate.cmdb.models import CategoryEntry, CmdbObject, DialogEntry
 from estate.idoit.methods.categories import category_by_id_or_const
 from estate.idoit.methods.objects import get_object, object_shape, parse_limit, record_state_param
@@ -157,13 +168,15 @@ PLAIN_TYPES = {
     "int": ("int", "int", "text"),
     "float": ("float", "float", "text"),
     "double": ("double", "double", "text"),
-    "date": ("date", "date", "datetime"),
+    "date": ("date", "date_time", "datetime"),
     "date_time": ("datetime", "date_time", "datetime"),
 }
 
 
 def attribute_types(attribute: Attribute) -> tuple[str, str, str]:
     """(info.type, data.type, ui.type) — what cmdb.category.read returns for the attribute."""
+    if attribute.shape == YES_NO:
+        return "dialog", "int", "dialog"
     if attribute.kind == DIALOG:
         return "dialog_plus", "int", "popup"
     if attribute.kind == OBJECT:
@@ -185,13 +198,18 @@ def attribute_info(category: Category, attribute: Attribute, language: str) -> d
         ui["params"] = {"p_strPopupType": "dialog_plus", "p_strTable": attribute.dialog}
     elif attribute.kind == OBJECT:
         ui["params"] = {"p_strPopupType": "browser_object_ng"}
-    return {
+    answer = {
         "title": title,
         "check": {"mandatory": False},
         "info": {"primary_field": False, "type": info_type, "backward": False, "title": title, "description": title},
         "data": data,
         "ui": ui,
     }
+    if attribute.shape == CONVERT:
+        answer["format"] = {"callback": ["isys_export_helper", "convert", [attribute.key]]}
+    elif attribute.shape == YES_NO:
+        answer["format"] = {"callback": ["isys_export_helper", "get_yes_or_no"]}
+    return answer
 
 
 class CategoryInfoParams(Params):
@@ -522,19 +540,22 @@ class CategoriesParams(Params):
 @rpc("cmdb.categories.read", CategoriesParams, access=Access.READ, aliases=("cmdb.categories",))
 def categories_read(ctx: Context, params: CategoriesParams) -> dict[str, Any]:
     obj = get_object(ctx, params.objID)
-    wanted: dict[str, list[Category]] = {}
+    wanted: dict[str, list[tuple[str, Category]]] = {}
     for key, scope, value in (("catgID", "g", params.catgID), ("catsID", "s", params.catsID)):
         if value is not None:
             items = value if isinstance(value, list) else [value]
-            wanted[key] = [category_by_id_or_const(scope, item, key) for item in items]
+            found = [category_by_id_or_const(scope, item, key) for item in items]
+            # Answered under the client's own spelling of each constant (ids under the constant).
+            wanted[key] = [(item if isinstance(item, str) and not item.isdigit() else c.const, c)
+                           for item, c in zip(items, found, strict=True)]
     if not wanted:
         raise invalid("catgID", "catgID or catsID is required")
-    everything = [c for categories in wanted.values() for c in categories]
+    everything = [c for categories in wanted.values() for _, c in categories]
     rows = entries.read_many(ctx.db, ctx.organization_id, [obj], everything, language=ctx.language)[obj.id]
     return {
         key: {
-            c.const: rows[c.const] if c.multi_value else (rows[c.const][0] if rows[c.const] else None)
-            for c in categories
+            name: rows[c.const] if c.multi_value else (rows[c.const][0] if rows[c.const] else None)
+            for name, c in categories
         }
         for key, categories in wanted.items()
     }

@@ -19,6 +19,7 @@ from estate.cmdb.catalog import (
     NORMAL,
     PURGED,
     TEMPLATE,
+    Category,
     State,
 )
 from estate.cmdb.models import CmdbObject
@@ -397,13 +398,14 @@ def build_filter(ctx: Context, raw: dict[str, Any]) -> objects.ObjectFilter:
     return found
 
 
-def _wanted_categories(ctx: Context, value: bool | list[str] | None, objs: list[CmdbObject]) -> list:
+def _wanted_categories(value: bool | list[str] | None, objs: list[Any]) -> list[tuple[str, Category]]:
+    """(the name the answer keys it by, category): the client's own spelling of each category."""
     if not value:
         return []
     if value is True:
         consts = {c for obj in objs for c in CATALOG.object_types[obj.type_const].categories}
-        return [CATALOG.categories[c] for c in sorted(consts)]
-    return [entries.category_of(const, "categories") for const in value]
+        return [(c, CATALOG.categories[c]) for c in sorted(consts) if not CATALOG.categories[c].virtual]
+    return [(const, entries.category_of(const, "categories")) for const in value]
 
 
 @rpc("cmdb.objects.read", ObjectsRead, access=Access.READ, aliases=("cmdb.objects",))
@@ -424,13 +426,12 @@ def objects_read(ctx: Context, params: ObjectsRead) -> list[dict[str, Any]]:
     )
     known = states.states_of(ctx.db, ctx.organization_id)
     shaped = object_summaries(found, ctx.language, type_key="type", cmdb_states=known)
-    categories = _wanted_categories(ctx, params.categories, found)
+    categories = _wanted_categories(params.categories, found)
     if categories:
-        data = entries.read_many(ctx.db, ctx.organization_id, found, categories, language=ctx.language)
+        data = entries.read_many(ctx.db, ctx.organization_id, found, [c for _, c in categories],
+                                 language=ctx.language)
         for row, obj in zip(shaped, found, strict=True):
-            row["categories"] = {
-                const: rows
-                for const, rows in data[obj.id].items()
-                if params.categories is not True or const in CATALOG.object_types[obj.type_const].categories
-            }
+            shown = CATALOG.object_types[obj.type_const].categories if params.categories is True else None
+            row["categories"] = {name: data[obj.id][category.const] for name, category in categories
+                                 if shown is None or name in shown}
     return shaped
