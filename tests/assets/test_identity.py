@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from estate.assets.service import ensure_device_assets
 from estate.inventory.models import Machine
-from tests.assets.conftest import create_asset, field_key, read_asset
+from tests.assets.conftest import create_asset, field_key, read_asset, stock_types
 from tests.idoit.conftest import RpcClient
 from tests.inventory.payloads import ingest, machine
 from tests.kace_client import KaceClient
@@ -56,9 +56,31 @@ def test_an_object_made_over_idoit_is_an_asset(admin: KaceClient, rpc: RpcClient
     (entry,) = rpc.result("cmdb.category.read", {"objID": object_id,
                                                  "category": "C__CATG__CUSTOM_FIELDS_ASSET_SOFTWARE"})
     assert entry[publisher] == "Contoso"
-    # Objects of a type no asset type names (a person) are not assets.
+
+
+def test_a_switch_made_over_idoit_is_listed_changed_and_deleted_over_kace(admin: KaceClient, rpc: RpcClient):
+    switch = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__SWITCH", "title": "core-switch-01"})["id"]
+    listed = admin.get("/api/asset/assets/", params={"filtering": "name eq core-switch-01"}).json()["Assets"]
+    assert [item["id"] for item in listed] == [switch] and listed[0]["asset_type_name"] == "Switch"
+    type_id = listed[0]["asset_type_id"]
+    assert stock_types(admin)["Switch"]["id"] == type_id
+    # The type is made once: the next switch is an asset of the same type.
+    second = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__SWITCH", "title": "core-switch-02"})["id"]
+    assert read_asset(admin, second)["asset_type_id"] == type_id
+
+    response = admin.put(f"/api/asset/assets/{switch}", json={"Assets": [{"name": "edge-switch-01"}]})
+    assert response.status_code == 200, response.text
+    assert rpc.result("cmdb.object.read", {"id": switch})["title"] == "edge-switch-01"
+    assert admin.delete(f"/api/asset/assets/{switch}").status_code == 200
+    assert rpc.result("cmdb.object.read", {"id": switch})["status"] == 4
+    assert admin.get(f"/api/asset/assets/{switch}").status_code == 404
+
+
+def test_every_object_is_an_asset_but_the_cmdbs_own_records(admin: KaceClient, rpc: RpcClient):
     person = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__PERSON", "title": "Jane Doe"})["id"]
-    assert admin.get(f"/api/asset/assets/{person}").status_code == 404
+    assert read_asset(admin, person)["asset_type_name"] == "Persons"
+    root = rpc.result("cmdb.objects.read", {"filter": {"type": "C__OBJTYPE__LOCATION_GENERIC"}})[0]["id"]
+    assert admin.get(f"/api/asset/assets/{root}").status_code == 404
 
 
 def test_ingested_machines_get_their_device_assets_once(admin: KaceClient, sessions, org):

@@ -30,8 +30,9 @@ def test_an_asset_cannot_be_placed_in_a_deleted_location(admin: KaceClient, comp
 
 
 def test_a_barcode_names_a_live_asset(admin: KaceClient, computer, rpc):
-    server = rpc.result("cmdb.object.create", {"type": "C__OBJTYPE__SERVER", "title": "not an asset"})["id"]
-    response = admin.post("/api/asset/barcodes", json={"Barcodes": [_barcode(server, data="1")]})
+    # Every object is an asset but the CMDB's own records: the Root location every organization has.
+    root = rpc.result("cmdb.objects.read", {"filter": {"type": "C__OBJTYPE__LOCATION_GENERIC"}})[0]["id"]
+    response = admin.post("/api/asset/barcodes", json={"Barcodes": [_barcode(root, data="1")]})
     assert response.status_code == 400 and "asset_id" in response.text
     archived = create_asset(admin, asset_type_id=computer["id"], name="stored away")
     assert admin.post(f"/api/asset/assets/{archived}/archive/", json={"archiveReason": "spare"}).status_code == 200

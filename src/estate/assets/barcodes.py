@@ -70,7 +70,7 @@ def create(db: Session, organization_id: int, user: str, data: Mapping[str, Any]
     try:
         asset = assets.get_asset(db, organization_id, int(str(asset_id)))
     except NotFound:
-        # Not an object of the organization, not an asset (a server made on the i-doit face), or not live.
+        # Not an object of the organization, not an asset (a relation, the Root location), or not live.
         raise InvalidInput(f"asset {asset_id} not found", field="asset_id") from None
     _check_unique(db, organization_id, clean["barcode_data"], clean["barcode_format"], None)
     scan = (clean["scanned_method"], clean["scanned_geolocation"], user)

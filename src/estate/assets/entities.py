@@ -83,6 +83,8 @@ _assets = (
     )
     .outerjoin(AssetLink, AssetLink.object_id == CmdbObject.id)
     .outerjoin(_values, and_(_values.object_id == CmdbObject.id, _values.category_const == AssetType.category_const))
+    # Static objects (Root location, Global v4/v6) are the CMDB's own, not assets.
+    .where(CmdbObject.const.is_(None))
     .subquery("assets")
 )
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from sqlalchemy import RowMapping, Table, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import OrganizationAccount
@@ -20,7 +22,7 @@ from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.db.base import MAX_INT
-from estate.errors import InvalidInput, NotFound
+from estate.errors import Conflict, InvalidInput, NotFound
 from estate.inventory.entities import answer_name
 from estate.inventory.models import Machine
 from estate.orgs.models import Location
@@ -104,7 +106,7 @@ def _type_of_asset(db: Session, obj: CmdbObject) -> AssetType:
 
 def get_asset(db: Session, organization_id: int, asset_id: int, *, status: int = NORMAL) -> CmdbObject:
     obj = objects.find(db, organization_id, asset_id) if 0 < asset_id <= MAX_INT else None
-    if obj is None or _type_of_object(db, obj) is None:
+    if obj is None or obj.const is not None or _type_of_object(db, obj) is None:
         raise NotFound(f"asset {asset_id} not found", field="id")
     if obj.status != status:
         # Found, but not in the state the route serves (archiving an archived asset, ...).
@@ -473,9 +475,44 @@ def _check_saved_fields(db: Session, obj: CmdbObject, category_const: str) -> No
             _referenced_asset(db, obj.organization_id, item, value, f"data.{item.key}")
 
 
+# The CMDB's own records are no assets: the links between objects, and the static objects
+# (Root location, Global v4/v6) every organization has.
+NOT_ASSETS = frozenset({"C__OBJTYPE__RELATION", "C__OBJTYPE__PARALLEL_RELATION"})
+
+
+def _insert_type_ignoring_conflicts(db: Session, values: dict[str, Any]) -> None:
+    dialect = db.get_bind().dialect.name
+    insert_of = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.execute(insert_of(AssetType).values(**values).on_conflict_do_nothing())
+
+
+def ensure_asset_type(db: Session, *, organization_id: int, type_const: str, title: str) -> AssetType | None:
+    """The asset type of an object type, made on first use: every object of the organization is an
+    asset on both faces (docs/decisions/0323). Its id never changes once made. Two requests making
+    the first object of a type at once make one type (the insert gives way to the other's)."""
+    if type_const in NOT_ASSETS:
+        return None
+    query = select(AssetType).where(AssetType.organization_id == organization_id, AssetType.type_const == type_const)
+    found = db.scalar(query)
+    if found is not None:
+        return found
+    # A name already taken (a stock type's, or a custom type titled alike) takes the constant along.
+    for name in (title[:255], f"{title} ({type_const})"[:255]):
+        _insert_type_ignoring_conflicts(db, {"organization_id": organization_id, "name": name,
+                                             "type_const": type_const, "category_const": "", "asset_class_id": 0})
+        found = db.scalar(query)
+        if found is not None:
+            return found
+    raise Conflict(f"no asset type could be made for {type_const}", field="type")
+
+
 @objects.register_listener
 def _follow_object(db: Session, actor: Actor, obj: CmdbObject, event: str, category_const: str | None) -> None:
     if event == objects.PURGING:
         _remove_files(db, obj)
     elif event == objects.CATEGORY_CHANGED and category_const is not None and category_const in ASSET_CATEGORIES:
         _check_saved_fields(db, obj, category_const)
+    elif event in (objects.CREATED, objects.CHANGED) and obj.const is None:
+        object_type = CATALOG.object_type(obj.type_const)
+        ensure_asset_type(db, organization_id=obj.organization_id, type_const=obj.type_const,
+                          title=object_type.titles["en"] if object_type else obj.type_const)
