@@ -89,13 +89,28 @@ class DialogRow:
     sort: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per type: compared and hashed as itself
 class RelationType:
     id: int
     const: str
     titles: dict[str, str]
     text: str  # how a relation of this type reads: "<master> <text> <slave>"
     weighting: int  # the weighting a new relation of this type gets (1 very important .. 10)
+
+
+@dataclass(frozen=True)
+class Relating:
+    """How an attribute relates its entry's object to another (relating_attributes in the JSON)."""
+
+    relation_type: str  # the relation type's constant
+    owner: str  # "master" or "slave": the side the entry's own object takes
+    via: str = ""  # the category whose entry the value names (the related object is that entry's)
+    # The role attribute whose dialog constant picks another type and side (contact assignment).
+    role_attribute: str = ""
+    by_role: dict[str, tuple[str, str]] = field(default_factory=dict)  # role const → (type, owner)
+
+    def for_role(self, role_const: str | None) -> tuple[str, str]:
+        return self.by_role.get(role_const or "", (self.relation_type, self.owner))
 
 
 @dataclass(frozen=True)
@@ -140,6 +155,8 @@ class Catalog:
     dependent_dialogs: dict[str, str]
     # Other spellings of object types (an older Estate constant → i-doit's).
     object_type_aliases: dict[str, str]
+    # Category → attribute → how its values relate the entry's object to others.
+    relating: dict[str, dict[str, Relating]]
     standard_reports: list[StandardReport]
     translations_de: dict[str, str]
 
@@ -159,6 +176,13 @@ class Catalog:
                 return self.object_types_by_id.get(int(value))
             return self.object_types.get(self.object_type_aliases.get(value, value))
         return None
+
+    def relation_type_of(self, const: str) -> RelationType:
+        """The relation type of a constant the catalog's data names (its first id, if two share it)."""
+        found = self.relation_type(const)
+        if found is None:
+            raise KeyError(const)
+        return found
 
     def relation_type(self, value: object) -> RelationType | None:
         """A relation type by constant or by id (int or numeric string)."""
@@ -302,6 +326,23 @@ def _dialog_seeds(base: dict, shipped: list[dict[str, str]], categories: dict[st
     return {table: tuple(sorted(rows, key=lambda r: r.number)) for table, rows in seeds.items()}
 
 
+def _relating(base: dict) -> dict[str, dict[str, Relating]]:
+    found: dict[str, dict[str, Relating]] = {}
+    for name, rule in base["relating_attributes"].items():
+        if name == "_comment":
+            continue
+        category, _, key = name.partition(".")
+        if "by_role" in rule:
+            roles = dict(rule["by_role"])
+            role_attribute, default = roles.pop("role"), roles.pop("default")
+            relating = Relating(default["type"], default["owner"], role_attribute=role_attribute,
+                                by_role={const: (r["type"], r["owner"]) for const, r in roles.items()})
+        else:
+            relating = Relating(rule["type"], rule["owner"], via=rule.get("via", ""))
+        found.setdefault(category, {})[key] = relating
+    return found
+
+
 def load() -> Catalog:
     base = json.loads(BASE_FILE.read_text(encoding="utf-8"))
     categories = _load_categories(base)
@@ -342,6 +383,7 @@ def load() -> Catalog:
         dialog_seeds=_dialog_seeds(base, shipped, categories),
         dependent_dialogs=base["dependent_dialogs"],
         object_type_aliases=base["object_type_aliases"],
+        relating=_relating(base),
         standard_reports=[
             StandardReport(r["kind"], r["category"], r["en"], r["description"]) for r in base["standard_reports"]
         ],

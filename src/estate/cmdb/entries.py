@@ -3,17 +3,15 @@ entry lifecycle (multi-value entries archive, delete, recycle; every entry can b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import orjson
 from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
-from estate.cmdb import feeds, logbook, objects, search, values
+from estate.cmdb import feeds, logbook, objects, relations, search, values
 from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL, OBJECT, PURGED, Category
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import ENTRIES, CategoryEntry, CmdbObject
@@ -69,7 +67,10 @@ def category_by_id(scope: str, category_id: object, field_name: str) -> Category
 
 
 def get_entry(db: Session, obj: CmdbObject, category: Category, entry_id: int) -> CategoryEntry:
-    """A stored entry, to change: a derived one is not (feeds.Derived)."""
+    """A stored entry, to change: a derived one is not (feeds.Derived); a relation entry is that of
+    a relation the object takes part in."""
+    if category.const == relations.RELATION:
+        return relations.entry_of(db, obj, entry_id)
     feeds.refuse_derived_writes(db, obj, category)
     entry = db.get(CategoryEntry, entry_id)
     if entry is None or entry.object_id != obj.id or entry.category_const != category.const:
@@ -127,6 +128,7 @@ def _apply(
     objects.touch(obj, actor)
     db.flush()
     _reindex(db, obj, category, entry)
+    relations.follow(db, actor, [feeds.Written(entry.id, obj.id, category.const, entry.status, after)])
     if diff:
         logbook.record(
             db, actor, obj, logbook.CATEGORY_CHANGED, category_const=category.const, entry_id=entry.id, changes=diff
@@ -145,6 +147,8 @@ def save(
     """Create or update one entry. A single-value category saved again updates its one entry."""
     if category.const == GLOBAL:
         return _save_global(db, actor, obj, data)
+    if category.const == relations.RELATION:
+        return relations.save(db, actor, obj, data, entry_id)
     feeds.refuse_derived_writes(db, obj, category)
     if entry_id is not None:
         entry = get_entry(db, obj, category, entry_id)
@@ -198,9 +202,13 @@ def change_state(
             f"Entry {entry.id} has status {entry.status} and cannot change to {target}", field="entry"
         )
     previous = entry.status
+    if category.const == relations.RELATION:
+        relations.set_state(db, actor, entry, target)
+        return previous
     entry.status = target
     entry.updated = utcnow()
     objects.touch(obj, actor)
+    relations.follow(db, actor, [feeds.Written(entry.id, obj.id, category.const, target, entry.values)])
     logbook.record(
         db,
         actor,
@@ -217,6 +225,10 @@ def purge(db: Session, actor: Actor, obj: CmdbObject, category: Category, entry:
     if category.const == GLOBAL:
         raise EntryStateRefused("the global category of an object cannot be purged", field="category")
     previous = entry.status
+    if category.const == relations.RELATION:
+        relations.purge(db, actor, [entry.object_id])
+        return previous
+    relations.forget(db, actor, [entry.id])
     search.remove_entries(db, [entry.id])
     logbook.record(
         db,
@@ -261,16 +273,6 @@ class Wanted:
     category: Category
     status: int
     language: str
-
-
-def _parsed(raw: Any) -> dict[str, Any]:
-    """Stored values: PostgreSQL's driver parses JSON, SQLite hands over its text."""
-    if not isinstance(raw, str):
-        return raw
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:  # what orjson refuses and json reads (NaN, integers beyond 64 bits)
-        return json.loads(raw)
 
 
 class _Shaper:
@@ -378,7 +380,7 @@ def _listed(entries_of: list[_Entry], wanted: Wanted) -> list[_Row]:
         shown = entries_of if wanted.obj.status == wanted.status else []
     else:
         shown = [entry for entry in entries_of if entry[1] == wanted.status]
-    return [(entry_id, _parsed(raw)) for entry_id, _, raw in shown]
+    return [(entry_id, values.parsed(raw)) for entry_id, _, raw in shown]
 
 
 def _derived_rows(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> dict[tuple[int, str], list[_Row]]:
@@ -407,14 +409,13 @@ def read_lists(db: Session, organization_id: int, wanted: Sequence[Wanted]) -> l
     stored = _stored(db, organization_id, wanted)
     lists = [[] if (w.obj.id, w.category.const) in derived else _listed(stored.get((w.obj.id, w.category.const), []), w)
              for w in wanted]
-    # Derived values name no dialog entries or objects of the CMDB: references come from stored ones.
+    lists = [derived.get((w.obj.id, w.category.const), rows) for w, rows in zip(wanted, lists, strict=True)]
     refs = values.load_references(
         db, organization_id, [(w.category, stored_values) for w, rows in zip(wanted, lists, strict=True)
                               for _, stored_values in rows]
     )
     answers = []
     for w, rows in zip(wanted, lists, strict=True):
-        rows = derived.get((w.obj.id, w.category.const), rows)
         shape = shaper(w.category.const, w.language)
         answers.append([shape(w.obj, entry_id, stored_values, refs) for entry_id, stored_values in rows])
     return answers

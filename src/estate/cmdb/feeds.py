@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from estate.cmdb import logbook, search
 from estate.cmdb.catalog import CATALOG, DIALOG, NORMAL, OBJECT, PURGED, Category
 from estate.cmdb.dialogs import next_numbers
+from estate.cmdb.logbook import Actor
 from estate.cmdb.models import DIALOGS, ENTRIES, LOGBOOK, OBJECTS
 from estate.db.base import chunks
 from estate.errors import Conflict
@@ -79,9 +80,35 @@ class Derived:
     refusal: str
 
 
+@dataclass(frozen=True)
+class Written:
+    """An entry as written (or whose state changed): what a follower of entries is told."""
+
+    entry_id: int
+    object_id: int
+    category_const: str
+    status: int
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Follower:
+    """Rows kept beside entries (the CMDB's relations), told of a feed's bulk writes as the
+    single-entry writes tell them: entries written, and entries about to be purged."""
+
+    written: Callable[[Session, Actor, Sequence[Written]], None]
+    removing: Callable[[Session, Actor, Sequence[int]], None]
+
+
 _feeds: dict[str, Feed] = {}
 _reserved: set[str] = {SOURCES}
 _derived: dict[str, Derived] = {}
+_followers: list[Follower] = []
+
+
+def register_follower(follower: Follower) -> Follower:
+    _followers.append(follower)
+    return follower
 
 
 def register_feed(feed: Feed) -> Feed:
@@ -187,6 +214,7 @@ class _Change:
     before: dict[str, Any]
     reported: dict[str, Any] | None  # None: no longer reported, released to the person who owns part of it
     after: dict[str, Any] | None = None
+    status: int = NORMAL
 
 
 @cache
@@ -265,12 +293,14 @@ class _Diff:
                     if entry is None:
                         changes.append(_Change(object_id, category, key, None, {}, raw))
                     elif self.differs(entry.values, raw):
-                        changes.append(_Change(object_id, category, key, entry.id, entry.values, raw))
+                        changes.append(_Change(object_id, category, key, entry.id, entry.values, raw,
+                                               status=entry.status))
                 for key, entry in ours.items():
                     if self.seen(entry.values) is None:
                         continue  # a person's entry the source never wrote
                     if PERSON in (entry.values.get(SOURCES) or {}).values():
-                        changes.append(_Change(object_id, category, key, entry.id, entry.values, None))
+                        changes.append(_Change(object_id, category, key, entry.id, entry.values, None,
+                                               status=entry.status))
                     else:
                         removals.append((object_id, const, entry))
         return changes, removals
@@ -476,6 +506,9 @@ def sync(
     if updates:
         db.connection().execute(_update_statement(), updates)
     gone = [entry.id for _, _, entry in removals]
+    actor = Actor(organization_id, None, feed.source)
+    for follower in _followers:
+        follower.removing(db, actor, gone)
     for part in chunks(gone):
         db.connection().execute(delete(ENTRIES).where(ENTRIES.c.id.in_(list(part))))
     # Documents of new entries are only written; those of changed and removed ones go first.
@@ -483,6 +516,10 @@ def sync(
     search.index_entries(db, organization_id=organization_id, fresh=True, documents={
         cast(int, change.entry_id): _document(change.category, change.after or {}, dialogs.titles) for change in changes
     })
+    written = [Written(cast(int, change.entry_id), change.object_id, change.category.const, change.status,
+                       public(change.after or {})) for change in changes]
+    for follower in _followers:
+        follower.written(db, actor, written)
     lines = [(change.object_id, change.category.const, cast(int, change.entry_id), logbook.CATEGORY_CHANGED, diff)
              for change in changes
              if (diff := logbook.changes_between(public(change.before), public(change.after or {})))]

@@ -61,6 +61,36 @@ class CategoryEntry(OrgScoped, Base):
     updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Relation(OrgScoped, Base):
+    """A relation as i-doit models it: a relation object (C__OBJTYPE__RELATION) whose
+    C__CATG__RELATION entry names its master and slave; this row is that entry's index, by which
+    relations are found from either side and followed (impact). ``source_entry_id`` is the category
+    entry that relates the two objects (a location, a contact assignment ...), absent for a
+    relation saved by hand; the relation lives and dies with it (docs/decisions/0322)."""
+
+    __tablename__ = "cmdb_relations"
+    __table_args__ = (
+        Index("ix_cmdb_relations_org_master", "organization_id", "master_id", "relation_type"),
+        Index("ix_cmdb_relations_org_slave", "organization_id", "slave_id", "relation_type"),
+    )
+
+    # The relation object.
+    object_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("cmdb_objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("cmdb_category_entries.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    master_id: Mapped[int] = mapped_column(Integer, ForeignKey("cmdb_objects.id", ondelete="CASCADE"), nullable=False)
+    slave_id: Mapped[int] = mapped_column(Integer, ForeignKey("cmdb_objects.id", ondelete="CASCADE"), nullable=False)
+    # i-doit's ids of the relation type and the weighting (catalog data, the same in every organization).
+    relation_type: Mapped[int] = mapped_column(Integer, nullable=False)
+    weighting: Mapped[int] = mapped_column(Integer, nullable=False)
+    source_entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The record state, the relation object's: it follows its source entry's.
+    status: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+
+
 class CmdbState(OrgScoped, Base):
     """A CMDB status of one organization made with cmdb.status.save: a new state (number 15 and up)
     or the title and colour of an editable built-in state (numbers 1-14 come from the catalog)."""
@@ -163,3 +193,4 @@ OBJECTS = cast(Table, CmdbObject.__table__)
 ENTRIES = cast(Table, CategoryEntry.__table__)
 LOGBOOK = cast(Table, LogbookEntry.__table__)
 DIALOGS = cast(Table, DialogEntry.__table__)
+RELATIONS = cast(Table, Relation.__table__)

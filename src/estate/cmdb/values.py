@@ -4,12 +4,14 @@ every referenced dialog entry and object of a page in two queries."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,6 +51,16 @@ def stamp(moment: datetime | str | None) -> str | None:
         moment = moment.astimezone(UTC)
     # isoformat is done in C; strftime is slower.
     return moment.isoformat(" ", "seconds")[:19]
+
+
+def parsed(raw: Any) -> dict[str, Any]:
+    """Stored values: PostgreSQL's driver parses JSON, SQLite hands over its text."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:  # what orjson refuses and json reads (NaN, integers beyond 64 bits)
+        return json.loads(raw)
 
 
 def _field(attribute: Attribute) -> str:

@@ -6,10 +6,12 @@ Revision ID: 0321_every_object_an_asset
 Revises: 0320_dialog_numbers
 """
 
+import csv
+import json
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic import op
-
-from estate.cmdb.catalog import CATALOG
 
 revision = "0321_every_object_an_asset"
 down_revision = "0320_dialog_numbers"
@@ -17,6 +19,18 @@ branch_labels = None
 depends_on = None
 
 NOT_ASSETS = ("C__OBJTYPE__RELATION", "C__OBJTYPE__PARALLEL_RELATION")
+CATALOG_DATA = Path(__file__).resolve().parents[3] / "cmdb" / "catalog"
+
+
+def _type_titles() -> dict[str, str]:
+    """Object type constant → English title, as the catalog's data files give them."""
+    with (CATALOG_DATA / "idoit-dialogs.tsv").open(encoding="utf-8") as handle:
+        rows = csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t")
+        titles = {row["const"]: row["title_en"] for row in rows if row["table"] == "isys_obj_type"}
+    base = json.loads((CATALOG_DATA / "idoit-base.json").read_text(encoding="utf-8"))
+    titles.update({layout["const"]: layout["en"] for layout in base["object_types"] if "en" in layout})
+    return titles
+
 meta = sa.MetaData()
 objects = sa.Table("cmdb_objects", meta, sa.Column("id", sa.Integer, primary_key=True),
                    sa.Column("organization_id", sa.Integer), sa.Column("type_const", sa.String),
@@ -37,11 +51,11 @@ def upgrade() -> None:
                                             asset_types.c.name)).all()
     have = {(org, const) for org, const, _ in existing}
     names = {(org, name) for org, _, name in existing}
+    titles = _type_titles()
     for organization_id, type_const in sorted(used):
         if (organization_id, type_const) in have:
             continue
-        object_type = CATALOG.object_type(type_const)
-        title = object_type.titles["en"] if object_type else type_const
+        title = titles.get(type_const, type_const)
         name = title if (organization_id, title) not in names else f"{title} ({type_const})"
         connection.execute(asset_types.insert().values(organization_id=organization_id, name=name[:255],
                                                        type_const=type_const, category_const="", asset_class_id=0))
