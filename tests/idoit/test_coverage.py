@@ -12,18 +12,28 @@ from estate.idoit.registry import METHODS, lookup
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api" / "idoit-coverage.md"
 
 
-def rows() -> list[tuple[str, str]]:
+def _cells() -> list[list[str]]:
     found = []
     for line in DOC.read_text().splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[3] in ("done", "not yet"):
-            found.append((cells[0], cells[3]))
+        if len(cells) == 5 and cells[3] in ("done", "not yet", "add-on"):
+            found.append(cells)
     return found
+
+
+def rows() -> list[tuple[str, str]]:
+    return [(cells[0], cells[3]) for cells in _cells()]
 
 
 def test_the_table_states_match_the_registry():
     for method, state in rows():
         assert (lookup(method) is not None) == (state == "done"), method
+
+
+def test_every_method_is_done_or_an_add_on_with_its_reason():
+    for method, state in rows():
+        assert state in ("done", "add-on"), method
+    assert all(cells[4] for cells in _cells() if cells[3] == "add-on")
 
 
 def test_every_served_method_is_in_the_table():

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from estate.accounts.models import OrganizationAccount
 from estate.assets.models import AssetAttachment, AssetField, AssetLink, AssetType
 from estate.assets.stock import ATTACHMENT, CHOICE, DATE, DEVICE, NUMBER, REFERENCE, STOCK_TYPES
-from estate.cmdb import entries, objects
+from estate.cmdb import entries, objects, types
 from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import CategoryEntry, CmdbObject
@@ -328,7 +328,10 @@ def create_asset(db: Session, actor: Actor, data: Mapping[str, Any], files: File
     kind = get_type(db, actor.organization_id, data["asset_type_id"])
     if not isinstance(data.get("name"), str) or not data["name"].strip():
         raise InvalidInput("name is required", field="name")
-    obj = objects.create(db, actor, object_type=CATALOG.object_types[kind.type_const], title=data["name"][:255])
+    object_type = types.find(db, actor.organization_id, kind.type_const)
+    if object_type is None:
+        raise InvalidInput(f"asset type {kind.id} names no object type", field="asset_type_id")
+    obj = objects.create(db, actor, object_type=object_type, title=data["name"][:255])
     _apply(db, actor, obj, kind, {k: v for k, v in data.items() if k not in READ_ONLY}, files)
     return obj
 
@@ -513,6 +516,5 @@ def _follow_object(db: Session, actor: Actor, obj: CmdbObject, event: str, categ
     elif event == objects.CATEGORY_CHANGED and category_const is not None and category_const in ASSET_CATEGORIES:
         _check_saved_fields(db, obj, category_const)
     elif event in (objects.CREATED, objects.CHANGED) and obj.const is None:
-        object_type = CATALOG.object_type(obj.type_const)
         ensure_asset_type(db, organization_id=obj.organization_id, type_const=obj.type_const,
-                          title=object_type.titles["en"] if object_type else obj.type_const)
+                          title=types.title_of(db, obj.organization_id, obj.type_const))

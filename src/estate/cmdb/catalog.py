@@ -66,6 +66,9 @@ class ObjectTypeGroup:
     id: int
     const: str
     titles: dict[str, str]
+    sort: int = 65535
+    visible: bool = True
+    custom: bool = False  # made by the organization, not i-doit's
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,21 @@ class ObjectType:
     icon: str
     sysid_prefix: str
     categories: tuple[str, ...]
+    sort: int = 65535
+    description: str = ""
+    color: str = "#A2BCFA"
+    container: bool = False
+    positionable_in_rack: bool = False
+    visible: bool = True
+    relation_master: bool = False
+    overview_page: bool = False
+    specific_category: str | None = None
+    default_template: str | None = None
+    custom: bool = False  # made by the organization (cmdb.object-type.create.v2), not i-doit's
+
+
+CONTAINERS = frozenset({"C__OBJTYPE__BUILDING", "C__OBJTYPE__ROOM", "C__OBJTYPE__ENCLOSURE",
+                        "C__OBJTYPE__LOCATION_GENERIC", "C__OBJTYPE__CITY", "C__OBJTYPE__COUNTRY"})
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,16 @@ class Relating:
 
     def for_role(self, role_const: str | None) -> tuple[str, str]:
         return self.by_role.get(role_const or "", (self.relation_type, self.owner))
+
+
+@dataclass(frozen=True)
+class QualityProfile:
+    """analysis.dataquality.read: the attributes objects of some types should have filled."""
+
+    id: int
+    title: str
+    types: tuple[str, ...]
+    attributes: tuple[tuple[str, str], ...]  # (category, attribute)
 
 
 @dataclass(frozen=True)
@@ -157,6 +185,7 @@ class Catalog:
     object_type_aliases: dict[str, str]
     # Category → attribute → how its values relate the entry's object to others.
     relating: dict[str, dict[str, Relating]]
+    quality_profiles: dict[int, QualityProfile]
     standard_reports: list[StandardReport]
     translations_de: dict[str, str]
 
@@ -304,6 +333,9 @@ def _object_types(base: dict, shipped: list[dict[str, str]], categories: dict[st
             icon=layout["icon"],
             sysid_prefix=layout["sysid_prefix"],
             categories=tuple(c for c in layout["categories"] if c in categories),
+            sort=int(row["sort"]) if row and row["sort"] else 65535,
+            container=layout["const"] in CONTAINERS,
+            specific_category=next((c for c in layout["categories"] if c.startswith("C__CATS__")), None),
         ))
     return types
 
@@ -369,7 +401,8 @@ def load() -> Catalog:
         object_types={t.const: t for t in types},
         object_types_by_id={t.id: t for t in types},
         groups={
-            g["id"]: ObjectTypeGroup(g["id"], g["const"], _titles(g)) for g in base["object_type_groups"]
+            g["id"]: ObjectTypeGroup(g["id"], g["const"], _titles(g), sort=n)
+            for n, g in enumerate(base["object_type_groups"], start=1)
         },
         cmdb_states={
             s["id"]: State(id=s["id"], const=s["const"], titles=_titles(s), color=s["color"], editable=s["editable"])
@@ -384,6 +417,11 @@ def load() -> Catalog:
         dependent_dialogs=base["dependent_dialogs"],
         object_type_aliases=base["object_type_aliases"],
         relating=_relating(base),
+        quality_profiles={
+            int(number): QualityProfile(int(number), p["title"], tuple(p["types"]),
+                                        tuple((a.partition(".")[0], a.partition(".")[2]) for a in p["attributes"]))
+            for number, p in base["dataquality_profiles"].items() if number != "_comment"
+        },
         standard_reports=[
             StandardReport(r["kind"], r["category"], r["en"], r["description"]) for r in base["standard_reports"]
         ],

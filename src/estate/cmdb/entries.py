@@ -85,6 +85,12 @@ def _single_entry(db: Session, obj: CmdbObject, category: Category) -> CategoryE
     return db.scalars(query.order_by(CategoryEntry.id)).first()
 
 
+def single_entry_id(db: Session, obj: CmdbObject, category: Category) -> int | None:
+    """The id of the entry a single-value category already has on the object, if any."""
+    entry = _single_entry(db, obj, category)
+    return entry.id if entry is not None else None
+
+
 def _reindex(db: Session, obj: CmdbObject, category: Category, entry: CategoryEntry) -> None:
     if category.const == GLOBAL:
         objects.reindex_global(db, obj)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from estate.db.base import Base, OrgScoped, UTCDateTime, utcnow
@@ -89,6 +89,70 @@ class Relation(OrgScoped, Base):
     source_entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The record state, the relation object's: it follows its source entry's.
     status: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+
+
+class ObjectTypeRow(OrgScoped, Base):
+    """An object type of one organization (cmdb.object-type.create.v2), or its own changes to one
+    of the catalog's (title, group, sort ...: a row with the catalog type's number and constant)."""
+
+    __tablename__ = "cmdb_object_types"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "number", name="uq_cmdb_object_types_org_number"),
+        UniqueConstraint("organization_id", "const", name="uq_cmdb_object_types_org_const"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)  # the type's id as clients see it
+    const: Mapped[str] = mapped_column(String(100), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    group_number: Mapped[int] = mapped_column(Integer, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    specific_category: Mapped[str | None] = mapped_column(String(100))
+    container: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    positionable_in_rack: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    visible: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    relation_master: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    overview_page: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=65535)
+    color: Mapped[str] = mapped_column(String(7), nullable=False, default="#ffffff")
+    default_template: Mapped[str | None] = mapped_column(String(100))
+    sysid_prefix: Mapped[str | None] = mapped_column(String(20))
+
+
+class ObjectTypeGroupRow(OrgScoped, Base):
+    """An object type group of one organization, or its own changes to one of the catalog's."""
+
+    __tablename__ = "cmdb_object_type_groups"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "number", name="uq_cmdb_object_type_groups_org_number"),
+        UniqueConstraint("organization_id", "const", name="uq_cmdb_object_type_groups_org_const"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    const: Mapped[str] = mapped_column(String(100), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    sort: Mapped[int] = mapped_column(Integer, nullable=False, default=65535)
+    visible: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class ExternalId(OrgScoped, Base):
+    """An external identifier (cmdb.external.*.v2): a data source's own id of an object
+    (``ext_type`` the source, ``ext_id`` the object) or of one of its category entries
+    (``ext_type`` "<source>/<object id>/<category>", ``ext_id`` the entry's)."""
+
+    __tablename__ = "cmdb_external_ids"
+    __table_args__ = (UniqueConstraint("organization_id", "ext_type", "ext_id", name="uq_cmdb_external_ids_org_ext"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ext_type: Mapped[str] = mapped_column(String(255), nullable=False)
+    ext_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    object_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("cmdb_objects.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    entry_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("cmdb_category_entries.id", ondelete="CASCADE"), index=True
+    )
 
 
 class CmdbState(OrgScoped, Base):

@@ -390,3 +390,20 @@ def impact(db: Session, organization_id: int, object_id: int, *, relation_types:
                     reached.append(Reached(level, row))
         frontier = following
     return reached
+
+
+def linked(
+    db: Session, organization_id: int, object_ids: Sequence[int], *, relation_type: int, from_master: bool
+) -> dict[int, list[int]]:
+    """Object → the slaves (``from_master``) or masters of its live relations of one type, in the
+    relation objects' order: one query."""
+    own, other = (RELATIONS.c.master_id, RELATIONS.c.slave_id) if from_master else (
+        RELATIONS.c.slave_id, RELATIONS.c.master_id)
+    found: dict[int, list[int]] = defaultdict(list)
+    for part in chunks(sorted(set(object_ids))):
+        for mine, theirs in db.execute(select(own, other).where(
+                RELATIONS.c.organization_id == organization_id, RELATIONS.c.status == NORMAL,
+                RELATIONS.c.relation_type == relation_type, own.in_(list(part))).order_by(RELATIONS.c.object_id)):
+            if theirs not in found[mine]:
+                found[mine].append(theirs)
+    return found

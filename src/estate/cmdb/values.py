@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from estate.cmdb import dialogs, states
+from estate.cmdb import dialogs, states, types
 from estate.cmdb.catalog import (
     CATALOG,
     CMDB_STATUS,
@@ -187,7 +187,7 @@ def coerce(
             ids = [_object_id(db, organization_id, attribute, item) for item in items]
             values[key] = ids if isinstance(value, list) else ids[0]
         elif attribute.kind == OBJECT_TYPE:
-            object_type = CATALOG.object_type(value)
+            object_type = types.find(db, organization_id, value)
             if object_type is None:
                 raise InvalidInput(f"unknown object type {value!r}", field=_field(attribute))
             values[key] = object_type.const
@@ -312,9 +312,11 @@ def render(attribute: Attribute, value: Any, refs: References, language: str) ->
             return [s for s in (object_summary(refs.objects.get(v), language) for v in value) if s]
         return object_summary(refs.objects.get(value), language) if isinstance(value, int) else None
     if attribute.kind == OBJECT_TYPE:
-        object_type = CATALOG.object_type(value) if isinstance(value, str) else None
-        if object_type is None:
+        if not isinstance(value, str):
             return None
+        object_type = CATALOG.object_type(value)
+        if object_type is None:  # a type the organization made: its constant stands for it
+            return {"id": None, "title": value, "const": value, "title_lang": value}
         title = object_type.titles[language]
         return {"id": str(object_type.id), "title": title, "const": object_type.const, "title_lang": title}
     if attribute.kind == CMDB_STATUS:

@@ -1,5 +1,5 @@
 """The i-doit JSON-RPC methods; importing this package registers every one of them."""
 
-from estate.idoit.methods import categories, dialogs, discover, idoit, meta, objects, relations
+from estate.idoit.methods import categories, console, dialogs, discover, idoit, lookups, meta, objects, relations, v2
 
-__all__ = ["categories", "dialogs", "discover", "idoit", "meta", "objects", "relations"]
+__all__ = ["categories", "console", "dialogs", "discover", "idoit", "lookups", "meta", "objects", "relations", "v2"]

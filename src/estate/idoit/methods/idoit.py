@@ -9,7 +9,7 @@ from pydantic import Field, StrictStr
 from sqlalchemy import func, select
 
 from estate import __version__
-from estate.cmdb import search, values
+from estate.cmdb import search, types, values
 from estate.cmdb.catalog import CATALOG, DIALOG, Category
 from estate.cmdb.models import CategoryEntry, CmdbObject
 from estate.idoit import auth
@@ -49,7 +49,7 @@ def constants(ctx: Context, params: Params) -> dict[str, Any]:
         group = "g_custom" if const.startswith(CUSTOM_PREFIX) else category.scope
         categories[group][const] = CATALOG.translate(category.title, language)
     return {
-        "objectTypes": {t.const: t.titles[language] for t in CATALOG.object_types.values()},
+        "objectTypes": {t.const: t.titles[language] for t in types.object_types(ctx.db, ctx.organization_id).values()},
         "categories": categories,
         "recordStates": {s.const: s.titles[language] for s in CATALOG.record_states.values()},
         "relationTypes": {r.const: r.titles[language] for r in CATALOG.relation_types},
@@ -137,8 +137,7 @@ def _matches(text: str, terms: list[str]) -> bool:
 
 def _hit(ctx: Context, obj: CmdbObject, category: Category, attribute_title: str, value: str, entry_id: int,
          score: int, query: str) -> dict[str, Any]:
-    object_type = CATALOG.object_types.get(obj.type_const)
-    type_title = object_type.titles[ctx.language] if object_type else obj.type_const
+    type_title = types.title_of(ctx.db, ctx.organization_id, obj.type_const, ctx.language)
     state = CATALOG.record_states.get(obj.status)
     scope_key = "catgID" if category.scope == "g" else "catsID"
     return {

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, StrictInt, StrictStr
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from estate.cmdb import entries, logbook, objects, reports, states, values
+from estate.cmdb import entries, logbook, objects, reports, states, types, values
 from estate.cmdb.catalog import (
     CATALOG,
     CMDB_STATUS,
@@ -58,44 +58,45 @@ class ObjectTypesParams(Params):
     raw: bool = False
 
 
-def _matching_types(raw: TypeFilter) -> list:
-    types = list(CATALOG.object_types.values())
+def _matching_types(ctx: Context, raw: TypeFilter) -> list:
+    found_types = list(types.object_types(ctx.db, ctx.organization_id).values())
     if raw.id is not None:
-        wanted = CATALOG.object_type(raw.id)
-        types = [t for t in types if wanted is not None and t.id == wanted.id]
+        wanted = types.find(ctx.db, ctx.organization_id, raw.id)
+        found_types = [t for t in found_types if wanted is not None and t.id == wanted.id]
     if raw.ids is not None:
-        ids = {found.id for found in map(CATALOG.object_type, raw.ids) if found is not None}
-        types = [t for t in types if t.id in ids]
+        ids = {found.id for found in (types.find(ctx.db, ctx.organization_id, v) for v in raw.ids) if found}
+        found_types = [t for t in found_types if t.id in ids]
     titles = raw.wanted_titles()
     if titles:
         wanted_titles = {str(t).lower() for t in titles}
-        types = [
+        found_types = [
             t
-            for t in types
+            for t in found_types
             if {
                 f"lc__cmdb__objtype__{t.const.removeprefix('C__OBJTYPE__').lower()}",
                 *map(str.lower, t.titles.values()),
             }
             & wanted_titles
         ]
-    return types
+    return found_types
 
 
 @rpc("cmdb.object_types.read", ObjectTypesParams, access=Access.READ, aliases=("cmdb.object_types",))
 def object_types(ctx: Context, params: ObjectTypesParams) -> list[dict[str, Any]]:
     offset, count = parse_limit(params.limit)
-    found = _matching_types(params.filter or TypeFilter())
+    found = _matching_types(ctx, params.filter or TypeFilter())
     found = found[offset : offset + count if count is not None else None]
     counts = objects.count_by_type(ctx.db, ctx.organization_id) if params.countobjects else {}
+    known_groups = types.groups(ctx.db, ctx.organization_id)
     answer = []
     for object_type in found:
-        group = CATALOG.groups[object_type.group_id]
+        group = known_groups.get(object_type.group_id) or CATALOG.groups[3]
         row = {
             "id": str(object_type.id),
             "title": object_type.titles[ctx.language],
-            "container": "1" if object_type.const in ("C__OBJTYPE__BUILDING", "C__OBJTYPE__ROOM") else "0",
+            "container": "1" if object_type.container else "0",
             "const": object_type.const,
-            "color": "A2BCFA",
+            "color": object_type.color.removeprefix("#").upper(),
             "image": f"images/objecttypes/{object_type.const.removeprefix('C__OBJTYPE__').lower()}.png",
             "icon": object_type.icon,
             "tree_group": str(group.id),
@@ -118,7 +119,7 @@ class GroupsParams(Params):
 @rpc("cmdb.object_type_groups.read", GroupsParams, access=Access.READ, aliases=("cmdb.object_type_groups",))
 def object_type_groups(ctx: Context, params: GroupsParams) -> list[dict[str, Any]]:
     raw = params.filter or TypeFilter()
-    groups = list(CATALOG.groups.values())
+    groups = list(types.groups(ctx.db, ctx.organization_id).values())
     if raw.id is not None:
         groups = [g for g in groups if str(g.id) == str(raw.id)]
     if raw.ids is not None:
@@ -142,7 +143,7 @@ class TypeCategoriesParams(Params):
 @rpc("cmdb.object_type_categories.read", TypeCategoriesParams, access=Access.READ,
      aliases=("cmdb.object_type_categories",))
 def object_type_categories(ctx: Context, params: TypeCategoriesParams) -> dict[str, Any]:
-    object_type = CATALOG.object_type(params.type)
+    object_type = types.find(ctx.db, ctx.organization_id, params.type)
     if object_type is None:
         raise invalid("type", f"unknown object type {params.type!r}")
     answer: dict[str, list[dict[str, Any]]] = {"catg": [], "cats": []}
@@ -326,7 +327,7 @@ def _pattern(comparison: str, value: Any) -> Any:
     return str(value).replace("*", "%") if "like" in comparison else value
 
 
-def _condition(ctx: Context, index: int, condition: Condition) -> ColumnElement[bool]:
+def condition_clause(ctx: Context, index: int, condition: Condition) -> ColumnElement[bool]:
     parameter = f"conditions.{index}"
     const, _, key = condition.property.partition("-")
     category = entries.category_of(const, f"{parameter}.property")
@@ -338,7 +339,7 @@ def _condition(ctx: Context, index: int, condition: Condition) -> ColumnElement[
         raise invalid(f"{parameter}.comparison", f"unknown comparison {condition.comparison!r}")
     value = _pattern(condition.comparison.lower(), condition.value)
     if category.const == objects.GLOBAL and key == "type":
-        object_type = CATALOG.object_type(condition.value)
+        object_type = types.find(ctx.db, ctx.organization_id, condition.value)
         return compare(CmdbObject.type_const, object_type.const if object_type else str(condition.value))
     if category.const == objects.GLOBAL and key in OBJECT_COLUMNS:
         return compare(OBJECT_COLUMNS[key], value)
@@ -371,7 +372,7 @@ def condition_read(ctx: Context, params: ConditionParams) -> list[dict[str, Any]
     operator = params.operator.upper()
     if operator not in ("AND", "OR"):
         raise invalid("operator", "operator must be AND or OR")
-    clauses = [_condition(ctx, i, c) for i, c in enumerate(params.conditions)]
+    clauses = [condition_clause(ctx, i, c) for i, c in enumerate(params.conditions)]
     joined = and_(*clauses) if operator == "AND" else or_(*clauses)
     query = (
         select(CmdbObject)
@@ -380,7 +381,7 @@ def condition_read(ctx: Context, params: ConditionParams) -> list[dict[str, Any]
         .limit(10000)
     )
     known = states.states_of(ctx.db, ctx.organization_id)
-    return [object_shape(obj, ctx.language, type_key="type", cmdb_states=known) for obj in ctx.db.scalars(query)]
+    return [object_shape(obj, ctx, type_key="type", cmdb_states=known) for obj in ctx.db.scalars(query)]
 
 
 # --- cmdb.location_tree ---------------------------------------------------------------------------
@@ -396,7 +397,7 @@ def location_tree(ctx: Context, params: LocationTreeParams) -> list[dict[str, An
     known = states.states_of(ctx.db, ctx.organization_id)
     answer = []
     for child in objects.children_in_location(ctx.db, ctx.organization_id, params.id):
-        shaped = object_shape(child, ctx.language, type_key="type", cmdb_states=known)
+        shaped = object_shape(child, ctx, type_key="type", cmdb_states=known)
         answer.append(
             {
                 key: shaped[key]
@@ -418,7 +419,8 @@ class LogbookParams(Params):
     limit: int = Field(default=1000, ge=1, le=10000)
 
 
-def _since(value: str | int | None) -> datetime | None:
+def since(value: str | int | None, parameter: str = "since") -> datetime | None:
+    """A moment given as a unix timestamp or a date (time), in UTC."""
     if value is None:
         return None
     text = str(value).strip()
@@ -427,7 +429,7 @@ def _since(value: str | int | None) -> datetime | None:
             return datetime.fromtimestamp(int(text), UTC)
         moment = datetime.fromisoformat(text)
     except (ValueError, OverflowError):
-        raise invalid("since", "since must be a unix timestamp or a date") from None
+        raise invalid(parameter, f"{parameter} must be a unix timestamp or a date") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -439,7 +441,7 @@ def logbook_read(ctx: Context, params: LogbookParams) -> list[dict[str, Any]]:
         ctx.organization_id,
         entry_id=params.id,
         object_id=params.object_id,
-        since=_since(params.since),
+        since=since(params.since),
         status=status,
         limit=params.limit,
     )
@@ -618,7 +620,7 @@ def contact_read(ctx: Context, params: ContactParams) -> dict[str, Any]:
     answer = {}
     for entry in assignments:
         owner = owners[entry.object_id]
-        object_type = CATALOG.object_types.get(owner.type_const)
+        object_type = types.find(ctx.db, ctx.organization_id, owner.type_const)
         role_id = entry.values.get("role")
         role = values.dialog_shape(refs.dialog_entries.get(role_id) if isinstance(role_id, int) else None, ctx.language)
         answer[str(entry.id)] = {
@@ -684,5 +686,5 @@ def ip_search(ctx: Context, params: IpSearchParams) -> list[dict[str, Any]]:
     for obj, entry in rows:
         network = _network_of(entry.values)
         if (network is not None and ip.version == network.version and ip in network) or _in_range(ip, entry.values):
-            found.append(object_shape(obj, ctx.language, type_key="type", cmdb_states=known))
+            found.append(object_shape(obj, ctx, type_key="type", cmdb_states=known))
     return found

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from functools import cache
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import Field, StrictInt, field_validator
 
-from estate.cmdb import entries, objects, states
+from estate.cmdb import entries, objects, states, types
 from estate.cmdb.catalog import (
     ARCHIVED,
     BIRTH,
@@ -20,6 +19,8 @@ from estate.cmdb.catalog import (
     PURGED,
     TEMPLATE,
     Category,
+    ObjectType,
+    ObjectTypeGroup,
     State,
 )
 from estate.cmdb.models import CmdbObject
@@ -29,15 +30,22 @@ from estate.idoit.registry import MAX_RECORD_ID, Access, Context, Params, invali
 ObjectId = Field(gt=0, le=MAX_RECORD_ID)
 
 
-@cache
-def _type_part(type_const: str, language: str, type_key: str) -> tuple[int, str, str, Any, str]:
+# What the organization's object types and groups are (types.object_types, types.groups).
+Known = tuple[Mapping[str, ObjectType], Mapping[int, ObjectTypeGroup]]
+
+
+def known_types(ctx: Context) -> Known:
+    return types.object_types(ctx.db, ctx.organization_id), types.groups(ctx.db, ctx.organization_id)
+
+
+def _type_part(type_const: str, known: Known, language: str, type_key: str) -> tuple[int, str, str, Any, str]:
     """The type's part of an object summary, the same for every object of the type:
     (type id, type title, third key, its value, image)."""
-    object_type = CATALOG.object_types.get(type_const)
+    object_type = known[0].get(type_const)
     if type_key == "objecttype":
         third: tuple[str, Any] = ("type_icon", object_type.icon if object_type else "")
     else:
-        group = CATALOG.groups.get(object_type.group_id) if object_type else None
+        group = known[1].get(object_type.group_id) if object_type else None
         third = ("type_group_title", group.titles[language] if group else None)
     return (
         object_type.id if object_type else 0,
@@ -48,18 +56,19 @@ def _type_part(type_const: str, language: str, type_key: str) -> tuple[int, str,
 
 
 def object_summaries(
-    rows: Iterable[Sequence[Any]], language: str, *, type_key: str, cmdb_states: dict[int, State]
+    rows: Iterable[Sequence[Any]], language: str, *, type_key: str, cmdb_states: dict[int, State], known: Known
 ) -> list[dict[str, Any]]:
     """The summaries of cmdb.object.read (type_key "objecttype") and cmdb.objects.read ("type").
     ``rows`` start with the columns of objects.ROW_COLUMNS' first eight (id, title, sysid, type
-    const, status, cmdb_status, created, updated); ``cmdb_states``: states.states_of(...)."""
+    const, status, cmdb_status, created, updated); ``cmdb_states``: states.states_of(...);
+    ``known``: the organization's types and groups (known_types)."""
     state_titles = {number: state.titles[language] for number, state in cmdb_states.items()}
     parts: dict[str, tuple[int, str, str, Any, str]] = {}
     shaped = []
     for id_, title, sysid, type_const, status, cmdb_status, created, updated, *_ in rows:
         part = parts.get(type_const)
         if part is None:
-            part = parts[type_const] = _type_part(type_const, language, type_key)
+            part = parts[type_const] = _type_part(type_const, known, language, type_key)
         type_id, type_title, third_key, third, image = part
         summary = {
             "id": id_,
@@ -80,10 +89,11 @@ def object_summaries(
     return shaped
 
 
-def object_shape(obj: CmdbObject, language: str, *, type_key: str, cmdb_states: dict[int, State]) -> dict[str, Any]:
+def object_shape(obj: CmdbObject, ctx: Context, *, type_key: str, cmdb_states: dict[int, State]) -> dict[str, Any]:
     """The summary of one ORM object (see object_summaries)."""
     row = (obj.id, obj.title, obj.sysid, obj.type_const, obj.status, obj.cmdb_status, obj.created, obj.updated)
-    return object_summaries([row], language, type_key=type_key, cmdb_states=cmdb_states)[0]
+    return object_summaries([row], ctx.language, type_key=type_key, cmdb_states=cmdb_states,
+                            known=known_types(ctx))[0]
 
 
 def record_state_param(value: Any, parameter: str) -> int:
@@ -137,7 +147,7 @@ def _created_state(params: ObjectCreate) -> int:
 
 @rpc("cmdb.object.create", ObjectCreate, access=Access.WRITE)
 def object_create(ctx: Context, params: ObjectCreate) -> dict[str, Any]:
-    object_type = CATALOG.object_type(params.type)
+    object_type = types.find(ctx.db, ctx.organization_id, params.type)
     if object_type is None:
         raise invalid("type", f"unknown object type {params.type!r}")
     status = _created_state(params)
@@ -180,9 +190,7 @@ def object_read(ctx: Context, params: ObjectRef) -> Any:
     obj = objects.find(ctx.db, ctx.organization_id, params.id)
     if obj is None:
         return []
-    return object_shape(
-        obj, ctx.language, type_key="objecttype", cmdb_states=states.states_of(ctx.db, ctx.organization_id)
-    )
+    return object_shape(obj, ctx, type_key="objecttype", cmdb_states=states.states_of(ctx.db, ctx.organization_id))
 
 
 class ObjectUpdate(Params):
@@ -212,10 +220,18 @@ def object_update(ctx: Context, params: ObjectUpdate) -> dict[str, Any]:
 
 
 class ObjectStep(Params):
-    object: int = ObjectId
+    object: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)
+    id: int | None = Field(default=None, gt=0, le=MAX_RECORD_ID)  # what clients of quickpurge send
+
+    def object_id(self) -> int:
+        found = self.object or self.id
+        if found is None:
+            raise invalid("object", "object is required")
+        return found
 
 
-def _step(ctx: Context, object_id: int, target: int, done: str) -> dict[str, Any]:
+def object_step(ctx: Context, object_id: int, target: int, done: str) -> dict[str, Any]:
+    """One lifecycle step of an object (a purge is its end), as the object methods answer it."""
     obj = get_object(ctx, object_id)
     if target == PURGED:
         objects.purge(ctx.db, ctx.actor, obj)
@@ -226,27 +242,27 @@ def _step(ctx: Context, object_id: int, target: int, done: str) -> dict[str, Any
 
 @rpc("cmdb.object.archive", ObjectStep, access=Access.WRITE)
 def object_archive(ctx: Context, params: ObjectStep) -> dict[str, Any]:
-    return _step(ctx, params.object, ARCHIVED, "archived")
+    return object_step(ctx, params.object_id(), ARCHIVED, "archived")
 
 
 @rpc("cmdb.object.recycle", ObjectStep, access=Access.WRITE)
 def object_recycle(ctx: Context, params: ObjectStep) -> dict[str, Any]:
-    return _step(ctx, params.object, NORMAL, "recycled")
+    return object_step(ctx, params.object_id(), NORMAL, "recycled")
 
 
-@rpc("cmdb.object.purge", ObjectStep, access=Access.WRITE)
+@rpc("cmdb.object.purge", ObjectStep, access=Access.WRITE, aliases=("cmdb.object.quickpurge",))
 def object_purge(ctx: Context, params: ObjectStep) -> dict[str, Any]:
-    return _step(ctx, params.object, PURGED, "purged")
+    return object_step(ctx, params.object_id(), PURGED, "purged")
 
 
 @rpc("cmdb.object.markAsTemplate", ObjectStep, access=Access.WRITE)
 def object_mark_template(ctx: Context, params: ObjectStep) -> dict[str, Any]:
-    return _step(ctx, params.object, TEMPLATE, "marked as template")
+    return object_step(ctx, params.object_id(), TEMPLATE, "marked as template")
 
 
 @rpc("cmdb.object.markAsMassChangeTemplate", ObjectStep, access=Access.WRITE)
 def object_mark_mass_change_template(ctx: Context, params: ObjectStep) -> dict[str, Any]:
-    return _step(ctx, params.object, MASS_CHANGE_TEMPLATE, "marked as mass change template")
+    return object_step(ctx, params.object_id(), MASS_CHANGE_TEMPLATE, "marked as mass change template")
 
 
 class ObjectDelete(Params):
@@ -266,7 +282,7 @@ def object_delete(ctx: Context, params: ObjectDelete) -> dict[str, Any]:
     target = record_state_param(params.status, "status")
     if target not in DELETE_TARGETS:
         raise invalid("status", "status must be C__RECORD_STATUS__ARCHIVED, __DELETED or __PURGE")
-    return _step(ctx, object_id, target, DELETE_TARGETS[target])
+    return object_step(ctx, object_id, target, DELETE_TARGETS[target])
 
 
 # --- cmdb.objects.read ----------------------------------------------------------------------------
@@ -332,18 +348,17 @@ def parse_limit(value: int | str | None) -> tuple[int, int | None]:
     return (0, int(parts[0])) if len(parts) == 1 else (int(parts[0]), int(parts[1]))
 
 
-def _type_consts_by_title(title: str) -> list[str]:
+def _type_consts_by_title(ctx: Context, title: str) -> list[str]:
     wanted = title.strip().lower()
-    return [
-        t.const for t in CATALOG.object_types.values() if wanted in (t.titles["en"].lower(), t.titles["de"].lower())
-    ]
+    return [t.const for t in types.object_types(ctx.db, ctx.organization_id).values()
+            if wanted in (t.titles["en"].lower(), t.titles["de"].lower())]
 
 
-def _type_group_consts(value: Any) -> list[str]:
-    group = next((g for g in CATALOG.groups.values() if value in (g.const, g.id, str(g.id))), None)
+def _type_group_consts(ctx: Context, value: Any) -> list[str]:
+    group = types.find_group(ctx.db, ctx.organization_id, value)
     if group is None:
         raise invalid("filter.type_group", f"unknown object type group {value!r}")
-    return [t.const for t in CATALOG.object_types.values() if t.group_id == group.id]
+    return [t.const for t in types.object_types(ctx.db, ctx.organization_id).values() if t.group_id == group.id]
 
 
 def _ids(value: Any) -> list[int]:
@@ -354,8 +369,8 @@ def _ids(value: Any) -> list[int]:
         raise invalid("filter.ids", "ids must be a list of object ids") from None
 
 
-def _object_type_const(value: Any) -> str:
-    object_type = CATALOG.object_type(value)
+def _object_type_const(ctx: Context, value: Any) -> str:
+    object_type = types.find(ctx.db, ctx.organization_id, value)
     if object_type is None:
         raise invalid("filter.type", f"unknown object type {value!r}")
     return object_type.const
@@ -371,13 +386,13 @@ def build_filter(ctx: Context, raw: dict[str, Any]) -> objects.ObjectFilter:
     consts: set[str] | None = None
     if "type" in raw:
         consts = {
-            _object_type_const(item) for item in (raw["type"] if isinstance(raw["type"], list) else [raw["type"]])
+            _object_type_const(ctx, item) for item in (raw["type"] if isinstance(raw["type"], list) else [raw["type"]])
         }
     if "type_title" in raw:
-        titled = set(_type_consts_by_title(str(raw["type_title"])))
+        titled = set(_type_consts_by_title(ctx, str(raw["type_title"])))
         consts = titled if consts is None else consts & titled
     if "type_group" in raw:
-        group_consts = set(_type_group_consts(raw["type_group"]))
+        group_consts = set(_type_group_consts(ctx, raw["type_group"]))
         consts = group_consts if consts is None else consts & group_consts
     if consts is not None:
         found.type_consts = sorted(consts)
@@ -398,12 +413,19 @@ def build_filter(ctx: Context, raw: dict[str, Any]) -> objects.ObjectFilter:
     return found
 
 
-def _wanted_categories(value: bool | list[str] | None, objs: list[Any]) -> list[tuple[str, Category]]:
+def _categories_of(known: Known, type_const: str) -> tuple[str, ...]:
+    object_type = known[0].get(type_const)
+    return object_type.categories if object_type else ()
+
+
+def _wanted_categories(
+    value: bool | list[str] | None, objs: list[Any], known: Known
+) -> list[tuple[str, Category]]:
     """(the name the answer keys it by, category): the client's own spelling of each category."""
     if not value:
         return []
     if value is True:
-        consts = {c for obj in objs for c in CATALOG.object_types[obj.type_const].categories}
+        consts = {c for obj in objs for c in _categories_of(known, obj.type_const)}
         return [(c, CATALOG.categories[c]) for c in sorted(consts) if not CATALOG.categories[c].virtual]
     return [(const, entries.category_of(const, "categories")) for const in value]
 
@@ -424,14 +446,15 @@ def objects_read(ctx: Context, params: ObjectsRead) -> list[dict[str, Any]]:
     found: list[Any] = objects.list_object_rows(  # rows stand in for CmdbObject (same attributes)
         ctx.db, ctx.organization_id, filters, offset=offset, limit=count, order_by=order, descending=sort == "DESC"
     )
-    known = states.states_of(ctx.db, ctx.organization_id)
-    shaped = object_summaries(found, ctx.language, type_key="type", cmdb_states=known)
-    categories = _wanted_categories(params.categories, found)
+    lookup = known_types(ctx)
+    shaped = object_summaries(found, ctx.language, type_key="type",
+                              cmdb_states=states.states_of(ctx.db, ctx.organization_id), known=lookup)
+    categories = _wanted_categories(params.categories, found, lookup)
     if categories:
         data = entries.read_many(ctx.db, ctx.organization_id, found, [c for _, c in categories],
                                  language=ctx.language)
         for row, obj in zip(shaped, found, strict=True):
-            shown = CATALOG.object_types[obj.type_const].categories if params.categories is True else None
+            shown = _categories_of(lookup, obj.type_const) if params.categories is True else None
             row["categories"] = {name: data[obj.id][category.const] for name, category in categories
                                  if shown is None or name in shown}
     return shaped

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, StrictInt, StrictStr
 
-from estate.cmdb import cabling, objects, relations, states
+from estate.cmdb import cabling, objects, relations, states, types
 from estate.cmdb.catalog import CATALOG, NORMAL, State
 from estate.idoit.methods.objects import get_object, record_state_param
 from estate.idoit.registry import MAX_RECORD_ID, Access, Context, Params, invalid, rpc
@@ -30,9 +30,9 @@ def relation_type_ids(value: RelationTypeParam | None, parameter: str = "relatio
     return found
 
 
-def _type(type_const: str, language: str) -> tuple[int, str]:
-    object_type = CATALOG.object_type(type_const)
-    return (object_type.id, object_type.titles[language]) if object_type else (0, type_const)
+def _type(ctx: Context, type_const: str) -> tuple[int, str]:
+    object_type = types.find(ctx.db, ctx.organization_id, type_const)
+    return (object_type.id, object_type.titles[ctx.language]) if object_type else (0, type_const)
 
 
 def _state_title(known: dict[int, State], number: int, language: str) -> str:
@@ -61,7 +61,7 @@ def objects_by_relation(ctx: Context, params: ObjectsByRelationParams) -> Any:
     for relation in found:
         relation_object = rows[relation.object_id]
         other = rows[relation.slave_id if relation.master_id == obj.id else relation.master_id]
-        other_type, other_type_title = _type(other.type_const, ctx.language)
+        other_type, other_type_title = _type(ctx, other.type_const)
         answer[str(relation.object_id)] = {"data": {
             "id": relation.object_id,
             "title": relation_object.title,
@@ -98,7 +98,7 @@ def impact(ctx: Context, params: ImpactParams) -> list[dict[str, Any]]:
         row = rows[found.relation.slave_id]
         relation_type = CATALOG.relation_type(found.relation.relation_type)
         weighting = CATALOG.weightings.get(found.relation.weighting)
-        type_id, type_title = _type(row.type_const, ctx.language)
+        type_id, type_title = _type(ctx, row.type_const)
         state = known.get(row.cmdb_status)
         answer.append({
             "id": found.relation.object_id,
@@ -124,10 +124,10 @@ class CablingParams(Params):
     objID: int = Field(gt=0, le=MAX_RECORD_ID)  # noqa: N815 - the API's own name
 
 
-def _end(end: cabling.End | None, language: str) -> dict[str, Any] | None:
+def _end(ctx: Context, end: cabling.End | None) -> dict[str, Any] | None:
     if end is None:
         return None
-    _, type_title = _type(end.object["type_const"], language)
+    _, type_title = _type(ctx, end.object["type_const"])
     return {
         "presentation": f"{end.object['title']} > {end.title}",
         "connector": {"id": end.entry_id, "title": end.title, "type": end.category, "inOutput": end.direction},
@@ -140,4 +140,4 @@ def _end(end: cabling.End | None, language: str) -> dict[str, Any] | None:
 def cabling_read(ctx: Context, params: CablingParams) -> dict[str, Any]:
     cable = get_object(ctx, params.objID)
     start, end = cabling.ends(ctx.db, ctx.organization_id, cable.id)
-    return {"start": _end(start, ctx.language), "end": _end(end, ctx.language)}
+    return {"start": _end(ctx, start), "end": _end(ctx, end)}
