@@ -20,7 +20,7 @@ def save(rpc, object_id: int, category: str, data: dict, entry: int | None = Non
 
 
 def related(rpc, object_id: int, **params) -> dict:
-    answer = rpc.result("cmdb.objects_by_relation", {"id": object_id, **params})
+    answer = rpc.result("cmdb.objects_by_relation.read", {"id": object_id, **params})
     return answer or {}
 
 

@@ -103,6 +103,36 @@ def test_object_type_groups_and_types_of_an_organization(rpc, other_rpc, admin):
     assert rpc.result("cmdb.object-type-group.read.v2", {"id": group["id"]}) == []
 
 
+def test_object_type_groups_by_constant(rpc, other_rpc):
+    constant = "C__OBJTYPE_GROUP__SD_BY_CONSTANT"
+    group = rpc.result("cmdb.object-type-group.create.v2", {"title": "By constant", "constant": constant})
+    updated = rpc.result("cmdb.object-type-group.update-by-constant.v2",
+                         {"constant": constant, "title": "New object type group name", "sort": 99, "visible": False})
+    assert updated == {"success": True, "id": group["id"], "constant": constant,
+                       "message": f"Object type group #{group['id']} successfully updated."}
+    (read,) = rpc.result("cmdb.object-type-group.read.v2", {"constant": constant})
+    assert (read["title"], read["sort"], read["visible"]) == ("New object type group name", 99, False)
+    # Another organization neither sees the group nor reaches it by its constant.
+    assert other_rpc.error("cmdb.object-type-group.update-by-constant.v2",
+                           {"constant": constant, "title": "theirs"})["code"] == -32099
+    assert other_rpc.error("cmdb.object-type-group.delete-by-constant.v2", {"constant": constant})["code"] == -32099
+    # i-doit's own groups are changed for the organization, never deleted.
+    rpc.result("cmdb.object-type-group.update-by-constant.v2", {"constant": "C__OBJTYPE_GROUP__SOFTWARE",
+                                                                "title": "Programs"})
+    assert rpc.result("cmdb.object-type-group.read.v2", {"id": 1})[0]["title"] == "Programs"
+    assert other_rpc.result("cmdb.object-type-group.read.v2", {"id": 1})[0]["title"] == "Software"
+    assert rpc.error("cmdb.object-type-group.delete-by-constant.v2",
+                     {"constant": "C__OBJTYPE_GROUP__SOFTWARE"})["code"] == -32099
+    error = rpc.error("cmdb.object-type-group.update-by-constant.v2", {"constant": constant, "sort": "first"})
+    assert error["code"] == -32602 and error["data"]["parameter"] == "sort"
+
+    deleted = rpc.result("cmdb.object-type-group.delete-by-constant.v2", {"constant": constant})
+    assert deleted == {"success": True, "id": group["id"], "constant": constant,
+                       "message": f"Object type group #{group['id']} has been deleted."}
+    assert rpc.result("cmdb.object-type-group.read.v2", {"constant": constant}) == []
+    assert rpc.error("cmdb.object-type-group.delete-by-constant.v2", {"constant": constant})["code"] == -32099
+
+
 def test_reports_through_v2_are_the_reports_module(rpc):
     listed = rpc.result("cmdb.report.list.v2")
     legacy = rpc.result("cmdb.reports.read")
