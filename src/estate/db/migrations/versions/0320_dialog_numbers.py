@@ -5,7 +5,7 @@ constant, the rows still missing are added, and other entries are numbered after
 types Estate spelled differently from i-doit take i-doit's constants (docs/decisions/0320).
 
 Revision ID: 0320_dialog_numbers
-Revises: 0600_scripting
+Revises: 0900_console_indexes
 """
 
 import csv
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0320_dialog_numbers"
-down_revision = "0600_scripting"
+down_revision = "0900_console_indexes"
 branch_labels = None
 depends_on = None
 
