@@ -62,7 +62,10 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the console's end-to-end tests drive Debian's Chromium. "
                     "Install it with `bash scripts/chromium-install.sh` (as root; .ci/run does).", pytrace=False)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait as long as actions: a machine busy with the whole suite renders slowly.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
