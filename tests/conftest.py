@@ -96,6 +96,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         data_dir=Path(tmp_path_factory.mktemp("data")),
         max_body_bytes=256 * 1024,
         max_attachment_bytes=512 * 1024,
+        max_package_bytes=1024 * 1024,
         login_max_failures=5,
         # The server's escalation job would run beside tests that count the engine's statements;
         # tests/servicedesk/test_service_levels.py runs it on its own.

@@ -18,7 +18,16 @@ from estate.agentapi import router as agentapi
 from estate.apidocs import pages as apidocs
 from estate.db.engine import make_engine, make_session_factory
 from estate.idoit import router as idoit
-from estate.kace import agents, assets, inventory, inventory_writes, scripting, servicedesk, users
+from estate.kace import (
+    agents,
+    assets,
+    inventory,
+    inventory_writes,
+    managed_installs,
+    scripting,
+    servicedesk,
+    users,
+)
 from estate.kace.ams import (
     accounts,
     kkmp,
@@ -125,6 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         assets.router,
         health.router,
         scripting.router,
+        managed_installs.router,
         agents.router,
         agentapi.router,
     )

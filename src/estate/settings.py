@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Interval the agents are told to send their inventory at.
     agent_inventory_seconds: int = Field(default=4 * 3600, ge=10)
 
+    # Software distribution: the largest package file a managed install may carry.
+    max_package_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1024)
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -81,8 +81,11 @@ class Server:
 class Agent:
     """`estate-agent` with its own state directory."""
 
-    def __init__(self, server: Server, token: str, state_dir: Path, *extra: str) -> None:
+    def __init__(self, server: Server, token: str, state_dir: Path, *extra: str, url: str | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.server, self.token, self.state_dir, self.extra = server, token, state_dir, extra
+        self.url = url or server.url  # another address of the server (a proxy in between)
+        self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
         self.machine_id: int | None = None
 
@@ -98,10 +101,11 @@ class Agent:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with open(self.state_dir.parent / f"{self.state_dir.name}.log", "ab") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "estate.agent", "--server", self.server.url, "--token", self.token,
+                [sys.executable, "-m", "estate.agent", "--server", self.url, "--token", self.token,
                  "--state-dir", str(self.state_dir), "--poll", "20", "--retry", "0.3", "--minute", "1",
                  "--log-level", "warning", *self.extra],
-                env={key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")},
+                env={**{key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")},
+                     **self.env},
                 stdout=sink, stderr=subprocess.STDOUT)
 
     def _enrolled(self) -> int | None:

@@ -4,6 +4,7 @@ resume (Range) and are checked against their SHA-256 before use."""
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import urllib.error
@@ -91,15 +92,19 @@ class Client:
                 mode = "ab" if offset and response.status == 206 else "wb"
                 with open(partial, mode) as sink:
                     while True:
-                        chunk = response.read(256 * 1024)
+                        try:
+                            chunk = response.read(256 * 1024)
+                        except http.client.IncompleteRead as cut:  # keep what arrived before the cut
+                            sink.write(cut.partial)
+                            raise
                         if not chunk:
                             break
                         sink.write(chunk)
         except Refused as refused:
             if refused.status != 416:  # 416: the part is already whole
                 raise
-        except OSError as error:
-            raise Unreachable(str(error)) from None
+        except (OSError, http.client.HTTPException) as error:  # cut short: what came stays for a resume
+            raise Unreachable(str(error) or type(error).__name__) from None
         digest = hashlib.sha256()
         with open(partial, "rb") as source:
             for chunk in iter(lambda: source.read(1024 * 1024), b""):

@@ -12,6 +12,8 @@ import socket
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ from estate.agent.state import State
 from estate.agent.steps import Run, execute
 
 log = logging.getLogger("estate.agent")
+# Downloads of one file resumed within one attempt before the attempt fails.
+DOWNLOAD_TRIES = 5
 
 
 def run_as_user(definition: dict[str, Any]) -> str | None:
@@ -129,13 +133,25 @@ class Agent:
     # --- work ----------------------------------------------------------------------------------
 
     def fetch(self, path: str, dependency: dict[str, Any]) -> Path:
+        """The file from the cache, else downloaded; a download cut short resumes where it stopped
+        (a few times, then the attempt fails and the next one resumes)."""
         cached = self.state.cached(dependency["checksum"])
-        if not cached.exists():
-            self.client.download(path, cached, dependency["checksum"])
+        tries = 0
+        while not cached.exists():
+            try:
+                self.client.download(path, cached, dependency["checksum"])
+            except Unreachable as error:
+                tries += 1
+                if tries >= DOWNLOAD_TRIES:
+                    raise
+                log.info("download of %s interrupted (%s); resuming", dependency["name"], error)
+                time.sleep(self.options.retry)
         return cached
 
-    def execute(self, name: str, definition: dict[str, Any], upload: Any,
-                fetch_path: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def execute(self, name: str, definition: dict[str, Any], upload: Any, fetch_path: str | None = None,
+                fetched: Callable[[], None] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Run a definition in a fresh work folder holding its dependencies (`fetched` is called once
+        they are all there)."""
         workdir = self.state.root / "runs" / name
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
@@ -152,6 +168,8 @@ class Agent:
                              "status": "failed", "output": f"dependency {dependency['name']!r} refused: {error}"}
                     return [entry], {"status": "failed", "exitCode": None,
                                      "message": f"dependency {dependency['name']!r} refused: {error}"}
+            if fetched is not None:
+                fetched()
             hand_over(workdir, run.run_as)
             result = execute(run, definition)
             return run.steps, result
@@ -163,23 +181,53 @@ class Agent:
         """Run one work item once: its journal keeps the result until the server has it, so a
         restart or a network failure never runs a step twice."""
         journal = self.state.journal_path(work["workId"])
-        base = f"/agent/v1/work/{work['workId']}"
+        kind = work.get("kind", "script")
         if not journal.exists():
+            base = f"/agent/v1/work/{work['workId']}"
             try:
                 self.client.call("POST", f"{base}/start")
             except Refused as refused:  # expired before we took it: not ours to run any more
                 log.info("work %s not started: %s", work["workId"], refused)
                 return
-            self.state.write(journal, {"workId": work["workId"], "steps": [], "result": None})
-
-            def upload(source: Path, name: str) -> None:
-                self.client.send_file(f"{base}/upload/{name}", source)
-
-            steps, result = self.execute(f"work-{work['workId']}", work["script"], upload, f"{base}/dependency")
-            self.state.write(journal, {"workId": work["workId"], "steps": steps, "result": result})
+            self.state.write(journal, {"workId": work["workId"], "kind": kind, "steps": [], "result": None})
+            steps, result = self.install(work) if kind == "mi" else self.run_script(work)
+            self.state.write(journal, {"workId": work["workId"], "kind": kind, "steps": steps, "result": result})
         self.flush_journal()
 
+    def run_script(self, work: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        base = f"/agent/v1/work/{work['workId']}"
+
+        def upload(source: Path, name: str) -> None:
+            self.client.send_file(f"{base}/upload/{name}", source)
+
+        return self.execute(f"work-{work['workId']}", work["script"], upload, f"{base}/dependency")
+
+    def install(self, work: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """A managed install's attempt: its package file downloaded (checksum verified) into a
+        fresh work folder, the server told it is there, then its command line run there."""
+        base = f"/agent/v1/work/{work['workId']}"
+        definition = work["definition"]
+        fetched_steps: list[dict[str, Any]] = []
+
+        def fetched() -> None:
+            for seq, dependency in enumerate(definition["dependencies"]):
+                stamp = datetime.now(timezone.utc).isoformat()
+                fetched_steps.append({"seq": seq, "phase": "dependencies", "name": f"Download {dependency['name']}",
+                                      "status": "success", "output": f"{dependency['name']}: "
+                                      f"{dependency['size']} bytes, SHA-256 {dependency['checksum']} verified",
+                                      "startTime": stamp, "endTime": stamp})
+            if not fetched_steps:
+                return
+            try:  # only the progress shown to administrators is at stake
+                self.client.call("POST", f"{base}/report", {"steps": fetched_steps})
+            except (Refused, Unreachable) as error:
+                log.warning("could not tell the server that work %s downloaded its file: %s", work["workId"], error)
+
+        steps, result = self.execute(f"work-{work['workId']}", definition, None, f"{base}/dependency", fetched)
+        return [*fetched_steps, *({**step, "seq": step["seq"] + len(fetched_steps)} for step in steps)], result
+
     def flush_journal(self) -> None:
+        installs = False
         for entry in self.state.journals():
             if entry["result"] is None:  # the agent stopped during the run: what ran is not run again
                 entry["result"] = {"status": "failed", "exitCode": None,
@@ -190,6 +238,9 @@ class Agent:
             except Refused as refused:
                 log.warning("the server refused the report of work %s: %s", entry["workId"], refused)
             self.state.journal_path(entry["workId"]).unlink()
+            installs = installs or entry.get("kind") == "mi"
+        if installs:  # the server decides from the inventory whether the title is installed
+            self.send_inventory()
 
     # --- the loop ------------------------------------------------------------------------------
 

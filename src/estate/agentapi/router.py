@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,18 +20,54 @@ from estate.agentapi.http import answer, file, json_body, spooled
 from estate.agentapi.limits import RateLimiter
 from estate.agentapi.waiting import waiters_of
 from estate.agents import service as agents
+from estate.agents.models import Work
 from estate.db.base import MAX_INT
 from estate.db.engine import begin_for_writing
+from estate.distribution import deploy
 from estate.errors import InvalidInput, NotFound
 from estate.inventory import service as inventory
 from estate.scripting import runs
+from estate.scripting import service as scripts
 from estate.servicedesk import storage
 
 router = APIRouter(prefix="/agent/v1", tags=["agent"], include_in_schema=False)
 T = TypeVar("T")
 PROTOCOL = 1
-# What a claimed work row of each kind looks like to the agent: domains answer for their own kind.
-PAYLOADS: tuple[Callable[..., list[dict[str, Any]]], ...] = (runs.work_payloads,)
+
+
+def _stored(db: Session, dependency: Mapping[str, Any]) -> tuple[Path, str]:
+    path = storage.path_of(storage.data_dir_of(db), dependency["key"])
+    if not path.is_file():
+        raise NotFound(f"the file of dependency {dependency['name']!r} is missing", field="name")
+    return path, dependency["name"]
+
+
+def _script_file(db: Session, *, work: Work, name: str) -> tuple[Path, str]:
+    return _stored(db, runs.dependency_of_run(db, target=runs.target_of_work(db, work), name=name))
+
+
+@dataclass(frozen=True)
+class WorkKind:
+    """What the domain of a kind of work answers for: the claimed rows as the agent receives them,
+    the files the work fetches, the agent's start and its reports."""
+
+    payloads: Callable[..., list[dict[str, Any]]]
+    file: Callable[..., tuple[Path, str]]
+    start: Callable[..., None]
+    report: Callable[..., None]
+
+
+KINDS: dict[str, WorkKind] = {
+    scripts.WORK_KIND: WorkKind(runs.work_payloads, _script_file, runs.start_work, runs.record_report),
+    deploy.WORK_KIND: WorkKind(deploy.work_payloads, deploy.package_of_work, deploy.start_work, deploy.record_report),
+}
+
+
+def _kind_of(work: Work) -> WorkKind:
+    kind = KINDS.get(work.kind)
+    if kind is None:
+        raise NotFound(f"work {work.id} is of no kind this server knows", field="workId")
+    return kind
 
 
 def _limiter(request: Request) -> RateLimiter:
@@ -117,7 +155,7 @@ async def send_inventory(request: Request, secret: Secret) -> Response:
 def _claim(db: Session, *, secret: str, pending: tuple[int, ...]) -> list[dict[str, Any]]:
     caller = agents.check_in(db, secret=secret)
     claimed = agents.claim(db, machine_id=caller.machine_id, work_ids=pending)
-    return [payload for payloads_of in PAYLOADS for payload in payloads_of(db, claimed=claimed)]
+    return [payload for kind in KINDS.values() for payload in kind.payloads(db, claimed=claimed)]
 
 
 @router.post("/checkin")
@@ -142,21 +180,15 @@ async def check_in(request: Request, secret: Secret,
 
 # --- work: files and reports -------------------------------------------------------------------
 
-def _stored(db: Session, dependency: Mapping[str, Any]) -> Response:
-    path = storage.path_of(storage.data_dir_of(db), dependency["key"])
-    if not path.is_file():
-        raise NotFound(f"the file of dependency {dependency['name']!r} is missing", field="name")
-    return file(path, dependency["name"])
-
-
 @router.get("/work/{work_id}/dependency/{name}")
 async def work_dependency(request: Request, secret: Secret, work_id: int, name: str) -> Response:
-    def find(db: Session) -> Response:
+    """A file the work needs (a script's dependency, a managed install's package); Range supported."""
+    def find(db: Session) -> tuple[Path, str]:
         caller = agents.check_in(db, secret=secret)
         work = agents.work_of(db, machine_id=caller.machine_id, work_id=work_id)
-        return _stored(db, runs.dependency_of_run(db, target=runs.target_of_work(db, work), name=name))
+        return _kind_of(work).file(db, work=work, name=name)
 
-    return await in_session(request, find)
+    return file(*await in_session(request, find))
 
 
 @router.post("/work/{work_id}/start")
@@ -164,7 +196,8 @@ async def start(request: Request, secret: Secret, work_id: int) -> Response:
     """The agent begins the work; 409 when it expired before the agent took it (the agent skips it)."""
     def begin(db: Session) -> None:
         caller = agents.check_in(db, secret=secret)
-        runs.start_work(db, work=agents.work_of(db, machine_id=caller.machine_id, work_id=work_id))
+        work = agents.work_of(db, machine_id=caller.machine_id, work_id=work_id)
+        _kind_of(work).start(db, work=work)
 
     await in_session(request, begin, write=True)
     return answer({"Result": "Success"})
@@ -176,7 +209,8 @@ async def report(request: Request, secret: Secret, work_id: int) -> Response:
 
     def store(db: Session) -> None:
         caller = agents.check_in(db, secret=secret)
-        runs.record_report(db, work=agents.work_of(db, machine_id=caller.machine_id, work_id=work_id), body=body)
+        work = agents.work_of(db, machine_id=caller.machine_id, work_id=work_id)
+        _kind_of(work).report(db, work=work, body=body)
 
     await in_session(request, store, write=True)
     return answer({"Result": "Success"})
@@ -218,12 +252,12 @@ async def offline_scripts(request: Request, secret: Secret) -> Response:
 
 @router.get("/offline/{script_id}/dependency/{name}")
 async def offline_dependency(request: Request, secret: Secret, script_id: int, name: str) -> Response:
-    def find(db: Session) -> Response:
+    def find(db: Session) -> tuple[Path, str]:
         caller = agents.check_in(db, secret=secret)
         return _stored(db, runs.offline_dependency(db, organization_id=caller.organization_id,
                                                    machine_id=caller.machine_id, script_id=script_id, name=name))
 
-    return await in_session(request, find)
+    return file(*await in_session(request, find))
 
 
 @router.post("/offline/results")

@@ -67,6 +67,8 @@ class Work(OrgScoped, Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     # Work not claimed by then is given up (a script run's machines become "push failed").
     not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Work not handed out before then (a managed install waiting for its deployment window).
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the agent confirms it begins the work: a claim whose answer never reached its agent
     # (the connection dropped) is not started, so the work still expires.

@@ -175,7 +175,8 @@ _CHECK_IN = (
     .join(Machine, Machine.id == AgentMachine.machine_id)
     .outerjoin(Work, and_(Work.machine_id == AgentMachine.machine_id, Work.state != DONE,
                           or_(Work.started.is_not(None), Work.not_after.is_(None),
-                              Work.not_after > bindparam("now", type_=UTCDateTime()))))
+                              Work.not_after > bindparam("now", type_=UTCDateTime())),
+                          or_(Work.not_before.is_(None), Work.not_before <= bindparam("now", type_=UTCDateTime()))))
     .where(AgentMachine.secret_hash == bindparam("secret_hash"))
     .order_by(Work.id).limit(51)
 )
@@ -221,14 +222,16 @@ def tell_listeners(machine_ids: set[int]) -> None:
         listener(machine_ids)
 
 
-def enqueue_from(db: Session, *, kind: str, source: Any, not_after: datetime | None) -> None:
+def enqueue_from(db: Session, *, kind: str, source: Any, not_after: datetime | None,
+                 not_before: datetime | None = None) -> None:
     """Work rows from a SELECT of (organization_id, machine_id, subject_id): one statement for any
     number of machines."""
     columns = source.subquery()
     db.execute(insert(Work).from_select(
-        ["organization_id", "machine_id", "subject_id", "kind", "state", "created", "not_after"],
+        ["organization_id", "machine_id", "subject_id", "kind", "state", "created", "not_after", "not_before"],
         select(columns.c.organization_id, columns.c.machine_id, columns.c.subject_id, literal(kind),
-               literal(PENDING), literal(utcnow(), UTCDateTime()), literal(not_after, UTCDateTime()))))
+               literal(PENDING), literal(utcnow(), UTCDateTime()), literal(not_after, UTCDateTime()),
+               literal(not_before, UTCDateTime()))))
 
 
 def claim(db: Session, *, machine_id: int, work_ids: Sequence[int]) -> list[Work]:
@@ -269,6 +272,11 @@ def work_of(db: Session, *, machine_id: int, work_id: int) -> Work:
 
 def finish(db: Session, *, work: Work) -> None:
     work.state = DONE
+
+
+def defer(db: Session, *, work: Work, until: datetime) -> None:
+    """A claimed row handed back unstarted, not to be handed out before `until`."""
+    work.state, work.claimed, work.not_before = PENDING, None, until
 
 
 def drop_work(db: Session, *, kind: str, subject_ids: Any) -> None:

@@ -25,6 +25,7 @@ from fastapi.openapi.utils import get_openapi
 
 from estate import __version__
 from estate.assets import entities as assets
+from estate.distribution import entities as distribution
 from estate.inventory import entities as inventory
 from estate.query import Entity, Kind, Style
 from estate.servicedesk import entities as servicedesk
@@ -51,9 +52,17 @@ LISTED: dict[str, Entity] = {
     "/api/asset/assets": assets.ASSET,
     "/api/asset/asset_status": assets.ASSET_STATUS,
     "/api/asset/barcodes": assets.BARCODE,
+    "/api/mi/managed_installs": distribution.MANAGED_INSTALL,
+    "/api/mi/files": distribution.PACKAGE_FILE,
+    # The inventory's machines (their envelope is documented once, as /api/inventory/machines
+    # answers it); /api/mi/machines adds each machine's Managed_installs.
+    "/api/mi/machines": inventory.MACHINE,
+    "/api/mi/compatible_machines": inventory.MACHINE,
+    "/api/mi/managed_installs/{}/compatible_machines": inventory.MACHINE,
 }
 # Routes whose item answer has the envelope of another path's list.
 ITEM_OF = {"/api/service_desk/tickets/{}/clone": "/api/service_desk/tickets",
+           "/api/mi/managed_installs/{}/file": "/api/mi/files",
            "/api/service_desk/queues/{}/ticket_template": "/api/service_desk/tickets"}
 
 # Bodies the reference shows only by example (its Appendix B): the list of records under its key.

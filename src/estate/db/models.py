@@ -7,6 +7,7 @@ from estate.auth import models as auth_models  # noqa: F401
 from estate.cmdb import models as cmdb_models  # noqa: F401
 from estate.db import installation as installation_models  # noqa: F401
 from estate.db.base import Base
+from estate.distribution import models as distribution_models  # noqa: F401
 from estate.history import models as history_models  # noqa: F401
 from estate.inventory import models as inventory_models  # noqa: F401
 from estate.orgs import models as orgs_models  # noqa: F401

@@ -17,7 +17,7 @@ Ingest semantics
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -448,7 +448,20 @@ def _store(db: Session, organization_id: int, machines: Sequence[MachineInput], 
         machine_id: _reported_categories(machine, current)
         for machine, machine_id, current in zip(machines, machine_ids, stored, strict=True)
     })
+    for listener in _INVENTORY_LISTENERS:
+        listener(db, organization_id=organization_id, machine_ids=machine_ids)
     return machine_ids
+
+
+# Who wants to know that machines were inventoried, in the same transaction (a domain above this
+# one: distribution decides from the inventory whether a managed install is installed).
+_INVENTORY_LISTENERS: list[Callable[..., None]] = []
+
+
+def on_inventory(listener: Callable[..., None]) -> Callable[..., None]:
+    """Register `listener(db, *, organization_id, machine_ids)`, called after every stored inventory."""
+    _INVENTORY_LISTENERS.append(listener)
+    return listener
 
 
 def ingest_machines(

@@ -134,6 +134,28 @@ def current_caller(request: Request, db: DB, settings: AppSettings) -> Caller:
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
+def _caller_in_a_read(request: Request, settings: Settings) -> Caller:
+    with request.app.state.sessions() as db:
+        caller = sessions.resolve_caller(db, settings, token=request.cookies.get(SESSION_COOKIE),
+                                         jwt=request.cookies.get(JWT_COOKIE), csrf=csrf_header(request))
+        db.commit()
+        sessions.record_activity(db)
+        return caller
+
+
+async def caller_before_upload(request: Request, settings: AppSettings) -> Caller:
+    """The caller of a write whose body is a large upload, checked in a read of its own before the
+    body is read: a route declares it first and `DB` after the upload, so that no one uploads
+    without a login and the upload is received before the request takes the write lock."""
+    api_version(request)
+    caller = await run_in_threadpool(_caller_in_a_read, request, settings)
+    record.note_caller(organization_id=caller.organization_id, account_id=caller.account_id)
+    return caller
+
+
+UploadingCaller = Annotated[Caller, Depends(caller_before_upload)]
+
+
 async def json_body(request: Request) -> Any:
     return await read_body(request, request.app.state.settings.max_body_bytes)
 

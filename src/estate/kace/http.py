@@ -157,10 +157,11 @@ def part_name(name: str) -> str:
     return name.removesuffix("[]")
 
 
-async def read_upload(request: Request, *, part: str, max_body: int, max_files: int, max_file: int,
+async def read_upload(request: Request, *, part: str | None, max_body: int, max_files: int, max_file: int,
                       max_fields: int) -> Upload | None:
     """The upload of a multipart request whose JSON part `part` holds the records (as the
-    appliance's examples send `Tickets` or `Assets` beside the files); None for any other body."""
+    appliance's examples send `Tickets` or `Assets` beside the files; `part` None: files only, and
+    the body is None); None for any other body."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "multipart/form-data":
         return None
@@ -180,7 +181,10 @@ async def read_upload(request: Request, *, part: str, max_body: int, max_files: 
         elif isinstance(value, UploadFile):
             files.setdefault(part_name(name), []).append(value)
         else:
-            raise InvalidInput(f"unexpected form field {name!r}; send {part} and file parts", field=name)
+            raise InvalidInput(f"unexpected form field {name!r}; send {part + ' and ' if part else ''}file parts",
+                               field=name)
+    if part is None:
+        return Upload(None, files)
     if raw is None:
         raise InvalidInput(f"the multipart body has no {part} part", field=part)
     try:

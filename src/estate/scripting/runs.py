@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from estate.agents import service as agents
 from estate.agents.models import Work
+from estate.agents.reports import MAX_OUTPUT, integer, read_report
 from estate.assets.service import ensure_device_assets
 from estate.cmdb import logbook
 from estate.cmdb import objects as cmdb_objects
@@ -30,12 +30,10 @@ from estate.history import service as history
 from estate.inventory.models import Machine
 from estate.scripting import service as scripts
 from estate.scripting.models import (
-    FAILED,
     OFFLINE,
     PENDING,
     RUNNING,
     SHELL,
-    SUCCESS,
     Script,
     ScriptRun,
     ScriptRunFile,
@@ -45,8 +43,6 @@ from estate.scripting.models import (
 from estate.scripting.steps import STEP_LISTS
 
 # What one step or one result may carry; more is cut (the agent caps it already).
-MAX_OUTPUT = 64 * 1024
-MAX_STEPS_PER_REPORT = 1000
 AGENT = "Estate agent"
 
 
@@ -257,77 +253,6 @@ def dependency_of_run(db: Session, *, target: ScriptRunMachine, name: str) -> di
     raise NotFound(f"the run has no dependency {name!r}", field="name")
 
 
-def _text(value: Any, where: str, limit: int = MAX_OUTPUT) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{where} must be a string", field=where)
-    return value.replace("\x00", "")[:limit]
-
-
-def _int(value: Any, where: str, *, required: bool = False) -> int | None:
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value <= MAX_INT:
-        raise InvalidInput(f"{where} must be an integer", field=where)
-    return value
-
-
-def _when(value: Any, where: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(f"{where} must be an ISO 8601 time", field=where) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=utcnow().tzinfo)
-
-
-@dataclass
-class Report:
-    steps: list[dict[str, Any]]
-    result: dict[str, Any] | None
-
-
-def read_report(body: Any) -> Report:
-    if not isinstance(body, Mapping):
-        raise InvalidInput("the report must be an object", field="body")
-    unknown = set(body) - {"steps", "result"}
-    if unknown:
-        raise InvalidInput(f"{sorted(unknown)[0]}: unknown field", field=sorted(unknown)[0])
-    raw_steps = body.get("steps") or []
-    if not isinstance(raw_steps, list) or len(raw_steps) > MAX_STEPS_PER_REPORT:
-        raise InvalidInput(f"steps must be a list of at most {MAX_STEPS_PER_REPORT}", field="steps")
-    steps = []
-    for index, raw in enumerate(raw_steps):
-        where = f"steps[{index}]"
-        if not isinstance(raw, Mapping):
-            raise InvalidInput(f"{where} must be an object", field=where)
-        status = raw.get("status")
-        if status not in (SUCCESS, FAILED):
-            raise InvalidInput(f"{where}.status must be success or failed", field=f"{where}.status")
-        seq = _int(raw.get("seq"), f"{where}.seq", required=True)
-        if seq is None or seq < 0:
-            raise InvalidInput(f"{where}.seq must be a number from 0", field=f"{where}.seq")
-        steps.append({"seq": seq, "task": _int(raw.get("task"), f"{where}.task"),
-                      "phase": _text(raw.get("phase"), f"{where}.phase", 32),
-                      "step_id": _int(raw.get("stepId"), f"{where}.stepId"),
-                      "name": _text(raw.get("name"), f"{where}.name", 255), "status": status,
-                      "exit_code": _int(raw.get("exitCode"), f"{where}.exitCode"),
-                      "output": _text(raw.get("output"), f"{where}.output"),
-                      "started": _when(raw.get("startTime"), f"{where}.startTime"),
-                      "finished": _when(raw.get("endTime"), f"{where}.endTime")})
-    result = body.get("result")
-    if result is not None:
-        if not isinstance(result, Mapping) or result.get("status") not in (SUCCESS, FAILED):
-            raise InvalidInput("result.status must be success or failed", field="result.status")
-        result = {"status": result["status"], "exit_code": _int(result.get("exitCode"), "result.exitCode"),
-                  "message": _text(result.get("message"), "result.message", 4096),
-                  "started": _when(result.get("startTime"), "result.startTime"),
-                  "finished": _when(result.get("endTime"), "result.endTime")}
-    return Report(steps, result)
-
-
 def _store_steps(db: Session, target: ScriptRunMachine, steps: list[dict[str, Any]]) -> None:
     if not steps:
         return
@@ -420,7 +345,7 @@ def record_offline_result(db: Session, *, organization_id: int, machine_id: int,
     result_key = body.get("resultId")
     if not isinstance(result_key, str) or not 8 <= len(result_key) <= 64:
         raise InvalidInput("resultId must be a string of 8 to 64 characters", field="resultId")
-    script_id = _int(body.get("scriptId"), "scriptId", required=True)
+    script_id = integer(body.get("scriptId"), "scriptId", required=True)
     existing = db.scalar(select(ScriptRunMachine.id).where(ScriptRunMachine.machine_id == machine_id,
                                                            ScriptRunMachine.result_key == result_key))
     if existing is not None:

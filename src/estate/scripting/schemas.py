@@ -13,7 +13,6 @@ from estate.scripting.models import KINDS
 # The answer shows a stored run-as password as this mask; sending the mask back keeps the password.
 PASSWORD_MASK = "********"  # noqa: S105 - a mask, not a password
 STATUSES = ("Draft", "Production")
-FAMILIES = {"windows": "Windows", "mac": "Mac", "macos": "Mac", "linux": "Linux"}
 SCHEDULE_TYPES = ("none", "interval", "cron", "startup")
 UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 ON_FAILURE = ("break", "continue")

@@ -16,7 +16,8 @@ from estate.agents import service as agents
 from estate.db.base import MAX_INT, utcnow
 from estate.errors import InvalidInput, NotFound
 from estate.history import service as history
-from estate.inventory.models import Machine, OperatingSystem
+from estate.inventory.models import Machine
+from estate.inventory.os_types import machines_running, read_os_types
 from estate.scripting.models import (
     OFFLINE,
     SHELL,
@@ -28,7 +29,7 @@ from estate.scripting.models import (
     ScriptRunMachine,
     ScriptTask,
 )
-from estate.scripting.schemas import FAMILIES, PASSWORD_MASK, ScriptIn, TaskIn, read_schedule
+from estate.scripting.schemas import PASSWORD_MASK, ScriptIn, TaskIn, read_schedule
 from estate.scripting.steps import STEP_LISTS, read_steps
 from estate.servicedesk import storage
 
@@ -143,12 +144,7 @@ def fits_os(family: Any, os_id: Any) -> Any:
 def machines_fitting(script: Script) -> Any:
     """The same rule from the machine's side: a condition on machines, built from the script's own
     osTypes (no subquery per machine)."""
-    if not script.os_types:
-        return true()
-    families = [entry["family"].lower() for entry in script.os_types if "family" in entry]
-    os_ids = [entry["id"] for entry in script.os_types if "id" in entry]
-    return or_(func.lower(Machine.os_family).in_(families) if families else false(),
-               Machine.os_id.in_(os_ids) if os_ids else false())
+    return machines_running(script.os_types) if script.os_types else true()
 
 
 def _order(sorting: str | None) -> list[Any]:
@@ -192,30 +188,6 @@ def list_scripts(db: Session, *, organization_id: int, account_id: int | None, k
 
 
 # --- writing -----------------------------------------------------------------------------------
-
-
-def _os_types(db: Session, organization_id: int, raw: list[Any]) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for index, item in enumerate(raw):
-        where = f"osTypes[{index}]"
-        if isinstance(item, str):
-            item = {"family": item}
-        if not isinstance(item, Mapping) or not item or set(item) - {"family", "id", "name"}:
-            raise InvalidInput(f"{where} must be a family name or {{\"family\": ...}} or {{\"id\": ...}}", field=where)
-        if "family" in item:
-            family = FAMILIES.get(str(item["family"]).strip().lower())
-            if family is None:
-                raise InvalidInput(f"{where}.family must be Windows, Mac or Linux", field=f"{where}.family")
-            entries.append({"family": family})
-            continue
-        os_id = item.get("id")
-        found = (db.scalar(select(OperatingSystem.name).where(OperatingSystem.organization_id == organization_id,
-                                                              OperatingSystem.id == os_id))
-                 if isinstance(os_id, int) and not isinstance(os_id, bool) and _valid_id(os_id) else None)
-        if found is None:
-            raise NotFound(f"{where}.id: operating system {os_id} not found", field=f"{where}.id")
-        entries.append({"id": os_id, "name": found})
-    return entries
 
 
 def _machine_ids(db: Session, organization_id: int, raw: list[Any]) -> list[int]:
@@ -318,7 +290,7 @@ def create_script(db: Session, *, organization_id: int, account_id: int | None, 
     for required in ("name", "type"):
         if getattr(fields, required) is None:
             raise InvalidInput(f"{required} is required", field=required)
-    os_types = _os_types(db, organization_id, fields.osTypes or [])
+    os_types = read_os_types(db, organization_id=organization_id, raw=fields.osTypes or [], field="osTypes")
     machine_ids = _machine_ids(db, organization_id, fields.machines or [])
     now = utcnow()
     script = Script(organization_id=organization_id, created_by=account_id, created=now, modified=now, alert={},
@@ -356,7 +328,7 @@ def update_script(db: Session, *, organization_id: int, account_id: int | None, 
     _apply(db, script, fields, changes)
     _check_kind(script)
     if "osTypes" in sent:
-        os_types = _os_types(db, organization_id, fields.osTypes or [])
+        os_types = read_os_types(db, organization_id=organization_id, raw=fields.osTypes or [], field="osTypes")
         if os_types != script.os_types:
             changes["osTypes"] = (script.os_types, os_types)
             _replace_os_types(db, script, os_types)
