@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.distribution import helpers as mi
 from tests.factories import unique
 from tests.inventory_reads.fleet import machine, store
 from tests.lists import Answer, ListCase, Made, check_query_language, check_statement_baseline
@@ -151,6 +152,24 @@ def _history(client: httpx.Client, made: Made) -> None:
     _ok(client.put(f"{AMS}/organizations/{made['org'].id}", json={"locationAttrName": unique("site")}))
 
 
+def _managed_install(client: httpx.Client, made: Made) -> None:
+    made["mi"] = mi.create(client)
+
+
+def _package_file(client: httpx.Client, made: Made) -> None:
+    mi.upload(client, unique("package") + ".deb", unique("content").encode())
+
+
+def _linux_machine(client: httpx.Client, made: Made) -> None:
+    mi.machine(client, mi.LINUX)
+
+
+def _targeted_machine(client: httpx.Client, made: Made) -> None:
+    target = mi.machine(client, mi.LINUX)
+    _ok(client.put(f"/api/managed_install/managed_installs/{made['mi']}/add_to_machines",
+                   json={"Machines": [str(target)]}))
+
+
 # --- The lists -----------------------------------------------------------------------------------------------
 
 def _kace(name: str, path: str, plural: str, entity: str, add: Any, *, id_key: str = "id",
@@ -189,6 +208,14 @@ CASES = [
     _kace("tickets", f"{DESK}/tickets/", "Tickets", "hd_ticket", _ticket),
     _kace("changes", f"{DESK}/tickets/{{ticket}}/changes", "Changes", "hd_ticket_change", _change, prepare=_ticket),
     _kace("work", f"{DESK}/tickets/{{ticket}}/work", "Work", "hd_work", _work, prepare=_ticket),
+    _kace("managed installs", "/api/mi/managed_installs/", "MIs", "managed_install", _managed_install, id_key="Id"),
+    _kace("package files", "/api/mi/files", "Files", "file", _package_file, id_key="Id"),
+    _kace("machines with their managed installs", "/api/mi/machines/", "Machines", "machine", _targeted_machine,
+          id_key="Id", prepare=_managed_install),
+    _kace("compatible machines", "/api/managed_install/compatible_machines", "Machines", "machine", _linux_machine,
+          id_key="Id", prepare=_managed_install),
+    _kace("a managed install's compatible machines", "/api/mi/managed_installs/{mi}/compatible_machines", "Machines",
+          "machine", _linux_machine, id_key="Id", prepare=_managed_install),
     _ams("accounts", "/accounts/", "account", _member),
     _ams("account search", "/accounts/search", "account", _member, body=True),
     _ams("organization accounts", "/organizationAccounts", "organizationAccount", _member, answer=Answer.PAGED),
