@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, bindparam, event, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, event, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from estate.agents.models import CLAIMED, DONE, PENDING, AgentMachine, EnrolmentToken, Work
@@ -223,15 +223,17 @@ def tell_listeners(machine_ids: set[int]) -> None:
 
 
 def enqueue_from(db: Session, *, kind: str, source: Any, not_after: datetime | None,
-                 not_before: datetime | None = None) -> None:
+                 not_before: datetime | None = None) -> list[int]:
     """Work rows from a SELECT of (organization_id, machine_id, subject_id): one statement for any
-    number of machines."""
+    number of machines. Answers the machines that got work."""
     columns = source.subquery()
-    db.execute(insert(Work).from_select(
+    work = cast(Table, Work.__table__)  # a Core statement: the answered ids are plain rows, not loaded objects
+    inserted = db.execute(insert(work).from_select(
         ["organization_id", "machine_id", "subject_id", "kind", "state", "created", "not_after", "not_before"],
         select(columns.c.organization_id, columns.c.machine_id, columns.c.subject_id, literal(kind),
                literal(PENDING), literal(utcnow(), UTCDateTime()), literal(not_after, UTCDateTime()),
-               literal(not_before, UTCDateTime()))))
+               literal(not_before, UTCDateTime()))).returning(work.c.machine_id))
+    return list(inserted.scalars())
 
 
 def claim(db: Session, *, machine_id: int, work_ids: Sequence[int]) -> list[Work]:

@@ -7,10 +7,11 @@ Fields are named as the answers name them (decision 0700); names compare case-in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Table,
     and_,
     case,
     delete,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from estate.agents import service as agents
-from estate.agents.models import DONE, AgentMachine, Work
+from estate.agents.models import DONE, Work
 from estate.agents.models import PENDING as WAITING
 from estate.db.base import MAX_INT, UTCDateTime, chunks, utcnow
 from estate.distribution import compatibility
@@ -57,7 +58,7 @@ from estate.orgs.models import Organization
 ENTITY = "managed_install"
 WORK_KIND = "mi"
 MACHINES = Machine.__table__
-TARGETS = ManagedInstallMachine.__table__
+TARGETS = cast(Table, ManagedInstallMachine.__table__)
 MAX_TEXT = 8192
 
 
@@ -480,14 +481,8 @@ def queue_work(db: Session, managed_install: ManagedInstall, *, rows: ColumnElem
                       ManagedInstallMachine.id.label("subject_id"))
                .where(rows, ManagedInstallMachine.managed_install_id == managed_install.id,
                       ManagedInstallMachine.status.in_((PENDING, REMOVING)), ~_live_work(ManagedInstallMachine.id)))
-    agents.enqueue_from(db, kind=WORK_KIND, source=waiting, not_after=None,
-                        not_before=window_opens(db, managed_install))
-    # Only enrolled machines have a check-in to wake.
-    woken = db.connection().execute(
-        select(Work.machine_id).join(AgentMachine, AgentMachine.machine_id == Work.machine_id)
-        .join(ManagedInstallMachine, ManagedInstallMachine.id == Work.subject_id)
-        .where(Work.kind == WORK_KIND, Work.state == WAITING, rows,
-               ManagedInstallMachine.managed_install_id == managed_install.id)).scalars()
+    woken = agents.enqueue_from(db, kind=WORK_KIND, source=waiting, not_after=None,
+                                not_before=window_opens(db, managed_install))
     agents.announce_after_commit(db, woken)
 
 
@@ -536,22 +531,23 @@ def add_machines(db: Session, managed_install: ManagedInstall, title: Title, mac
     once; one taken off, failed or removed before starts over."""
     _check_named(db, managed_install, machine_ids, field, title=title)
     now = utcnow()
-    installed = compatibility.has_title(ManagedInstallMachine.machine_id, managed_install.software_id)
-    for ids, mine in _parts(managed_install, machine_ids):
-        db.execute(update(ManagedInstallMachine).where(mine).values(selected=True))
-        db.execute(update(ManagedInstallMachine).where(
-            mine, or_(ManagedInstallMachine.removed, ManagedInstallMachine.status.in_((FAILED, REMOVED)))).values(
+    # Core statements on the table: no session objects of these rows to keep in step.
+    installed = compatibility.has_title(TARGETS.c.machine_id, managed_install.software_id)
+    has = compatibility.has_title(MACHINES.c.id, managed_install.software_id)
+    for part in chunks(machine_ids):
+        mine = and_(TARGETS.c.managed_install_id == managed_install.id, TARGETS.c.machine_id.in_(list(part)))
+        db.execute(update(TARGETS).where(mine).values(selected=True))
+        db.execute(update(TARGETS).where(mine, or_(TARGETS.c.removed, TARGETS.c.status.in_((FAILED, REMOVED)))).values(
             removed=False, action=INSTALL, attempts=0, exit_code=None, reason="", reported=None,
             status=case((installed, INSTALLED), else_=PENDING), finished=case((installed, now), else_=None)))
-        has = compatibility.has_title(MACHINES.c.id, managed_install.software_id)
-        db.execute(insert(ManagedInstallMachine).from_select(
+        db.execute(insert(TARGETS).from_select(
             ["organization_id", "managed_install_id", "machine_id", "selected", "status", "action", "requested",
              "finished"],
             select(literal(managed_install.organization_id), literal(managed_install.id), MACHINES.c.id,
                    literal(True), case((has, INSTALLED), else_=PENDING), literal(INSTALL),
                    literal(now, UTCDateTime()), case((has, literal(now, UTCDateTime())), else_=None))
-            .where(MACHINES.c.id.in_(ids), _no_row(managed_install.id, MACHINES.c.id))))
-        queue_work(db, managed_install, rows=ManagedInstallMachine.machine_id.in_(ids))
+            .where(MACHINES.c.id.in_(list(part)), _no_row(managed_install.id, MACHINES.c.id))))
+    queue_work(db, managed_install, rows=true())
 
 
 def _read_machines_body(body: Any, *, allow: tuple[str, ...] = ()) -> tuple[list[int], dict[str, Any]]:

@@ -63,6 +63,8 @@ class Machine(OrgScoped, Base):
         Index("ix_machines_org_force_inventory", "organization_id", "force_inventory"),
         # Lists read the machines in inventory in id order: (organization, archived, id) serves them.
         Index("ix_machines_org_archived", "organization_id", "archived", "id"),
+        # Machines of given operating systems (a title's supported systems), in id order.
+        Index("ix_machines_org_os_archived", "organization_id", "os_id", "archived", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
