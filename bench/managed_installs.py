@@ -21,12 +21,13 @@ import asyncio
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from bench.agents import enrol_machines, secret_of
 from bench.fleet import create_owner, fresh_database
@@ -189,6 +190,46 @@ def timed_call(call: Any) -> float:
     return time.perf_counter() - started
 
 
+def floor(url: str, organization_id: int, os_id: int, managed_install: int, rounds: int) -> None:
+    """The same work by hand with raw sqlite3 on the same file, server stopped: the compatible page
+    (the title's catalog ids known) and the 10 000 target rows and work rows of one managed install,
+    each insert rolled back so that every round starts alike."""
+    connection = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+    software_id = connection.execute("SELECT software_id FROM managed_installs WHERE id = ?",
+                                     (managed_install,)).fetchone()[0]
+    compatible = ("FROM machines m WHERE m.organization_id = ? AND m.os_id = ? AND m.archived = 0 AND NOT EXISTS "
+                  "(SELECT 1 FROM machine_software ms WHERE ms.machine_id = m.id AND ms.software_id = ?)")
+    arguments = (organization_id, os_id, software_id)
+    pages = {"first page": f"SELECT m.* {compatible} ORDER BY m.id LIMIT 50",
+             "page at offset 5000": f"SELECT m.* {compatible} ORDER BY m.id LIMIT 50 OFFSET 5000",
+             "count": f"SELECT count(*) {compatible}"}
+    for label, statement in pages.items():
+        samples = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            connection.execute(statement, arguments).fetchall()
+            samples.append(time.perf_counter() - started)
+        print(f"floor, compatible {label}: p50 {percentile(samples, 0.5) * 1000:.1f} ms")
+    targets = ("INSERT INTO managed_install_machines (organization_id, managed_install_id, machine_id, selected, "
+               "removed, action, status, attempts, reason, output, requested) SELECT m.organization_id, ?, m.id, 0, "
+               f"0, 'install', 'pending', 0, '', '', '2026-01-01 00:00:00' {compatible}")
+    work = ("INSERT INTO agent_work (organization_id, machine_id, subject_id, kind, state, created) SELECT "
+            "organization_id, machine_id, id, 'mi', 'pending', '2026-01-01 00:00:00' FROM managed_install_machines "
+            "WHERE managed_install_id = ?")
+    samples = []
+    for _ in range(5):
+        connection.execute("BEGIN")
+        started = time.perf_counter()
+        connection.execute(targets, (managed_install, *arguments))
+        connection.execute(work, (managed_install,))
+        samples.append(time.perf_counter() - started)
+        connection.execute("ROLLBACK")
+    print(f"floor, 10 000 target rows and their work rows by INSERT ... SELECT (rolled back): "
+          f"p50 {statistics.median(samples) * 1000:.1f} ms (min {min(samples) * 1000:.1f}); "
+          f"load average {os.getloadavg()[0]:.2f}")
+    connection.close()
+
+
 def fleet(options: argparse.Namespace) -> None:
     url, info = copy_fleet(Path(options.fleet), options.stamp)
     engine = make_engine(url)
@@ -233,10 +274,12 @@ def fleet(options: argparse.Namespace) -> None:
                   f"p50 {percentile(samples, 0.5) * 1000:.1f} ms, p99 {percentile(samples, 0.99) * 1000:.1f} ms "
                   f"over {options.pages}; "
                   f"load average {os.getloadavg()[0]:.2f}")
+        untargeted = new_managed_install(2 * options.repeat)  # the floor's: no target yet
         samples = [timed_call(lambda: kace.get("/api/mi/compatible_machines", params={"paging": "limit 50"}))
                    for _ in range(options.pages)]
         print(f"/api/mi/compatible_machines first page ({2 * options.repeat} managed installs): "
               f"p50 {percentile(samples, 0.5) * 1000:.1f} ms, p99 {percentile(samples, 0.99) * 1000:.1f} ms")
+    floor(url, info["organization_id"], options.os_id, untargeted, options.pages)
 
 
 def parse() -> argparse.Namespace:

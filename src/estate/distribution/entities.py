@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from estate.distribution.models import (
     ManagedInstall,
@@ -91,6 +91,11 @@ def _status_entity(name: str, plural: str, aliases: tuple[str, ...], identity: s
             field(_status.c.id, A, name="Target_id", kind=Kind.INT),
         ),
     )
+
+
+def targets_of(managed_install_id: int) -> ColumnElement[bool]:
+    """The rows of TARGET that are one managed install's machines."""
+    return _status.c.managed_install_id == managed_install_id
 
 
 TARGET = _status_entity("machines", "Machines", ("machine",), "machine_id", "machine_name")

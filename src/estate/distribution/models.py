@@ -108,6 +108,8 @@ class ManagedInstallMachine(OrgScoped, Base):
         UniqueConstraint("managed_install_id", "machine_id", name="uq_managed_install_machines_mi_machine"),
         Index("ix_managed_install_machines_machine", "machine_id", "managed_install_id"),
         Index("ix_managed_install_machines_mi_status", "managed_install_id", "status"),
+        # The installs that failed lately, across managed installs (the console's dashboard).
+        Index("ix_managed_install_machines_org_status_finished", "organization_id", "status", "finished"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from estate.agents import service as agents
 from estate.agents.models import DONE, Work
 from estate.agents.models import PENDING as WAITING
+from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT, UTCDateTime, chunks, utcnow
 from estate.distribution import compatibility
 from estate.distribution.compatibility import Title
@@ -48,18 +49,27 @@ from estate.distribution.models import (
     SupportedSystems,
 )
 from estate.distribution.windows import next_opening, read_clock
-from estate.errors import InvalidInput, NotFound
+from estate.errors import Forbidden, InvalidInput, NotFound
 from estate.history import service as history
 from estate.inventory.catalog import find_or_create, identity_key
 from estate.inventory.models import Label, Machine, MachineLabel, Software
 from estate.inventory.os_types import read_os_types
 from estate.orgs.models import Organization
 
+AREA = "distribution"
 ENTITY = "managed_install"
 WORK_KIND = "mi"
 MACHINES = Machine.__table__
 TARGETS = cast(Table, ManagedInstallMachine.__table__)
 MAX_TEXT = 8192
+
+
+def require(caller: Caller, action: str = "read") -> None:
+    """Managed installs are the administrators' (decision 0704): reading needs the distribution
+    right and a role that sees every user's data; changing needs distribution:write."""
+    caller.require(AREA, action)
+    if not caller.sees_all_data:
+        raise Forbidden("your role does not allow you to read managed installs")
 
 
 # --- reading what clients send -----------------------------------------------------------------
@@ -408,6 +418,11 @@ def label_ids_of(db: Session, managed_install_id: int) -> list[int]:
     return list(db.scalars(select(ManagedInstallLabel.label_id)
                            .where(ManagedInstallLabel.managed_install_id == managed_install_id)
                            .order_by(ManagedInstallLabel.label_id)))
+
+
+def label_names_of(db: Session, managed_install_id: int) -> list[str]:
+    return list(db.scalars(select(Label.name).join(ManagedInstallLabel, ManagedInstallLabel.label_id == Label.id)
+                           .where(ManagedInstallLabel.managed_install_id == managed_install_id).order_by(Label.name)))
 
 
 def _replace_labels(db: Session, managed_install: ManagedInstall, label_ids: list[int]) -> bool:

@@ -22,7 +22,8 @@ from starlette.datastructures import UploadFile
 from estate.auth.permissions import Caller
 from estate.distribution import compatibility, files, service
 from estate.distribution.entities import MANAGED_INSTALL, MI_MACHINE, PACKAGE_FILE
-from estate.errors import Forbidden, InvalidInput, NotFound
+from estate.distribution.service import require
+from estate.errors import InvalidInput, NotFound
 from estate.inventory.entities import MACHINE
 from estate.kace.deps import DB, Body, CurrentCaller, Id, UploadingCaller
 from estate.kace.http import SUCCESS, download, empty, read_body, read_upload, respond, wants_xml
@@ -31,19 +32,10 @@ from estate.kace.versions import KACE_API_VERSION
 from estate.query import Scope
 
 router = APIRouter(tags=["managed installs"])
-AREA = "distribution"
 PREFIXES = ("/api/mi", "/api/managed_install")
 # The reference prints add_to_machines under its second prefix and every other path under the first.
 REFERENCE_PREFIX = {"/managed_installs/{item_id}/add_to_machines": "/api/managed_install"}
 MAX_FILES = 20
-
-
-def require(caller: Caller, action: str = "read") -> None:
-    """Managed installs are the administrators' (decision 0704): reading needs the distribution
-    right and a role that sees every user's data; changing needs distribution:write."""
-    caller.require(AREA, action)
-    if not caller.sees_all_data:
-        raise Forbidden("your role does not allow you to read managed installs")
 
 
 def _scope(caller: Caller) -> Scope:

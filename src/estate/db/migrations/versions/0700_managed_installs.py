@@ -124,6 +124,8 @@ def upgrade() -> None:
     with op.batch_alter_table('managed_install_machines', schema=None) as batch_op:
         batch_op.create_index('ix_managed_install_machines_machine', ['machine_id', 'managed_install_id'], unique=False)
         batch_op.create_index('ix_managed_install_machines_mi_status', ['managed_install_id', 'status'], unique=False)
+        batch_op.create_index('ix_managed_install_machines_org_status_finished',
+                              ['organization_id', 'status', 'finished'], unique=False)
         batch_op.create_index(batch_op.f('ix_managed_install_machines_organization_id'), ['organization_id'], unique=False)
 
     with op.batch_alter_table('agent_work', schema=None) as batch_op:
@@ -141,6 +143,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('managed_install_machines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_managed_install_machines_organization_id'))
+        batch_op.drop_index('ix_managed_install_machines_org_status_finished')
         batch_op.drop_index('ix_managed_install_machines_mi_status')
         batch_op.drop_index('ix_managed_install_machines_machine')
 
