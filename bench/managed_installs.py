@@ -277,7 +277,7 @@ def fleet(options: argparse.Namespace) -> None:
         untargeted = new_managed_install(2 * options.repeat)  # the floor's: no target yet
         samples = [timed_call(lambda: kace.get("/api/mi/compatible_machines", params={"paging": "limit 50"}))
                    for _ in range(options.pages)]
-        print(f"/api/mi/compatible_machines first page ({2 * options.repeat} managed installs): "
+        print(f"/api/mi/compatible_machines first page ({2 * options.repeat + 1} managed installs): "
               f"p50 {percentile(samples, 0.5) * 1000:.1f} ms, p99 {percentile(samples, 0.99) * 1000:.1f} ms")
     floor(url, info["organization_id"], options.os_id, untargeted, options.pages)
 
