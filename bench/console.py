@@ -94,6 +94,7 @@ def pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
         ("new ticket", "/tickets/new"),
         ("accounts", "/admin/accounts"),
         ("scripts", "/scripts"),
+        ("managed installs", "/managed-installs"),
     ]
     if asset:
         listed += [("asset page", f"/assets/{asset}"), ("cmdb object", f"/cmdb/objects/{asset}"),

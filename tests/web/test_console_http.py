@@ -16,7 +16,7 @@ PAGES = [
     "/", "/dashboard/attention", "/dashboard/operating-systems", "/dashboard/freshness", "/dashboard/ticket-states",
     "/dashboard/changes", "/machines", "/machines/count", "/assets", "/cmdb", "/cmdb/types/C__OBJTYPE__SERVER",
     "/cmdb/locations", "/search?q=anything", "/tickets", "/tickets?state=overdue", "/tickets/new", "/admin",
-    "/admin/accounts", "/admin/roles", "/admin/api-keys", "/scripts",
+    "/admin/accounts", "/admin/roles", "/admin/api-keys", "/scripts", "/managed-installs", "/managed-installs/new",
 ]
 
 
@@ -274,3 +274,65 @@ def test_an_object_link_is_saved_from_the_category_form(console, base_url, org, 
     entry = rpc.result("cmdb.category.read", {"objID": server, "category": "C__CATG__LOCATION"})[0]
     assert int(entry["parent"]["id"]) == building
     rpc.close()
+
+
+def test_managed_installs_are_made_and_followed_from_the_console(console, admin, base_url, org):
+    from tests.distribution import helpers as mi
+    from tests.web.conftest import ConsoleClient
+
+    linux, windows = mi.machine(admin, mi.LINUX), mi.machine(admin, mi.WINDOWS)
+    title = mi.title(version="2.1")
+    package = b"#!/bin/sh\necho installing\n"
+    form = {"Software.Display_name": title["Display_name"], "Software.Display_version": "2.1",
+            "Supported_operating_systems": "Linux", "Full_command_line": "sh setup.sh", "Max_attempt_count": "2",
+            "Deploy_window_start": "", "Enabled": "1"}
+    listed_before = admin.get(mi.MI, params={"use_count_only": "true"}).json()["Count"]
+    # Bad input is the form again with the field named, and nothing is written (not even the file).
+    for missing, named in (("Full_command_line", "Full_command_line"),
+                           ("Supported_operating_systems", "Supported_operating_systems")):
+        refused = console.submit("/managed-installs/new", {**form, missing: ""},
+                                 files={"File": ("setup.sh", package, "application/x-sh")})
+        error = re.search(r'data-testid="form-error">(.*?)</p>', refused.text, re.S)
+        assert refused.status_code == 400 and error and named in error.group(1), refused.text
+    assert admin.get(mi.MI, params={"use_count_only": "true"}).json()["Count"] == listed_before
+    assert admin.get("/api/mi/files", params={"use_count_only": "true"}).json()["Count"] == 0
+
+    created = console.submit("/managed-installs/new", form, files={"File": ("setup.sh", package, "application/x-sh")})
+    assert created.status_code == 303, created.text
+    managed_install = int(created.headers["location"].rsplit("/", 1)[-1])
+    record = mi.read(admin, managed_install, shaping="mi standard,file standard")
+    assert record["Full_command_line"] == "sh setup.sh" and record["Max_attempt_count"] == "2"
+    assert record["Enabled"] == "1" and record["File"][0]["Name"] == "setup.sh"
+    assert console.get(f"/managed-installs/{managed_install}/file").content == package
+    assert title["Display_name"] in console.get("/managed-installs").text
+
+    compatible = console.get(f"/managed-installs/{managed_install}/compatible").text
+    assert f'value="{linux}"' in compatible and f'value="{windows}"' not in compatible
+    added = console.submit(f"/managed-installs/{managed_install}/machines", {"Machines": str(linux)})
+    assert added.status_code == 303, added.text
+    assert mi.statuses(admin, linux)[managed_install]["Status"] == "pending"
+    page = console.get(f"/managed-installs/{managed_install}").text
+    assert f'<a href="/machines/{linux}">' in page and 'data-testid="target-status">pending<' in page
+    # An incompatible machine is refused by name; the page says why and nothing changes.
+    refused = console.submit(f"/managed-installs/{managed_install}/machines", {"Machines": f"{windows}"})
+    assert refused.status_code == 400 and "Machines[0]" in refused.text
+    assert managed_install not in mi.statuses(admin, windows)
+
+    removed = console.submit(f"/managed-installs/{managed_install}/remove", {"Machines": str(linux)})
+    assert removed.status_code == 303, removed.text
+    assert mi.statuses(admin, linux)[managed_install]["Status"] == "removed"
+    switched = console.submit(f"/managed-installs/{managed_install}/enabled", {"Enabled": "0"})
+    assert switched.status_code == 303 and mi.read(admin, managed_install)["Enabled"] == "0"
+    assert "Failed managed installs in 7 days" in console.get("/dashboard/attention").text
+    assert console.get("/managed-installs/2147483647").status_code == 404
+
+    with ConsoleClient(base_url=base_url) as readonly:
+        readonly.login(org.readonly.login, org.readonly.password)
+        shown = readonly.get(f"/managed-installs/{managed_install}")
+        assert shown.status_code == 200 and "Remove the chosen machines" not in shown.text
+        assert "New managed install" not in readonly.get("/managed-installs").text
+        assert readonly.submit(f"/managed-installs/{managed_install}/machines",
+                               {"Machines": str(linux)}).status_code == 403
+        assert readonly.submit("/managed-installs/new", form).status_code == 403
+    deleted = console.submit(f"/managed-installs/{managed_install}/delete")
+    assert deleted.status_code == 303 and admin.get(f"{mi.MI}/{managed_install}").status_code == 404
