@@ -241,8 +241,10 @@ def test_every_area_from_the_navigation_and_the_api_docs_offline(browser, base_u
             screenshot(browser, name)
         # The API documentation renders from Estate's own assets: nothing is asked of another host.
         navigation.get_by_role("link", name="API docs").click()
-        expect(browser.locator(".swagger-ui .info .title")).to_contain_text("Estate")
-        expect(browser.locator(".opblock").first).to_be_visible()
+        # Swagger UI lays out the whole document (~420 KB) in the page: on a machine busy with the
+        # whole suite that takes longer than the default wait.
+        expect(browser.locator(".swagger-ui .info .title")).to_contain_text("Estate", timeout=60_000)
+        expect(browser.locator(".opblock").first).to_be_visible(timeout=60_000)
         screenshot(browser, "api-docs")
     finally:
         browser.remove_listener("request", record)
