@@ -3,7 +3,7 @@ installs with their labels and machines (targets and their status); work rows th
 deployment window
 
 Revision ID: 0700_managed_installs
-Revises: 0900_console_indexes
+Revises: 0323_types_and_external_ids
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from estate.db.base import UTCDateTime
 
 
 revision = '0700_managed_installs'
-down_revision = '0900_console_indexes'
+down_revision = '0323_types_and_external_ids'
 branch_labels = None
 depends_on = None
 
