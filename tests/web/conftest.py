@@ -56,9 +56,11 @@ def anonymous(base_url: str) -> Iterator[ConsoleClient]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One browser for the run, with a fresh profile; missing, the tests fail and say how to install it."""
+    """One browser for the module's tests, with a fresh profile; missing, the tests fail and say how to
+    install it. Closed with the module: Playwright's synchronous API keeps an event loop running in
+    the thread, and a later test of the same worker that calls asyncio.run would be refused."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the console's end-to-end tests drive Debian's Chromium. "
                     "Install it with `bash scripts/chromium-install.sh` (as root; .ci/run does).", pytrace=False)
