@@ -101,6 +101,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         # The server's escalation job would run beside tests that count the engine's statements;
         # tests/servicedesk/test_service_levels.py runs it on its own.
         escalation_check_seconds=0,
+        # Report jobs are run by tests/reporting's own worker and server, never behind other tests.
+        report_worker_seconds=0,
     )
 
 

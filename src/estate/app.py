@@ -24,6 +24,7 @@ from estate.kace import (
     inventory,
     inventory_writes,
     managed_installs,
+    reporting,
     scripting,
     servicedesk,
     users,
@@ -41,6 +42,7 @@ from estate.kace.ams import (
 from estate.kace.http import install_error_handlers
 from estate.operations import health
 from estate.operations.middleware import Observer
+from estate.reporting import runs
 from estate.servicedesk import storage
 from estate.settings import Settings, get_settings
 from estate.web import install as install_console
@@ -102,14 +104,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with jobs.running(jobs.server_jobs(settings.escalation_check_seconds), app.state.sessions):
+        server_jobs = jobs.server_jobs(settings.escalation_check_seconds, settings.report_worker_seconds)
+        async with jobs.running(server_jobs, app.state.sessions):
             yield
 
     app = FastAPI(title="Estate", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
-    app.state.sessions.configure(info={storage.DATA_DIR: settings.data_dir})
+    app.state.sessions.configure(info={storage.DATA_DIR: settings.data_dir, runs.KEEP: settings.report_keep_seconds})
     install_error_handlers(app)
     # Inside the proxy headers' middleware (added after it, so nearer the routes): the request log
     # shows the client the trusted proxy names.
@@ -137,6 +140,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         managed_installs.router,
         agents.router,
         agentapi.router,
+        reporting.router,
+        reporting.added,
     )
     for router in routers:
         app.include_router(router)

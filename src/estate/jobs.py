@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from estate.db.base import utcnow
 from estate.db.engine import begin_for_writing
+from estate.reporting import runs as report_runs
 from estate.servicedesk import service as servicedesk
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,15 @@ def mark_escalations(sessions: sessionmaker[Session]) -> None:
         db.commit()
 
 
-def server_jobs(escalation_check_seconds: float) -> list[Periodic]:
+def run_reports(sessions: sessionmaker[Session]) -> None:
+    """Queued and scheduled reports (estate.reporting.runs): several processes share the queue."""
+    report_runs.work(sessions)
+
+
+def server_jobs(escalation_check_seconds: float, report_worker_seconds: float = 0) -> list[Periodic]:
     """The jobs of a server process; an interval of 0 turns its job off."""
-    jobs = [Periodic("escalations", escalation_check_seconds, mark_escalations)]
+    jobs = [Periodic("escalations", escalation_check_seconds, mark_escalations),
+            Periodic("reports", report_worker_seconds, run_reports)]
     return [job for job in jobs if job.every_seconds > 0]
 
 

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
 
     # Software distribution: the largest package file a managed install may carry.
     max_package_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1024)
+    # Reports: how often each server process looks for queued and scheduled report jobs (0: never,
+    # this process runs none), and how long a finished report is kept for download.
+    report_worker_seconds: float = Field(default=2.0, ge=0)
+    report_keep_seconds: int = Field(default=24 * 3600, ge=1)
 
 
 @lru_cache

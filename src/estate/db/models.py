@@ -11,6 +11,7 @@ from estate.distribution import models as distribution_models  # noqa: F401
 from estate.history import models as history_models  # noqa: F401
 from estate.inventory import models as inventory_models  # noqa: F401
 from estate.orgs import models as orgs_models  # noqa: F401
+from estate.reporting import models as reporting_models  # noqa: F401
 from estate.scripting import models as scripting_models  # noqa: F401
 from estate.servicedesk import models as servicedesk_models  # noqa: F401
 

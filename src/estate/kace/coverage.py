@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from estate.kace import agents, managed_installs, scripting
+from estate.kace import agents, managed_installs, reporting, scripting
 
 SPEC_PATHS = Path(__file__).with_name("spec_paths.tsv")
 ADDED_PATHS = Path(__file__).with_name("added_paths.tsv")
@@ -23,7 +23,7 @@ SECTION_OWNERS = {
     "Asset": "Asset API on the shared object store",
     "Service Desk": "Service Desk API",
     "Managed Install": "software distribution and the Estate agent",
-    "Reporting": "not planned yet",
+    "Reporting": "the report engine (estate/reporting)",
     "Scripting": "scripting and the Estate agent",
 }
 
@@ -65,7 +65,8 @@ def added_paths() -> list[AddedPath]:
 def added_routes() -> set[tuple[str, str]]:
     """(method, path shape) of the routes serving the paths Estate adds: they are left out of the
     OpenAPI document, which describes the reference's API."""
-    return {(method, _shape(route.path)) for router in (agents.router, scripting.router, managed_installs.router)
+    return {(method, _shape(route.path))
+            for router in (agents.router, scripting.router, managed_installs.router, reporting.added)
             for route in router.routes if isinstance(route, APIRoute) for method in route.methods or ()}
 
 

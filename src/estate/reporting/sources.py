@@ -1,0 +1,55 @@
+"""The declared entities reports read, each with the walls a caller's report is run within: the same
+declarations and the same walls as the KACE lists over them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from estate.assets import entities as assets
+from estate.auth.permissions import Caller
+from estate.cmdb.catalog import NORMAL
+from estate.errors import InvalidInput
+from estate.inventory import entities as inventory
+from estate.query import Entity, Scope
+from estate.servicedesk import entities as desk
+from estate.servicedesk.models import Ticket
+from estate.servicedesk.service import is_staff
+
+
+@dataclass(frozen=True)
+class Source:
+    entity: Entity
+    area: str  # the right a caller needs to read it
+    scope: Callable[[Caller], Scope]
+
+
+def _inventory(entity: Entity) -> Source:
+    return Source(entity, "inventory", lambda caller: inventory.scope_for(entity, caller))
+
+
+def _tickets(caller: Caller) -> Scope:
+    # Staff see every ticket; a user the tickets they submitted (the Service Desk API's wall).
+    visible = None if is_staff(caller) else Ticket.__table__.c.submitter_id == caller.account_id
+    return Scope(organization_id=caller.organization_id, visible=visible)
+
+
+def _assets(caller: Caller) -> Scope:
+    return Scope(organization_id=caller.organization_id, visible=assets.in_record_state(NORMAL))
+
+
+SOURCES: dict[str, Source] = {
+    "machine": _inventory(inventory.MACHINE),
+    "software": _inventory(inventory.SOFTWARE),
+    "operating_system": _inventory(inventory.OPERATING_SYSTEM),
+    "node": _inventory(inventory.NODE),
+    "asset": Source(assets.ASSET, "assets", _assets),
+    "hd_ticket": Source(desk.TICKET, "servicedesk", _tickets),
+}
+
+
+def source_of(name: str, *, field: str = "definitionData.entity") -> Source:
+    source = SOURCES.get(name)
+    if source is None:
+        raise InvalidInput(f"unknown entity {name!r}; reports read {', '.join(SOURCES)}", field=field)
+    return source
