@@ -158,14 +158,6 @@ class StaticObject:
     sysid: str
 
 
-@dataclass(frozen=True)
-class StandardReport:
-    kind: str
-    category: str
-    title: str
-    description: str
-
-
 @dataclass
 class Catalog:
     categories: dict[str, Category]
@@ -186,7 +178,6 @@ class Catalog:
     # Category → attribute → how its values relate the entry's object to others.
     relating: dict[str, dict[str, Relating]]
     quality_profiles: dict[int, QualityProfile]
-    standard_reports: list[StandardReport]
     translations_de: dict[str, str]
 
     def translate(self, text: str, language: str) -> str:
@@ -422,9 +413,6 @@ def load() -> Catalog:
                                         tuple((a.partition(".")[0], a.partition(".")[2]) for a in p["attributes"]))
             for number, p in base["dataquality_profiles"].items() if number != "_comment"
         },
-        standard_reports=[
-            StandardReport(r["kind"], r["category"], r["en"], r["description"]) for r in base["standard_reports"]
-        ],
         translations_de=base["translations_de"],
     )
 

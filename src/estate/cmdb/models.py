@@ -225,19 +225,6 @@ class LogbookEntry(OrgScoped, Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-class Report(OrgScoped, Base):
-    """A stored report; ``kind`` names the built-in query that produces its rows."""
-
-    __tablename__ = "cmdb_reports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(64), nullable=False)
-    category: Mapped[str] = mapped_column(String(255), nullable=False, default="Global")
-    title: Mapped[str] = mapped_column(String(255), nullable=False)
-    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-
-
 class RpcSession(OrgScoped, Base):
     """An ``idoit.login`` session (X-RPC-Auth-Session); only its SHA-256 is stored."""
 

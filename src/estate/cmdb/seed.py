@@ -1,6 +1,7 @@
 """What a fresh organization holds, as a fresh i-doit does: the static objects (Root location,
-Global v4 and Global v6 nets), the default dialog values (contact roles ...) and the standard
-reports. CMDB states, record states and object types are catalog data shared by every organization."""
+Global v4 and Global v6 nets) and the default dialog values (contact roles ...). The standard
+reports are report definitions (estate.reporting); CMDB states, record states and object types are
+catalog data shared by every organization."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from sqlalchemy.orm import Session
 from estate.cmdb import dialogs, objects
 from estate.cmdb.catalog import CATALOG
 from estate.cmdb.logbook import Actor
-from estate.cmdb.models import Report
 
 SYSTEM = "system"
 
@@ -26,13 +26,3 @@ def seed_organization(db: Session, *, organization_id: int) -> None:
             const=static.const,
         )
     dialogs.seed_defaults(db, organization_id)
-    for report in CATALOG.standard_reports:
-        db.add(
-            Report(
-                organization_id=organization_id,
-                kind=report.kind,
-                category=report.category,
-                title=report.title,
-                description=report.description,
-            )
-        )

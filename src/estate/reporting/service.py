@@ -55,6 +55,11 @@ def add_stock_reports(db: Session, *, organization_id: int) -> int:
     return len(added)
 
 
+def definitions_of(db: Session, *, organization_id: int) -> list[ReportDefinition]:
+    return list(db.scalars(select(ReportDefinition).where(ReportDefinition.organization_id == organization_id)
+                           .order_by(ReportDefinition.id)))
+
+
 def find(db: Session, *, organization_id: int, key: str | int, field: str = "id") -> ReportDefinition:
     """A definition by id (a number) or by name; 404 naming `field` when absent or walled off."""
     statement = select(ReportDefinition).where(ReportDefinition.organization_id == organization_id)

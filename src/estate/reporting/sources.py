@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from estate.assets import entities as assets
 from estate.auth.permissions import Caller
 from estate.cmdb.catalog import NORMAL
+from estate.cmdb.entities import CMDB_OBJECT, live_objects
 from estate.errors import InvalidInput
 from estate.inventory import entities as inventory
 from estate.query import Entity, Scope
@@ -45,6 +46,8 @@ SOURCES: dict[str, Source] = {
     "node": _inventory(inventory.NODE),
     "asset": Source(assets.ASSET, "assets", _assets),
     "hd_ticket": Source(desk.TICKET, "servicedesk", _tickets),
+    "cmdb_object": Source(CMDB_OBJECT, "cmdb",
+                          lambda caller: Scope(organization_id=caller.organization_id, visible=live_objects())),
 }
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictInt, StrictStr
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from estate.cmdb import entries, logbook, objects, reports, states, types, values
+from estate.auth.permissions import Caller
+from estate.cmdb import entries, logbook, objects, states, types, values
 from estate.cmdb.catalog import (
     CATALOG,
     CMDB_STATUS,
@@ -27,6 +29,9 @@ from estate.cmdb.models import CategoryEntry, CmdbObject, DialogEntry
 from estate.idoit.methods.categories import category_by_id_or_const
 from estate.idoit.methods.objects import get_object, object_shape, parse_limit, record_state_param
 from estate.idoit.registry import MAX_RECORD_ID, Access, Context, Params, invalid, rpc
+from estate.reporting import formats as report_formats
+from estate.reporting import service as report_service
+from estate.reporting.engine import tabulate
 
 # --- object types ---------------------------------------------------------------------------------
 
@@ -279,21 +284,46 @@ class ReportsParams(Params):
 
 @rpc("cmdb.reports.read", ReportsParams, access=Access.READ, aliases=("cmdb.reports",))
 def reports_read(ctx: Context, params: ReportsParams) -> list[dict[str, Any]]:
+    """The report definitions both faces share (estate.reporting); with `id`, that report's rows as
+    i-doit answers them: one object per row keyed by column title, values as text."""
     if params.id is None:
         return [
             {
-                "id": str(r.id),
-                "category": r.category,
-                "title": r.title,
-                "description": r.description,
-                "created": values.stamp(r.created),
+                "id": str(row.id),
+                "category": row.category,
+                "title": row.title,
+                "description": row.description,
+                "created": values.stamp(row.created),
             }
-            for r in reports.list_reports(ctx.db, ctx.organization_id)
+            for row in report_service.definitions_of(ctx.db, organization_id=ctx.organization_id)
         ]
     if isinstance(params.id, str) and not params.id.isdigit():
         raise invalid("id", "id must be a report id")
-    report = reports.get(ctx.db, ctx.organization_id, int(params.id))
-    return reports.run(ctx.db, report, offset=params.offset, limit=params.limit, language=ctx.language)
+    return report_rows(ctx, int(params.id), offset=params.offset, limit=params.limit)
+
+
+def report_rows(ctx: Context, report_id: int, *, offset: int, limit: int | None) -> list[dict[str, Any]]:
+    """A report's rows as i-doit answers them (cmdb.reports.read, cmdb.report.read.v2)."""
+    row = report_service.find(ctx.db, organization_id=ctx.organization_id, key=report_id)
+    table = tabulate(ctx.db, report_service.definition_of(row), _caller(ctx))
+    chosen = islice(table.rows, offset, None if limit is None else offset + limit)
+    return [{column: _text(value) for column, value in zip(table.columns, item, strict=True)} for item in chosen]
+
+
+def _caller(ctx: Context) -> Caller:
+    """The RPC caller as the report engine's walls see it: the API key alone sees everything."""
+    identity = ctx.identity
+    if identity is None or identity.grants is None or identity.account is None:
+        return report_service.administrator(ctx.organization_id)
+    return Caller(account_id=identity.account.id, organization_id=ctx.organization_id, org_account_id=0,
+                  login=identity.account.login, grants=identity.grants)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    plain = report_formats.plain(value)
+    return plain if isinstance(plain, str) else str(plain)
 
 
 # --- cmdb.condition -------------------------------------------------------------------------------

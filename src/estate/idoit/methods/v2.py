@@ -11,11 +11,13 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from estate.cmdb import entries, external, objects, reports, states, types
+from estate.cmdb import entries, external, objects, states, types
 from estate.cmdb.catalog import ARCHIVED, CATALOG, DELETED, NORMAL, PURGED, ObjectType, ObjectTypeGroup
 from estate.cmdb.values import stamp
+from estate.idoit.methods.meta import report_rows
 from estate.idoit.methods.objects import get_object, known_types, object_step, object_summaries
 from estate.idoit.registry import MAX_RECORD_ID, METHODS, Access, Context, Params, rpc
+from estate.reporting import service as report_service
 
 ENDPOINTS = json.loads((Path(__file__).parent.parent / "v2-endpoints.json").read_text(encoding="utf-8"))["endpoints"]
 Id = Field(gt=0, le=MAX_RECORD_ID)
@@ -304,14 +306,14 @@ def type_delete_by_constant(ctx: Context, params: ConstantParams) -> dict[str, A
             "message": f"Object type #{object_type.id} has been deleted."}
 
 
-# --- reports: thin calls of the reports module ----------------------------------------------------------
+# --- reports: the report definitions cmdb.reports.read and the Reporting API share ---------------------
 
 
 @rpc("cmdb.report.list.v2", V2Params, access=Access.READ)
 def report_list(ctx: Context, params: V2Params) -> list[dict[str, Any]]:
     return [{"id": r.id, "category": r.category, "title": r.title, "description": r.description,
-             "created": stamp(r.created), "modified": None}
-            for r in reports.list_reports(ctx.db, ctx.organization_id)]
+             "created": stamp(r.created), "modified": stamp(r.modified)}
+            for r in report_service.definitions_of(ctx.db, organization_id=ctx.organization_id)]
 
 
 class ReportRead(V2Params):
@@ -322,8 +324,7 @@ class ReportRead(V2Params):
 
 @rpc("cmdb.report.read.v2", ReportRead, access=Access.READ)
 def report_read(ctx: Context, params: ReportRead) -> list[dict[str, Any]]:
-    report = reports.get(ctx.db, ctx.organization_id, params.id)
-    return reports.run(ctx.db, report, offset=params.offset, limit=params.limit, language=ctx.language)
+    return report_rows(ctx, params.id, offset=params.offset, limit=params.limit)
 
 
 # --- external identifiers -------------------------------------------------------------------------------
