@@ -8,8 +8,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 import pyotp
 import typer
 from sqlalchemy import select
@@ -30,6 +31,10 @@ from estate.errors import DomainError
 from estate.observe.logs import logging_config
 from estate.orgs import service as orgs
 from estate.orgs.models import Organization
+from estate.reporting import formats as report_formats
+from estate.reporting import service as report_service
+from estate.reporting.definition import check_format
+from estate.reporting.engine import tabulate
 from estate.settings import get_settings
 
 app = typer.Typer(help="Estate: an IT-estate server speaking the KACE SMA and i-doit APIs.", no_args_is_help=True)
@@ -41,6 +46,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(apikey_app, name="apikey")
 agent_app = typer.Typer(help="Agents: enrolment tokens and enrolled machines.", no_args_is_help=True)
 app.add_typer(agent_app, name="agent")
+report_app = typer.Typer(help="Report definitions (docs/reporting.md) and reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 OrgOption = Annotated[str, typer.Option("--org", help="Organization name")]
 
@@ -407,3 +414,98 @@ def agent_revoke(machine_id: int, org: OrgOption = DEFAULT_ORGANIZATION) -> None
 
 if __name__ == "__main__":
     app()
+
+
+@report_app.command("list")
+def report_list(org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """List an organization's report definitions: id, name, category, title."""
+    with _sessions().begin() as db:
+        for row in report_service.definitions_of(db, organization_id=_organization(db, org).id):
+            typer.echo(f"{row.id}\t{row.name}\t{row.category}\t{row.title}")
+
+
+@report_app.command("show")
+def report_show(report: Annotated[str, typer.Argument(help="Id or name")],
+                org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """Print a definition's JSON document (what `add` and `change` take)."""
+    try:
+        with _sessions().begin() as db:
+            row = report_service.find(db, organization_id=_organization(db, org).id, key=report, field="REPORT")
+            typer.echo(orjson.dumps(row.document, option=orjson.OPT_INDENT_2).decode())
+    except DomainError as error:
+        _fail(error)
+
+
+def _definition_file(file: Path) -> Any:
+    try:
+        return orjson.loads(file.read_bytes())
+    except orjson.JSONDecodeError as error:
+        raise typer.BadParameter(f"not JSON: {error}", param_hint="FILE") from None
+
+
+DefinitionFile = Annotated[Path, typer.Argument(help="A definition as JSON", exists=True, dir_okay=False)]
+
+
+@report_app.command("add")
+def report_add(file: DefinitionFile, org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """Add a report definition from a JSON file."""
+    try:
+        with _sessions().begin() as db:
+            caller = report_service.administrator(_organization(db, org).id)
+            row = report_service.create(db, caller=caller, data=_definition_file(file))
+            typer.echo(f"report {row.name!r} added with id {row.id}")
+    except DomainError as error:
+        _fail(error)
+
+
+@report_app.command("change")
+def report_change(report: Annotated[str, typer.Argument(help="Id or name")], file: DefinitionFile,
+                  org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """Replace a report definition by the JSON file's."""
+    try:
+        with _sessions().begin() as db:
+            caller = report_service.administrator(_organization(db, org).id)
+            row = report_service.update(db, caller=caller, key=report, data=_definition_file(file))
+            typer.echo(f"report {row.name!r} changed")
+    except DomainError as error:
+        _fail(error)
+
+
+@report_app.command("remove")
+def report_remove(report: Annotated[str, typer.Argument(help="Id or name")],
+                  org: OrgOption = DEFAULT_ORGANIZATION) -> None:
+    """Remove a report definition (and its schedules)."""
+    try:
+        with _sessions().begin() as db:
+            report_service.delete(db, caller=report_service.administrator(_organization(db, org).id), key=report)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(f"report {report!r} removed")
+
+
+@report_app.command("run")
+def report_run(
+    report: Annotated[str, typer.Argument(help="Id or name")],
+    org: OrgOption = DEFAULT_ORGANIZATION,
+    format: Annotated[str, typer.Option(help="html, csv, xlsx, pdf, json or txt")] = "txt",  # noqa: A002
+    locale: Annotated[str, typer.Option(help="Dates and numbers as this locale writes them (de_DE ...)")] = "default",
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output")] = None,
+) -> None:
+    """Run a report and write it in a format."""
+    try:
+        with _sessions().begin() as db:
+            caller = report_service.administrator(_organization(db, org).id)
+            row = report_service.find(db, organization_id=caller.organization_id, key=report, field="REPORT")
+            table = tabulate(db, report_service.definition_of(row), caller)
+            writer = report_formats.FORMATS[check_format(format)].write
+            chunks = writer([table], report_formats.check_locale(locale))
+            if output is None:
+                for chunk in chunks:
+                    sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+            else:
+                with open(output, "wb") as target:
+                    for chunk in chunks:
+                        target.write(chunk)
+    except DomainError as error:
+        _fail(error)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -16,6 +17,7 @@ from babel.dates import format_datetime
 
 from tests.kace_client import KaceClient
 from tests.reporting.conftest import DEFINITIONS, REPORTS, definition_ids, json_report
+from tests.test_cli import run
 
 SOFTWARE_BY_MACHINE = {
     "title": "Software on each machine", "entity": "machine",
@@ -263,3 +265,28 @@ def test_administrators_write_their_own_definitions(admin: KaceClient, readonly:
     assert admin.put(f"{DEFINITIONS}{item['id']}/", json={"title": "x"}).json()["field"] == "definitionData.entity"
     assert admin.delete(f"{DEFINITIONS}{item['id']}/").status_code == 200
     assert admin.get(f"{REPORTS}{item['id']}/").status_code == 404
+
+
+def test_the_command_line_writes_and_runs_definitions(tmp_path: Any) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ESTATE_")}
+    env |= {"ESTATE_TEST_CHEAP_PASSWORD_HASHES": "1", "ESTATE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    assert run(env, "migrate").returncode == 0
+    assert run(env, "org", "create", "Reporting").returncode == 0
+    listed = run(env, "report", "list", "--org", "Reporting").stdout.splitlines()
+    assert len(listed) >= 40 and any("\tmachines_by_os\tInventory\t" in line for line in listed)
+    document = tmp_path / "mine.json"
+    document.write_text(json.dumps({**SOFTWARE_BY_MACHINE, "name": "mine"}))
+    assert "added" in run(env, "report", "add", str(document), "--org", "Reporting").stdout
+    assert json.loads(run(env, "report", "show", "mine", "--org", "Reporting").stdout)["title"] == \
+        "Software on each machine"
+    document.write_text(json.dumps({**SOFTWARE_BY_MACHINE, "title": "Changed"}))
+    assert run(env, "report", "change", "mine", str(document), "--org", "Reporting").returncode == 0
+    out = tmp_path / "mine.csv"
+    ran = run(env, "report", "run", "mine", "--org", "Reporting", "--format", "csv", "--output", str(out))
+    assert ran.returncode == 0
+    assert out.read_bytes() == b"Name,Title,Added\r\n"
+    assert "0 rows" in run(env, "report", "run", "machines", "--org", "Reporting").stdout
+    bad = run(env, "report", "run", "mine", "--org", "Reporting", "--format", "docx")
+    assert bad.returncode == 2 and "format" in bad.stderr
+    assert run(env, "report", "remove", "mine", "--org", "Reporting").returncode == 0
+    assert run(env, "report", "show", "mine", "--org", "Reporting").returncode == 2

@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from estate.auth.permissions import Caller
+from estate.auth.permissions import SEE_ALL_DATA, Caller
 from estate.errors import Conflict, InvalidInput, NotFound
 from estate.orgs.models import Organization
 from estate.orgs.service import register_seed
@@ -53,6 +53,13 @@ def add_stock_reports(db: Session, *, organization_id: int) -> int:
     db.add_all(added)
     db.flush()
     return len(added)
+
+
+def administrator(organization_id: int) -> Caller:
+    """Who runs reports for the command line and the i-doit API key alone: every right, every
+    user's data, within one organization."""
+    return Caller(account_id=0, organization_id=organization_id, org_account_id=0, login="",
+                  grants=frozenset({"*:write", SEE_ALL_DATA}))
 
 
 def definitions_of(db: Session, *, organization_id: int) -> list[ReportDefinition]:
