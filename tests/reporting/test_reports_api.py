@@ -290,3 +290,16 @@ def test_the_command_line_writes_and_runs_definitions(tmp_path: Any) -> None:
     assert bad.returncode == 2 and "format" in bad.stderr
     assert run(env, "report", "remove", "mine", "--org", "Reporting").returncode == 0
     assert run(env, "report", "show", "mine", "--org", "Reporting").returncode == 2
+
+
+def test_scripting_reports(admin: KaceClient, user: KaceClient, fleet: list[int]) -> None:
+    script = admin.post("/api/script", json={"name": "Inventory now", "type": "online", "tasks": [{
+        "attempts": 1, "onFailure": "break", "verify": [{"id": 5, "params": {"command": "true"}}]}]}).json()
+    run_id = admin.post(f"/api/script/{script['id']}/actions/run", params={"machineIDs": f"{fleet[0]},{fleet[1]}"})
+    assert run_id.status_code == 200, run_id.text
+    pending = json_report(admin, "scripts_pending")
+    assert sorted(row[:3] for row in pending["rows"]) == [["Inventory now", "alpha-ws", "pending"],
+                                                         ["Inventory now", "beta-ws", "pending"]]
+    assert json_report(admin, "script_results_by_status")["rows"] == [["Inventory now", "pending", 2]]
+    assert json_report(admin, "script_failures")["rows"] == []
+    assert json_report(user, "scripts_pending")["rows"] == []

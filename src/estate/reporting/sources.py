@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import false
+
 from estate.assets import entities as assets
 from estate.auth.permissions import Caller
 from estate.cmdb.catalog import NORMAL
@@ -13,6 +15,7 @@ from estate.cmdb.entities import CMDB_OBJECT, live_objects
 from estate.errors import InvalidInput
 from estate.inventory import entities as inventory
 from estate.query import Entity, Scope
+from estate.scripting.entities import SCRIPT_RESULT
 from estate.servicedesk import entities as desk
 from estate.servicedesk.models import Ticket
 from estate.servicedesk.service import is_staff
@@ -39,6 +42,11 @@ def _assets(caller: Caller) -> Scope:
     return Scope(organization_id=caller.organization_id, visible=assets.in_record_state(NORMAL))
 
 
+def _administrators_only(caller: Caller) -> Scope:
+    # Scripts are the administrators' (decision 0601): a user who sees only their own data sees none.
+    return Scope(organization_id=caller.organization_id, visible=None if caller.sees_all_data else false())
+
+
 SOURCES: dict[str, Source] = {
     "machine": _inventory(inventory.MACHINE),
     "software": _inventory(inventory.SOFTWARE),
@@ -46,6 +54,7 @@ SOURCES: dict[str, Source] = {
     "node": _inventory(inventory.NODE),
     "asset": Source(assets.ASSET, "assets", _assets),
     "hd_ticket": Source(desk.TICKET, "servicedesk", _tickets),
+    "script_result": Source(SCRIPT_RESULT, "scripting", _administrators_only),
     "cmdb_object": Source(CMDB_OBJECT, "cmdb",
                           lambda caller: Scope(organization_id=caller.organization_id, visible=live_objects())),
 }
