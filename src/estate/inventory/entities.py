@@ -37,7 +37,7 @@ from estate.inventory.models import (
     StartupProgram,
 )
 from estate.query import ChildRows, Entity, Field, Kind, Level, LinkTable, ParentRow, Scope, Style, SubEntity
-from estate.query.declare import BASE_ID, Condition
+from estate.query.declare import BASE_ID, Condition, Related
 
 L, S, E, A = Level.LIMITED, Level.STANDARD, Level.EXTENDED, Level.ALL
 
@@ -284,6 +284,15 @@ class DeviceAsset:
         return select(_links.c.mapped_id.label(BASE_ID), *columns).select_from(joined).where(
             _links.c.mapped_id.in_(base_ids)
         )
+
+    def join(self, source: FromClause, base_id: ColumnElement[int], related: Related) -> FromClause:
+        # One device asset per machine: outer, so that a machine without one keeps its row.
+        link, on_link = related.link(_links)
+        target = related.target
+        on = on_link.traverse(_links.c.object_id) == related.column(target.id_column)
+        if target.organization_column is not None:
+            on = and_(on, on_link.traverse(_links.c.organization_id) == related.column(target.organization_column))
+        return source.outerjoin(link, on_link.traverse(_links.c.mapped_id) == base_id).outerjoin(related.table, on)
 
 
 def _asset() -> Entity:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Column, ColumnElement, FromClause, Select, and_, exists, select
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.util import ClauseAdapter
 
 # A column as declarations name it: a table's column, a mapped attribute or a SQL expression.
 ColumnLike = ColumnElement[Any] | QueryableAttribute[Any]
@@ -119,9 +120,30 @@ class Field:
 # --- Paths from a base row to its sub-entity rows -------------------------------------------------
 # Each path can (1) test for related rows inside the base query (an EXISTS or an IN), (2) list the
 # base ids that have related rows (a semi-join, used when few base rows match), and (3) load the
-# related rows of a set of base ids in one query, labelled with the base id they belong to.
+# related rows of a set of base ids in one query, labelled with the base id they belong to, and (4)
+# join the related rows to a statement over the base (flat rows, query.tabulate), under aliases of
+# their own, as one table may be reached by several paths (a ticket's owner and its submitter).
 
 BASE_ID = "__base_id"
+
+
+class Related:
+    """A sub-entity's table under an alias (`name`), with the entity's expressions moved onto it."""
+
+    def __init__(self, name: str, target: Entity) -> None:
+        self.name = name
+        self.target = target
+        self.table: FromClause = target.table.alias(name)
+        self._adapter = ClauseAdapter(self.table)
+
+    def column(self, expression: ColumnLike) -> ColumnElement[Any]:
+        """An expression over the target's table, read from the alias."""
+        return self._adapter.traverse(as_column(expression))
+
+    def link(self, table: FromClause) -> tuple[FromClause, ClauseAdapter]:
+        """A link table on the way, under an alias of its own."""
+        alias = table.alias(f"{self.name}_link")
+        return alias, ClauseAdapter(alias)
 
 
 class Path(Protocol):
@@ -137,6 +159,11 @@ class Path(Protocol):
         ...
 
     def load(self, target: Entity, columns: list[ColumnElement[Any]], base_ids: list[int]) -> Select[Any]:
+        ...
+
+    def join(self, source: FromClause, base_id: ColumnElement[int], related: Related) -> FromClause:
+        """`source` (over the base) joined to the related rows: outer for a many-to-one path (the
+        base row stays when it names none), inner otherwise (a row per related row)."""
         ...
 
 
@@ -169,6 +196,11 @@ class LinkTable:
             .where(self.base_key.in_(base_ids))
         )
 
+    def join(self, source: FromClause, base_id: ColumnElement[int], related: Related) -> FromClause:
+        link, on_link = related.link(self.link)
+        return source.join(link, on_link.traverse(self.base_key) == base_id).join(
+            related.table, on_link.traverse(self.target_key) == related.column(related.target.id_column))
+
 
 @dataclass(frozen=True, eq=False, init=False)
 class ChildRows:
@@ -188,6 +220,9 @@ class ChildRows:
 
     def load(self, target: Entity, columns: list[ColumnElement[Any]], base_ids: list[int]) -> Select[Any]:
         return select(self.base_key.label(BASE_ID), *columns).where(self.base_key.in_(base_ids))
+
+    def join(self, source: FromClause, base_id: ColumnElement[int], related: Related) -> FromClause:
+        return source.join(related.table, related.column(self.base_key) == base_id)
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -227,6 +262,13 @@ class ParentRow:
             on = and_(on, self.organization == target.organization_column)
         joined = self.base_table.join(target.table, on)
         return select(self.base_id.label(BASE_ID), *columns).select_from(joined).where(self.base_id.in_(base_ids))
+
+    def join(self, source: FromClause, base_id: ColumnElement[int], related: Related) -> FromClause:
+        target = related.target
+        on = self.foreign_key == related.column(target.id_column)
+        if self.organization is not None and target.organization_column is not None:
+            on = and_(on, self.organization == related.column(target.organization_column))
+        return source.outerjoin(related.table, on)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -73,34 +74,43 @@ class Format:
 
 # --- csv (RFC 4180, UTF-8) ------------------------------------------------------------------------
 
-class _Line:
+class _Lines:
+    """csv lines written into a buffer and taken out as bytes."""
+
     def __init__(self) -> None:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
 
-    def take(self, row: Sequence[Any]) -> str:
-        self.writer.writerow(row)
+    def take(self) -> bytes:
         text = self.buffer.getvalue()
         self.buffer.seek(0)
         self.buffer.truncate()
-        return text
+        return text.encode()
+
+
+CSV_BATCH = 5000
+
+
+def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 def write_csv(tables: Sequence[Table], locale: Locale) -> Iterator[bytes]:
     """One header line and the rows; merged reports follow one another after an empty line and a
     line holding the next report's title."""
-    line = _Line()
+    lines = _Lines()
     for index, table in enumerate(tables):
         if len(tables) > 1:
-            yield ((line.take([]) if index else "") + line.take([table.title])).encode()
-        yield line.take(table.columns).encode()
-        chunk: list[str] = []
-        for row in table.rows:
-            chunk.append(line.take([plain(value) for value in row]))
-            if len(chunk) >= 1000:
-                yield "".join(chunk).encode()
-                chunk = []
-        yield "".join(chunk).encode()
+            if index:
+                lines.writer.writerow([])
+            lines.writer.writerow([table.title])
+        lines.writer.writerow(table.columns)
+        yield lines.take()
+        moments = [number for number, kind in enumerate(table.kinds) if kind is Kind.DATETIME]
+        for batch in _batches(table.rows, CSV_BATCH):
+            lines.writer.writerows(batch if not moments else ([plain(value) for value in row] for row in batch))
+            yield lines.take()
 
 
 # --- json -----------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from estate.db.engine import begin_for_writing
 from estate.errors import DomainError, InvalidInput, NotFound
 from estate.reporting import formats
 from estate.reporting.definition import Definition, check_format, parse_definition
-from estate.reporting.engine import tabulate
+from estate.reporting.engine import Row, tabulate
 from estate.reporting.models import (
     CANCELLED,
     DONE,
@@ -139,7 +139,7 @@ def _still_running(sessions: sessionmaker[Session], job_id: int) -> bool:
         return db.scalar(select(ReportJob.status).where(ReportJob.id == job_id)) == RUNNING
 
 
-def _checked_rows(rows: Iterator[list[Any]], sessions: sessionmaker[Session], job_id: int) -> Iterator[list[Any]]:
+def _checked_rows(rows: Iterator[Row], sessions: sessionmaker[Session], job_id: int) -> Iterator[Row]:
     for count, row in enumerate(rows, start=1):
         if count % CHECK_ROWS == 0 and not _still_running(sessions, job_id):
             raise _Cancelled
