@@ -104,9 +104,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        server_jobs = jobs.server_jobs(settings.escalation_check_seconds, settings.report_worker_seconds)
-        async with jobs.running(server_jobs, app.state.sessions):
-            yield
+        with jobs.report_worker(settings):
+            async with jobs.running(jobs.server_jobs(settings.escalation_check_seconds), app.state.sessions):
+                yield
 
     app = FastAPI(title="Estate", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from multiprocessing import get_context
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +20,7 @@ from estate.db.base import utcnow
 from estate.db.engine import begin_for_writing
 from estate.reporting import runs as report_runs
 from estate.servicedesk import service as servicedesk
+from estate.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +46,9 @@ def mark_escalations(sessions: sessionmaker[Session]) -> None:
         db.commit()
 
 
-def run_reports(sessions: sessionmaker[Session]) -> None:
-    """Queued and scheduled reports (estate.reporting.runs): several processes share the queue."""
-    report_runs.work(sessions)
-
-
-def server_jobs(escalation_check_seconds: float, report_worker_seconds: float = 0) -> list[Periodic]:
+def server_jobs(escalation_check_seconds: float) -> list[Periodic]:
     """The jobs of a server process; an interval of 0 turns its job off."""
-    jobs = [Periodic("escalations", escalation_check_seconds, mark_escalations),
-            Periodic("reports", report_worker_seconds, run_reports)]
+    jobs = [Periodic("escalations", escalation_check_seconds, mark_escalations)]
     return [job for job in jobs if job.every_seconds > 0]
 
 
@@ -75,3 +71,27 @@ async def running(jobs: Sequence[Periodic], sessions: sessionmaker[Session]) -> 
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@contextmanager
+def report_worker(settings: Settings) -> Iterator[None]:
+    """Queued and scheduled reports (estate.reporting.runs) run while the block runs, in a process
+    the server process starts for them: a report of millions of rows then never holds the
+    interpreter lock the server's requests wait for. Every server process has its own; they share
+    the queue. An interval of 0 starts none."""
+    if settings.report_worker_seconds <= 0:
+        yield
+        return
+    process = get_context("spawn").Process(
+        target=report_runs.work_forever, name="estate-reports", daemon=True,
+        args=(settings.database_url, str(settings.data_dir), settings.report_keep_seconds,
+              settings.report_worker_seconds))
+    process.start()
+    try:
+        yield
+    finally:
+        process.terminate()  # a report running is marked failed by the worker on its way out
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()

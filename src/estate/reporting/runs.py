@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from estate.auth.permissions import Caller
 from estate.db.base import utcnow
-from estate.db.engine import begin_for_writing
+from estate.db.engine import begin_for_writing, make_engine, make_session_factory
 from estate.errors import DomainError, InvalidInput, NotFound
 from estate.reporting import formats
 from estate.reporting.definition import Definition, check_format, parse_definition
@@ -37,7 +39,7 @@ from estate.reporting.models import (
     ReportSchedule,
 )
 from estate.reporting.service import definition_of, document_of, find
-from estate.servicedesk.storage import data_dir_of
+from estate.servicedesk.storage import DATA_DIR, data_dir_of
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,28 @@ def result_path(data_dir: Path, job: ReportJob) -> Path:
 
 
 # --- the worker ---------------------------------------------------------------------------------------
+
+def work_forever(database_url: str, data_dir: str, keep_seconds: int, every_seconds: float) -> None:
+    """A server process's report worker process (estate.jobs.report_worker): a round every
+    `every_seconds` until it is told to stop (SIGTERM)."""
+    signal.signal(signal.SIGTERM, _stop)
+    sessions = make_session_factory(make_engine(database_url))
+    sessions.configure(info={DATA_DIR: data_dir, KEEP: keep_seconds})
+    while True:
+        try:
+            work(sessions)
+        except Exception:  # a failed round is logged; the next one tries again
+            log.exception("report worker round failed")
+        time.sleep(every_seconds)
+
+
+class _Stopped(BaseException):
+    """The worker process was told to stop."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise _Stopped
+
 
 def work(sessions: sessionmaker[Session]) -> int:
     """One round of a server process's worker: due schedules queued, queued jobs run, expired
@@ -166,6 +190,10 @@ def execute(sessions: sessionmaker[Session], job_id: int) -> str:
             outcome, error = DONE, ""
         except _Cancelled:
             outcome, error = CANCELLED, ""
+        except _Stopped:
+            db.rollback()
+            _finish(sessions, job_id, path, FAILED, "the server stopped while the report ran", keep)
+            raise
         except DomainError as exc:
             outcome, error = FAILED, exc.message
         except Exception as exc:  # a report that cannot be written is failed, not retried forever
