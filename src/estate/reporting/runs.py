@@ -86,6 +86,14 @@ def job_of(db: Session, *, caller: Caller, job_id: int, field: str = "uniqueID")
     return job
 
 
+def jobs_of(db: Session, *, caller: Caller, limit: int) -> list[ReportJob]:
+    """The latest jobs the caller may see (job_of's walls), newest first."""
+    query = select(ReportJob).where(ReportJob.organization_id == caller.organization_id)
+    if not caller.sees_all_data:
+        query = query.where(ReportJob.account_id == caller.account_id)
+    return list(db.scalars(query.order_by(ReportJob.id.desc()).limit(limit)))
+
+
 def cancel(db: Session, *, caller: Caller, job_id: int) -> ReportJob:
     """A queued or running job is cancelled (a running one stops at its next check); a finished one
     stays as it is."""
@@ -283,9 +291,11 @@ def create_schedule(db: Session, *, caller: Caller, data: Any) -> ReportSchedule
     return schedule
 
 
-def schedules_of(db: Session, *, caller: Caller) -> list[ReportSchedule]:
-    return list(db.scalars(select(ReportSchedule).where(ReportSchedule.organization_id == caller.organization_id)
-                           .order_by(ReportSchedule.id)))
+def schedules_of(db: Session, *, caller: Caller, definition_id: int | None = None) -> list[ReportSchedule]:
+    query = select(ReportSchedule).where(ReportSchedule.organization_id == caller.organization_id)
+    if definition_id is not None:
+        query = query.where(ReportSchedule.definition_id == definition_id)
+    return list(db.scalars(query.order_by(ReportSchedule.id)))
 
 
 def schedule_of(db: Session, *, caller: Caller, schedule_id: int) -> ReportSchedule:
