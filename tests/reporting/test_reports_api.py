@@ -15,6 +15,7 @@ import openpyxl
 import pypdf
 from babel.dates import format_datetime
 
+from tests.assets.conftest import create_asset, field_key, stock_types
 from tests.kace_client import KaceClient
 from tests.reporting.conftest import DEFINITIONS, REPORTS, definition_ids, json_report
 from tests.test_cli import run
@@ -303,3 +304,17 @@ def test_scripting_reports(admin: KaceClient, user: KaceClient, fleet: list[int]
     assert json_report(admin, "script_results_by_status")["rows"] == [["Inventory now", "pending", 2]]
     assert json_report(admin, "script_failures")["rows"] == []
     assert json_report(user, "scripts_pending")["rows"] == []
+
+
+def test_license_seats_against_installs(admin: KaceClient, fleet: list[int]) -> None:
+    types = stock_types(admin)
+    seats, covered = field_key(types["License"], "Seats"), field_key(types["License"], "Software")
+    word = create_asset(admin, asset_type_id=types["Software"]["id"], name="Microsoft Word")
+    excel = create_asset(admin, asset_type_id=types["Software"]["id"], name="Excel")
+    create_asset(admin, asset_type_id=types["License"]["id"], name="Word volume", **{seats: 1, covered: word})
+    create_asset(admin, asset_type_id=types["License"]["id"], name="Excel pack", **{seats: 5, covered: excel})
+    use = json_report(admin, "license_use")
+    assert use["columns"][:5] == ["License", "Software", "Seats", "Installs", "Free seats"]
+    assert [row[:5] for row in use["rows"]] == [["Excel pack", "Excel", 5, 1, 4],
+                                                ["Word volume", "Microsoft Word", 1, 2, -1]]
+    assert [row[0] for row in json_report(admin, "licenses_over_used")["rows"]] == ["Word volume"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import false
 
 from estate.assets import entities as assets
+from estate.assets.license_use import LICENSE_USE, live_licenses
 from estate.auth.permissions import Caller
 from estate.cmdb.catalog import NORMAL
 from estate.cmdb.entities import CMDB_OBJECT, live_objects
@@ -53,6 +54,8 @@ SOURCES: dict[str, Source] = {
     "operating_system": _inventory(inventory.OPERATING_SYSTEM),
     "node": _inventory(inventory.NODE),
     "asset": Source(assets.ASSET, "assets", _assets),
+    "license_use": Source(LICENSE_USE, "assets", lambda caller: Scope(organization_id=caller.organization_id,
+                                                                      visible=live_licenses())),
     "hd_ticket": Source(desk.TICKET, "servicedesk", _tickets),
     "script_result": Source(SCRIPT_RESULT, "scripting", _administrators_only),
     "cmdb_object": Source(CMDB_OBJECT, "cmdb",
