@@ -83,9 +83,7 @@ def report_worker(settings: Settings) -> Iterator[None]:
         yield
         return
     process = get_context("spawn").Process(
-        target=report_runs.work_forever, name="estate-reports", daemon=True,
-        args=(settings.database_url, str(settings.data_dir), settings.report_keep_seconds,
-              settings.report_worker_seconds))
+        target=report_runs.work_forever, name="estate-reports", daemon=True, args=(settings,))
     process.start()
     try:
         yield

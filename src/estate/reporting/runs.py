@@ -9,6 +9,7 @@ expires. A cancelled job stops at its next check (every CHECK_ROWS rows) and kee
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import signal
 import time
@@ -25,6 +26,7 @@ from estate.auth.permissions import Caller
 from estate.db.base import utcnow
 from estate.db.engine import begin_for_writing, make_engine, make_session_factory
 from estate.errors import DomainError, InvalidInput, NotFound
+from estate.observe.logs import logging_config
 from estate.reporting import formats
 from estate.reporting.definition import Definition, check_format, parse_definition
 from estate.reporting.engine import Row, tabulate
@@ -40,6 +42,7 @@ from estate.reporting.models import (
 )
 from estate.reporting.service import definition_of, document_of, find
 from estate.servicedesk.storage import DATA_DIR, data_dir_of
+from estate.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -110,18 +113,22 @@ def result_path(data_dir: Path, job: ReportJob) -> Path:
 
 # --- the worker ---------------------------------------------------------------------------------------
 
-def work_forever(database_url: str, data_dir: str, keep_seconds: int, every_seconds: float) -> None:
+def work_forever(settings: Settings) -> None:
     """A server process's report worker process (estate.jobs.report_worker): a round every
-    `every_seconds` until it is told to stop (SIGTERM)."""
+    `report_worker_seconds` until it is told to stop (SIGTERM), logging as the server logs."""
     signal.signal(signal.SIGTERM, _stop)
-    sessions = make_session_factory(make_engine(database_url))
-    sessions.configure(info={DATA_DIR: data_dir, KEEP: keep_seconds})
-    while True:
-        try:
-            work(sessions)
-        except Exception:  # a failed round is logged; the next one tries again
-            log.exception("report worker round failed")
-        time.sleep(every_seconds)
+    logging.config.dictConfig(logging_config(level=settings.log_level, log_format=settings.log_format))
+    sessions = make_session_factory(make_engine(settings.database_url))
+    sessions.configure(info={DATA_DIR: settings.data_dir, KEEP: settings.report_keep_seconds})
+    try:
+        while True:
+            try:
+                work(sessions)
+            except Exception:  # a failed round is logged; the next one tries again
+                log.exception("report worker round failed")
+            time.sleep(settings.report_worker_seconds)
+    except _Stopped:
+        return
 
 
 class _Stopped(BaseException):
