@@ -2,7 +2,7 @@
 and schedules
 
 Revision ID: 0800_reporting
-Revises: 0600_scripting
+Revises: 0900_console_indexes
 """
 
 import json
@@ -16,7 +16,7 @@ from estate.db.base import UTCDateTime
 
 
 revision = '0800_reporting'
-down_revision = '0600_scripting'
+down_revision = '0900_console_indexes'
 branch_labels = None
 depends_on = None
 
