@@ -95,6 +95,7 @@ def pages(ids: dict[str, Any]) -> list[tuple[str, str]]:
         ("accounts", "/admin/accounts"),
         ("scripts", "/scripts"),
         ("managed installs", "/managed-installs"),
+        ("reports", "/reports"),
     ]
     if asset:
         listed += [("asset page", f"/assets/{asset}"), ("cmdb object", f"/cmdb/objects/{asset}"),

@@ -257,6 +257,8 @@ def test_administrators_write_their_own_definitions(admin: KaceClient, readonly:
     assert item["name"] == "software_on_each_machine" and item["stock"] is False
     assert json_report(admin, item["id"])["rows"] == json_report(admin, item["name"])["rows"]
     assert admin.post(DEFINITIONS, json=SOFTWARE_BY_MACHINE).json()["field"] == "definitionData.name"
+    unknown = admin.post(DEFINITIONS, json={**SOFTWARE_BY_MACHINE, "name": "x", "fields": ["Colour"]})
+    assert unknown.status_code == 400 and unknown.json()["field"] == "definitionData.fields.0"
     changed = admin.put(f"{DEFINITIONS}{item['id']}/", json={**SOFTWARE_BY_MACHINE, "title": "Renamed",
                                                              "filtering": "Name eq beta-ws"})
     assert changed.status_code == 200 and changed.json()["name"] == item["name"]

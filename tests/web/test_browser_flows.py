@@ -235,6 +235,7 @@ def test_every_area_from_the_navigation_and_the_api_docs_offline(browser, base_u
         for link, heading, name in [("Assets", "Assets", "assets"), ("CMDB", "CMDB", "cmdb"),
                                     ("Service desk", "Tickets", "tickets"), ("Scripts", "Scripts", "scripts"),
                                     ("Managed installs", "Managed installs", "managed-installs"),
+                                    ("Reports", "Reports", "reports"),
                                     ("Administration", "Administration", "administration")]:
             navigation.get_by_role("link", name=link, exact=True).click()
             expect(browser.get_by_role("heading", name=heading, exact=True)).to_be_visible()
@@ -289,3 +290,25 @@ def test_create_a_managed_install_with_its_package_and_target_a_machine(browser,
     browser.get_by_role("button", name="Remove the chosen machines").click()
     expect(browser.get_by_test_id("target-status")).to_have_text("removed")
     assert mi.statuses(admin, host)[managed_install]["Status"] == "removed"
+
+
+def test_open_a_report_download_it_and_run_it_in_the_background(browser, base_url, org, admin):
+    ingest(admin, machine("chart-1", Os_name="Debian 12"), machine("chart-2", Os_name="Debian 12"))
+    log_in(browser, base_url, org.admin.login, org.admin.password)
+    browser.get_by_role("navigation", name="Areas").get_by_role("link", name="Reports", exact=True).click()
+    expect(browser.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+    browser.get_by_label("Category").select_option("Inventory")
+    browser.get_by_role("button", name="Search").click()
+    browser.get_by_role("link", name="Machines by operating system", exact=True).click()
+    expect(browser.get_by_test_id("report-title")).to_have_text("Machines by operating system")
+    expect(browser.get_by_test_id("chart").locator("svg")).to_be_visible()
+    expect(browser.get_by_test_id("report-rows")).to_contain_text("Debian 12")
+    screenshot(browser, "report")
+    with browser.expect_download() as download:
+        browser.get_by_test_id("downloads").get_by_role("link", name="csv").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8").splitlines()[:2] == [
+        "Operating system,Machines", "Debian 12,2"]
+    browser.get_by_label("Format", exact=True).first.select_option("pdf")
+    browser.get_by_role("button", name="Run", exact=True).click()
+    expect(browser.get_by_role("heading", name="Reports run in the background")).to_be_visible()
+    expect(browser.get_by_test_id("jobs")).to_contain_text("Machines by operating system")

@@ -17,6 +17,7 @@ PAGES = [
     "/dashboard/changes", "/machines", "/machines/count", "/assets", "/cmdb", "/cmdb/types/C__OBJTYPE__SERVER",
     "/cmdb/locations", "/search?q=anything", "/tickets", "/tickets?state=overdue", "/tickets/new", "/admin",
     "/admin/accounts", "/admin/roles", "/admin/api-keys", "/scripts", "/managed-installs", "/managed-installs/new",
+    "/reports", "/reports/jobs", "/reports/new",
 ]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from estate.auth.permissions import Caller
 from estate.errors import Forbidden, InvalidInput
-from estate.query import Entity, Kind, QueryTerms, plan_query
+from estate.query import Entity, Kind, QueryTerms, Scope, plan_query
 from estate.query.parse import ShapeTerm, parse_filtering, parse_sorting
 from estate.query.tabulate import Column, grouped_statement, rows_statement
 from estate.reporting.definition import Definition, resolve_moments
@@ -76,11 +76,16 @@ def typed(value: Any, kind: Kind) -> Any:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def tabulate(db: Session, definition: Definition, caller: Caller) -> Table:
-    source = source_of(definition.entity)
-    if not caller.can(source.area):
-        raise Forbidden(f"your role does not allow you to read {source.area}")
-    entity = source.entity
+@dataclass(frozen=True)
+class Prepared:
+    statement: Any
+    kinds: list[Kind]
+
+
+def prepare(definition: Definition, scope: Scope) -> Prepared:
+    """The definition checked against its entity's declaration (a 400 naming the part otherwise)
+    and planned within `scope`: the statement of its rows and their kinds."""
+    entity = source_of(definition.entity).entity
     grouping = definition.grouping
     names = [column.field for column in definition.fields] if grouping is None else list(grouping.by)
     columns = [_column(entity, name, _part_of(definition, name, index)) for index, name in enumerate(names)]
@@ -93,16 +98,27 @@ def tabulate(db: Session, definition: Definition, caller: Caller) -> Table:
                        shaping=(ShapeTerm(entity=entity.name, level="limited"),),
                        limit=definition.limit, use_count=False)
     try:
-        plan = plan_query(entity, terms, scope=source.scope(caller))
+        plan = plan_query(entity, terms, scope=scope)
     except InvalidInput as exc:
         raise InvalidInput(exc.message, field=f"definitionData.{exc.field or 'fields'}") from None
     kinds = [column.field.kind for column in columns]
     if grouping is None:
-        statement = rows_statement(plan, columns)
-    else:
-        statement = grouped_statement(plan, columns)
-        kinds.append(Kind.INT)
-    return Table(definition.title, definition.columns(), kinds, _rows(db, statement, kinds), definition)
+        return Prepared(rows_statement(plan, columns), kinds)
+    return Prepared(grouped_statement(plan, columns), [*kinds, Kind.INT])
+
+
+def check(definition: Definition, *, organization_id: int) -> None:
+    """What a report would refuse, refused when the definition is stored."""
+    prepare(definition, Scope(organization_id=organization_id, visible=None))
+
+
+def tabulate(db: Session, definition: Definition, caller: Caller) -> Table:
+    source = source_of(definition.entity)
+    if not caller.can(source.area):
+        raise Forbidden(f"your role does not allow you to read {source.area}")
+    prepared = prepare(definition, source.scope(caller))
+    return Table(definition.title, definition.columns(), prepared.kinds, _rows(db, prepared.statement, prepared.kinds),
+                 definition)
 
 
 def _part_of(definition: Definition, name: str, index: int) -> str:

@@ -17,8 +17,8 @@ from estate.errors import Conflict, InvalidInput, NotFound
 from estate.orgs.models import Organization
 from estate.orgs.service import register_seed
 from estate.reporting.definition import Definition, parse_definition
+from estate.reporting.engine import check
 from estate.reporting.models import ReportDefinition
-from estate.reporting.sources import source_of
 
 LIBRARY = Path(__file__).with_name("library.json")
 
@@ -90,14 +90,14 @@ def _slug(title: str) -> str:
     return f"report_{slug}" if slug.isdigit() else slug
 
 
-def _checked(data: Any) -> Definition:
+def _checked(data: Any, organization_id: int) -> Definition:
     definition = parse_definition(data, parameter="definitionData")
-    source_of(definition.entity)
+    check(definition, organization_id=organization_id)
     return definition
 
 
 def create(db: Session, *, caller: Caller, data: Any) -> ReportDefinition:
-    definition = _checked(data)
+    definition = _checked(data, caller.organization_id)
     if not definition.name:
         definition = definition.model_copy(update={"name": _slug(definition.title)})
     _unique_name(db, caller.organization_id, definition.name, None)
@@ -112,7 +112,7 @@ def update(db: Session, *, caller: Caller, key: str | int, data: Any) -> ReportD
     row = find(db, organization_id=caller.organization_id, key=key)
     if not isinstance(data, dict):
         raise InvalidInput("definitionData must be a JSON object", field="definitionData")
-    definition = _checked({"name": row.name, **data})
+    definition = _checked({"name": row.name, **data}, caller.organization_id)
     _unique_name(db, caller.organization_id, definition.name, row.id)
     row.name, row.title, row.category = definition.name, definition.title, definition.category
     row.description, row.entity, row.document = definition.description, definition.entity, document_of(definition)
