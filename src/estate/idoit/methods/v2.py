@@ -312,7 +312,8 @@ def type_delete_by_constant(ctx: Context, params: ConstantParams) -> dict[str, A
 @rpc("cmdb.report.list.v2", V2Params, access=Access.READ)
 def report_list(ctx: Context, params: V2Params) -> list[dict[str, Any]]:
     return [{"id": r.id, "category": r.category, "title": r.title, "description": r.description,
-             "created": stamp(r.created), "modified": stamp(r.modified)}
+             # A stock report as shipped was never modified (i-doit answers null for its own).
+             "created": stamp(r.created), "modified": None if r.stock else stamp(r.modified)}
             for r in report_service.definitions_of(ctx.db, organization_id=ctx.organization_id)]
 
 
