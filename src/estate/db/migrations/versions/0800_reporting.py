@@ -2,7 +2,7 @@
 and schedules
 
 Revision ID: 0800_reporting
-Revises: 0323_types_and_external_ids
+Revises: 0700_managed_installs
 """
 
 import json
@@ -16,7 +16,7 @@ from estate.db.base import UTCDateTime
 
 
 revision = '0800_reporting'
-down_revision = '0323_types_and_external_ids'
+down_revision = '0700_managed_installs'
 branch_labels = None
 depends_on = None
 
