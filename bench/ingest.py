@@ -32,6 +32,7 @@ from bench.fleet import (
     bulk_load,
     changed,
     default_url,
+    fleet_parser,
     fresh_database,
     info_path,
     inventory_of,
@@ -179,11 +180,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url")
-    parser.add_argument("--reuse", action="store_true", help="use the fleet already built for this database")
+    parser = fleet_parser(__doc__)
     parser.add_argument("--samples", type=int, default=100, help="first ingests and re-ingests, one at a time")
     parser.add_argument("--stream", type=int, default=400, help="re-ingests in the concurrent stream")
     parser.add_argument("--connections", type=int, default=4)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import queries_floor
-from bench.fleet import FleetInfo, default_url
+from bench.fleet import FleetInfo, default_url, fleet_parser
 from bench.ingest import ingest_stream, load_or_build
 from bench.measure import HEADER, Summary, database_size_mb, summarize
 from bench.server import running_server
@@ -151,11 +151,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url")
-    parser.add_argument("--reuse", action="store_true", help="use the fleet already built for this database")
+    parser = fleet_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=200, help="requests per case on one connection")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--concurrent-rounds", type=int, default=10, help="requests per connection, concurrent")

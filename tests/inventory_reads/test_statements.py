@@ -78,3 +78,19 @@ def test_both_plans_of_a_sub_entity_filter_give_the_same_page(admin, engine, mon
     page_few, page_many = few_sql[-1], many_sql[-1]
     assert "EXISTS" not in page_few.upper() and "IN (SELECT" in page_few.upper()
     assert "EXISTS" in page_many.upper()
+
+
+def test_a_name_count_reads_the_machines_table_from_an_index_alone(admin, engine):
+    """The count is over the machines table, not the ~100-column inventory subquery, and the
+    (organization, archived, name) index answers it without reading a row (decision 1100)."""
+    store(admin, [machine(f"web-{n}") for n in range(3)] + [machine("db-1")])
+    with statements(engine) as seen:
+        body = admin.get(MACHINES, params={"filtering": "name co WEB", "paging": "limit 2"}).json()
+    assert body["Count"] == 3 and len(body["Machines"]) == 2
+    counted = next(s for s in seen if s.lstrip().upper().startswith("SELECT COUNT(*)") and "machines" in s)
+    assert counted.upper().count("SELECT") == 1, counted
+    assert "kuid" not in counted
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            plan = " ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + counted, (1, "web")))
+        assert "COVERING INDEX ix_machines_org_archived_id_name" in plan, plan

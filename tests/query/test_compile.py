@@ -84,25 +84,25 @@ CASES = [
     ),
     (
         'name co 5%_',
-        "(lower(things.name) LIKE '%' || lower(?) || '%' ESCAPE '/')",
+        "(things.name LIKE '%' || ? || '%' ESCAPE '/')",
         "(things.name ILIKE '%%' || %(name_1)s::VARCHAR || '%%' ESCAPE '/')",
         ['5/%/_'],
     ),
     (
         'name nc x',
-        "(things.name IS NULL OR (lower(things.name) NOT LIKE '%' || lower(?) || '%' ESCAPE '/'))",
-        "(things.name IS NULL OR (things.name NOT ILIKE '%%' || %(name_1)s::VARCHAR || '%%' ESCAPE '/'))",
+        "(things.name IS NULL OR NOT (things.name LIKE '%' || ? || '%' ESCAPE '/'))",
+        "(things.name IS NULL OR NOT (things.name ILIKE '%%' || %(name_1)s::VARCHAR || '%%' ESCAPE '/'))",
         ['x'],
     ),
     (
         'name st a',
-        "(lower(things.name) LIKE lower(?) || '%' ESCAPE '/')",
+        "(things.name LIKE ? || '%' ESCAPE '/')",
         "(things.name ILIKE %(name_1)s::VARCHAR || '%%' ESCAPE '/')",
         ['a'],
     ),
     (
         'name en z',
-        "(lower(things.name) LIKE '%' || lower(?) ESCAPE '/')",
+        "(things.name LIKE '%' || ? ESCAPE '/')",
         "(things.name ILIKE '%%' || %(name_1)s::VARCHAR ESCAPE '/')",
         ['z'],
     ),
@@ -203,8 +203,8 @@ CASES = [
     ),
     (
         '* co ab',
-        "((lower(things.name) LIKE '%' || lower(?) || '%' ESCAPE '/') OR (EXISTS (SELECT * FROM parts WHERE "
-        "parts.thing_id = things.id AND parts.organization_id = ? AND (lower(parts.label) LIKE '%' || lower(?) || "
+        "((things.name LIKE '%' || ? || '%' ESCAPE '/') OR (EXISTS (SELECT * FROM parts WHERE "
+        "parts.thing_id = things.id AND parts.organization_id = ? AND (parts.label LIKE '%' || ? || "
         "'%' ESCAPE '/'))))",
         "((things.name ILIKE '%%' || %(name_1)s::VARCHAR || '%%' ESCAPE '/') OR (EXISTS (SELECT * FROM parts WHERE "
         "parts.thing_id = things.id AND parts.organization_id = %(organization_id_2)s::INTEGER AND (parts.label "
@@ -213,8 +213,8 @@ CASES = [
     ),
     (
         '* nc ab',
-        "coalesce((lower(things.name) LIKE '%' || lower(?) || '%' ESCAPE '/') OR (EXISTS (SELECT * FROM parts WHERE "
-        "parts.thing_id = things.id AND parts.organization_id = ? AND (lower(parts.label) LIKE '%' || lower(?) || "
+        "coalesce((things.name LIKE '%' || ? || '%' ESCAPE '/') OR (EXISTS (SELECT * FROM parts WHERE "
+        "parts.thing_id = things.id AND parts.organization_id = ? AND (parts.label LIKE '%' || ? || "
         "'%' ESCAPE '/'))), 0) = 0",
         "NOT coalesce((things.name ILIKE '%%' || %(name_1)s::VARCHAR || '%%' ESCAPE '/') OR (EXISTS (SELECT * FROM "
         "parts WHERE parts.thing_id = things.id AND parts.organization_id = %(organization_id_2)s::INTEGER AND "
@@ -223,7 +223,7 @@ CASES = [
     ),
     (
         'id ge 3,name st x',
-        "things.id >= ? AND (lower(things.name) LIKE lower(?) || '%' ESCAPE '/')",
+        "things.id >= ? AND (things.name LIKE ? || '%' ESCAPE '/')",
         "things.id >= %(id_1)s::INTEGER AND (things.name ILIKE %(name_1)s::VARCHAR || '%%' ESCAPE '/')",
         [3, 'x'],
     ),

@@ -12,10 +12,53 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, SmallInteger, and_, false, func, not_, or_, true
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Integer,
+    SmallInteger,
+    and_,
+    false,
+    func,
+    not_,
+    or_,
+    true,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from estate.errors import InvalidInput
 from estate.query.declare import Condition, Field, Kind
+
+
+class CaseFreeLike(ColumnElement[bool]):
+    """A LIKE match ignoring case. SQLite's own LIKE already ignores the case of ASCII letters, and
+    its lower() folds only those: `lower(name) LIKE lower(?)` (what ilike becomes there) means the
+    same as `name LIKE ?`, but calls lower() on every row, 4-5x the time of a count over an index
+    (decision 1100). Elsewhere it is the dialect's own case-free match (ILIKE on PostgreSQL)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True
+    _traverse_internals = [("folded", InternalTraversal.dp_clauseelement),
+                           ("plain", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, folded: ColumnElement[bool], plain: ColumnElement[bool]) -> None:
+        self.folded = folded
+        self.plain = plain
+
+
+@compiles(CaseFreeLike)
+def _case_free_like(element: CaseFreeLike, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.folded, **kw)})"
+
+
+@compiles(CaseFreeLike, "sqlite")
+def _case_free_like_sqlite(element: CaseFreeLike, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.plain, **kw)})"
+
 
 _POSITIVE: dict[str, Callable[[ColumnElement[Any], Any], Condition]] = {
     "eq": lambda column, value: column == value,
@@ -24,9 +67,12 @@ _POSITIVE: dict[str, Callable[[ColumnElement[Any], Any], Condition]] = {
     "gt": lambda column, value: column > value,
     "ge": lambda column, value: column >= value,
     # LIKE matching ignores case, as on the appliance; % and _ in values match themselves.
-    "co": lambda column, value: column.icontains(value, autoescape=True),
-    "st": lambda column, value: column.istartswith(value, autoescape=True),
-    "en": lambda column, value: column.iendswith(value, autoescape=True),
+    "co": lambda column, value: CaseFreeLike(column.icontains(value, autoescape=True),
+                                             column.contains(value, autoescape=True)),
+    "st": lambda column, value: CaseFreeLike(column.istartswith(value, autoescape=True),
+                                             column.startswith(value, autoescape=True)),
+    "en": lambda column, value: CaseFreeLike(column.iendswith(value, autoescape=True),
+                                             column.endswith(value, autoescape=True)),
     "in": lambda column, values: column.in_(values),
 }
 # Text equality ignores case too, as the appliance's database collation does: clients send
