@@ -18,11 +18,11 @@ PAGE = 50
 ROUNDS = 200
 
 _TITLE_IDS = "SELECT id FROM software WHERE organization_id = ? AND display_name = ?"
-_WALK = (
+WALK = (
     "SELECT m.* FROM machines m WHERE m.organization_id = ? AND EXISTS (SELECT 1 FROM machine_software ms "
     f"WHERE ms.machine_id = m.id AND ms.software_id IN ({_TITLE_IDS})) ORDER BY m.id LIMIT {PAGE}"
 )
-_FROM_LINKS = (
+FROM_LINKS = (
     "SELECT m.* FROM machines m WHERE m.organization_id = ? AND m.id IN (SELECT ms.machine_id FROM "
     f"machine_software ms WHERE ms.software_id IN ({_TITLE_IDS})) ORDER BY m.id LIMIT {PAGE}"
 )
@@ -61,7 +61,7 @@ def measure(info: FleetInfo, rounds: int = ROUNDS) -> list[Summary]:
         for title, share in info.probes.items():
             for with_software, shape in ((False, "machine all"), (True, "machine all,software limited")):
                 best: list[float] | None = None
-                for sql in (_WALK, _FROM_LINKS):
+                for sql in (WALK, FROM_LINKS):
                     def once(sql: str = sql, with_software: bool = with_software, title: str = title) -> bytes:
                         return page(connection, sql, info.organization_id, title, with_software)
 

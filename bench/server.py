@@ -54,10 +54,11 @@ class Server:
 
 
 @contextmanager
-def running_server(database_url: str, *, workers: int = 1) -> Iterator[Server]:
+def running_server(database_url: str, *, workers: int = 1, app: str = "estate.app:create_app") -> Iterator[Server]:
+    """Estate (or another ASGI app factory, `module:function`) served by uvicorn as Estate is."""
     port = free_port()
     env = {**os.environ, "ESTATE_DATABASE_URL": database_url, "ESTATE_LOG_LEVEL": "warning"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "estate.app:create_app", "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers),
                "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own interpreter and module

@@ -42,6 +42,7 @@ from estate.kace.ams import (
 from estate.kace.http import install_error_handlers
 from estate.operations import health
 from estate.operations.middleware import Observer
+from estate.operations.routing import index_routes
 from estate.reporting import runs
 from estate.servicedesk import storage
 from estate.settings import Settings, get_settings
@@ -144,9 +145,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         reporting.added,
     )
     for router in routers:
-        app.include_router(router)
+        app.router.routes.extend(router.routes)
     apidocs.install(app)
     install_console(app)
+    index_routes(app)
     logging.getLogger("uvicorn.access").addFilter(_RedactSecrets())
     # What the app holds for its lifetime (catalogs, models, routes) is left out of the cyclic
     # garbage collector: a full collection walking all of it paused a call by ~80 ms now and then.

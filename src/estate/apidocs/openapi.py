@@ -27,6 +27,7 @@ from estate import __version__
 from estate.assets import entities as assets
 from estate.distribution import entities as distribution
 from estate.inventory import entities as inventory
+from estate.operations.routing import served_routes
 from estate.query import Entity, Kind, Style
 from estate.servicedesk import entities as servicedesk
 
@@ -410,7 +411,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         description="KACE paths follow the KACE SMA 10.2 API reference; log in with POST "
                     "/ams/shared/api/security/login and send the x-dell-csrf-token it answers. The i-doit "
                     "JSON-RPC face is described method by method in /openrpc.json.",
-        routes=app.routes,
+        routes=served_routes(app),
     )
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

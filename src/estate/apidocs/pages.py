@@ -107,4 +107,4 @@ def _jsonrpc_html() -> str:
 def install(app: FastAPI) -> None:
     openapi.install(app)
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
-    app.include_router(router)
+    app.router.routes.extend(router.routes)

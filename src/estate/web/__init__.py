@@ -14,6 +14,7 @@ STATIC_URL = "/static"
 
 def install(app: FastAPI) -> None:
     app.mount(STATIC_URL, StaticFiles(packages=[("estate.web", "static")]), name="console-static")
-    app.include_router(login.router)
-    for area in load_areas():
-        app.include_router(area.router)
+    # The routes themselves, not include_router's wrapped entries: the app files them by their
+    # leading path segments (docs/decisions/1101).
+    for router in (login.router, *(area.router for area in load_areas())):
+        app.router.routes.extend(router.routes)
