@@ -26,8 +26,9 @@ ROUNDS = 2
 
 
 def _start(env: dict[str, str], port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "estate.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    # One process: the kill -9 is of the process that serves.
+    return subprocess.Popen([sys.executable, "-m", "estate.cli", "serve", "--port", str(port), "--workers", "1"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
 
 
 def _logged_in(base: str, login: str, password: str, server: subprocess.Popen[str]) -> KaceClient:

@@ -84,7 +84,9 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Server processes (default: ESTATE_WORKERS, else one per core)")
+    ] = None,
 ) -> None:
     """Migrate, create the first organization and admin when the database is empty, and serve."""
     import uvicorn
@@ -92,6 +94,7 @@ def serve(
     from estate.app import server_options
 
     settings = get_settings()
+    workers = workers or settings.workers or available_cores()
     first = ensure_initial_data(_sessions(), settings)
     if first is not None:
         typer.echo(f"Created organization {DEFAULT_ORGANIZATION!r} with account 'admin'.")
@@ -110,6 +113,13 @@ def serve(
             log_config=logging_config(level=settings.log_level, log_format=settings.log_format),
             access_log=False,  # Estate writes one line per request itself (estate.observe)
         )
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 @contextmanager

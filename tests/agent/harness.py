@@ -56,7 +56,7 @@ class Server:
     def start(self) -> None:
         with open(self.log, "ab") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "estate.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "estate.cli", "serve", "--port", str(self.port), "--workers", "1"],
                 env=self.env, stdout=sink, stderr=subprocess.STDOUT)
         wait_for(self._answers, seconds=60, what="the server to start")
 

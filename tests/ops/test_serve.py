@@ -1,4 +1,4 @@
-"""`estate serve` as operators run it: several workers, JSON log lines, metrics of all workers."""
+"""`estate serve` as operators run it: one worker per core, JSON log lines, metrics of all workers."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ import time
 
 import httpx
 import orjson
+import psutil
 
+from estate.cli import available_cores
 from tests.kace_client import TLS
 from tests.test_cli import ESTATE, _free_port, env  # noqa: F401 - env is a fixture
 
 
-def test_two_workers_behind_a_proxy_log_json_lines_and_share_their_metrics(env):  # noqa: F811
+def test_workers_of_every_core_behind_a_proxy_log_json_lines_and_share_their_metrics(env):  # noqa: F811
     env = {**env, "ESTATE_LOG_FORMAT": "json", "ESTATE_IDOIT_APIKEY": "serve-test-key-123456",
            "ESTATE_ADMIN_PASSWORD": "serve-admin-pw-1", "ESTATE_TRUSTED_PROXIES": "127.0.0.1"}
     port = _free_port()
-    server = subprocess.Popen([*ESTATE, "serve", "--port", str(port), "--workers", "2"], env=env,
+    env.pop("ESTATE_WORKERS", None)
+    server = subprocess.Popen([*ESTATE, "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -29,7 +32,11 @@ def test_two_workers_behind_a_proxy_log_json_lines_and_share_their_metrics(env):
                 pass
             assert time.monotonic() < deadline, "server did not become ready"
             time.sleep(0.1)
-        for _ in range(12):  # new connections: both workers answer some
+        # Unless told otherwise, one worker per core (more than one on this 2-core machine).
+        workers = [child for child in psutil.Process(server.pid).children()
+                   if "spawn_main" in " ".join(child.cmdline())]  # not multiprocessing's resource tracker
+        assert len(workers) == available_cores()
+        for _ in range(12):  # new connections: every worker answers some
             assert httpx.get(f"{base}/healthz").status_code == 200
         call = {"jsonrpc": "2.0", "method": "cmdb.object.read", "id": 1,
                 "params": {"apikey": "serve-test-key-123456", "id": "x"}}
