@@ -23,7 +23,12 @@ WRITE_INTENT = "estate_write_intent"
 def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        # At most 8 connections per process, 4 kept: the GIL runs one thread's Python at a time, so
+        # more concurrent statements do not answer sooner, and each page being built at once holds
+        # its rows and records; 15 (SQLAlchemy's default) left a worker at ~167 MB after 32
+        # concurrent `software limited` pages, 8 at ~143 MB (docs/benchmarks.md, memory).
+        options: dict[str, Any] = {"pool_size": 4, "max_overflow": 4, **kwargs}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
