@@ -63,7 +63,7 @@ def running_server(database_url: str, *, workers: int = 1, app: str = "estate.ap
                "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own interpreter and module
     try:
-        _wait_until_listening(port, process)
+        wait_until_listening(port, process)
         yield Server(f"http://127.0.0.1:{port}", process)
     finally:
         process.terminate()
@@ -74,7 +74,7 @@ def running_server(database_url: str, *, workers: int = 1, app: str = "estate.ap
             process.wait()
 
 
-def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
