@@ -8,7 +8,7 @@ a count reads it alone (decision 1100). One index, not a second one: a second in
 found as good for the page walked the machines by name and sorted them.
 
 Revision ID: 1100_machine_count_index
-Revises: 0900_console_indexes
+Revises: 0700_managed_installs
 """
 
 from alembic import op
