@@ -8,13 +8,13 @@ a count reads it alone (decision 1100). One index, not a second one: a second in
 found as good for the page walked the machines by name and sorted them.
 
 Revision ID: 1100_machine_count_index
-Revises: 0700_managed_installs
+Revises: 0800_reporting
 """
 
 from alembic import op
 
 revision = "1100_machine_count_index"
-down_revision = "0700_managed_installs"
+down_revision = "0800_reporting"
 branch_labels = None
 depends_on = None
 
