@@ -16,6 +16,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from estate import __version__, jobs
 from estate.agentapi import router as agentapi
 from estate.apidocs import pages as apidocs
+from estate.auth import sessions
+from estate.auth.callers import CallerCache
 from estate.db.engine import make_engine, make_session_factory
 from estate.idoit import router as idoit
 from estate.kace import (
@@ -39,6 +41,7 @@ from estate.kace.ams import (
     roles,
     security,
 )
+from estate.kace.deps import commit_in_route_threads
 from estate.kace.http import install_error_handlers
 from estate.operations import health
 from estate.operations.middleware import Observer
@@ -113,6 +116,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
+    app.state.callers = CallerCache(settings.caller_cache_seconds, fresh_for=sessions.TOUCH_INTERVAL)
+    app.state.callers.watch(engine)
     app.state.sessions.configure(info={storage.DATA_DIR: settings.data_dir, runs.KEEP: settings.report_keep_seconds})
     install_error_handlers(app)
     # Inside the proxy headers' middleware (added after it, so nearer the routes): the request log
@@ -146,6 +151,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for router in routers:
         app.router.routes.extend(router.routes)
+    commit_in_route_threads(app.router.routes)
     apidocs.install(app)
     install_console(app)
     index_routes(app)

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     idoit_apikey: str | None = None
 
     session_idle_minutes: int = Field(default=60, ge=1)
+    # How long a worker answers a KACE request's caller from what it resolved for the same cookies
+    # (estate.auth.callers); another worker's logout or role change is seen within this. 0: never.
+    caller_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     # Wrong passwords per account and source within the window before logins are refused.
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from estate.accounts import service as accounts
 from estate.accounts.models import Account, OrganizationAccount
+from estate.auth.callers import CallerCache
 from estate.auth.models import AuthSession, LoginFailure, Role, RoleMember
 from estate.auth.permissions import Caller
 from estate.auth.secrets import digest, new_hex_token, new_token, verify_password
@@ -28,7 +29,7 @@ NOT_FULLY_AUTHENTICATED = "User not fully authenticated."
 SESSION_EXPIRED = "Session expired; log in again"
 CSRF_REFUSED = "Missing or invalid x-dell-csrf-token header"
 # last_seen is written at most this often, after the request's transaction (record_activity).
-_TOUCH_INTERVAL = timedelta(seconds=60)
+TOUCH_INTERVAL = timedelta(seconds=60)
 _ACTIVE_SESSION = "estate.active_session"
 log = logging.getLogger("estate.auth")
 
@@ -130,14 +131,15 @@ def _forget_idle_sessions(db: Session, settings: Settings) -> None:
     db.execute(delete(AuthSession).where(AuthSession.last_seen < cutoff))
 
 
-def _presented_hashes(token: str | None, jwt: str | None) -> list[str]:
-    hashes = [digest(value) for value in (token, jwt) if value]
+def presented_hashes(token: str | None, jwt: str | None) -> tuple[str, ...]:
+    """What a request's session cookies are looked up by (their digests), or 401 without any."""
+    hashes = tuple(digest(value) for value in (token, jwt) if value)
     if not hashes:
         raise NotAuthenticated("Not logged in")
     return hashes
 
 
-def _of_presented(hashes: list[str]) -> ColumnElement[bool]:
+def _of_presented(hashes: tuple[str, ...]) -> ColumnElement[bool]:
     return or_(AuthSession.token_hash.in_(hashes), AuthSession.jwt_hash.in_(hashes))
 
 
@@ -147,12 +149,12 @@ def _check_idle(db: Session, settings: Settings, session_id: int, last_seen: dat
     if last_seen < now - timedelta(minutes=settings.session_idle_minutes):
         db.execute(delete(AuthSession).where(AuthSession.id == session_id))
         raise NotAuthenticated(SESSION_EXPIRED)
-    if now - last_seen > _TOUCH_INTERVAL:
+    if now - last_seen > TOUCH_INTERVAL:
         db.info[_ACTIVE_SESSION] = session_id
 
 
 def find_session(db: Session, settings: Settings, *, token: str | None, jwt: str | None) -> AuthSession:
-    session = db.scalar(select(AuthSession).where(_of_presented(_presented_hashes(token, jwt))))
+    session = db.scalar(select(AuthSession).where(_of_presented(presented_hashes(token, jwt))))
     if session is None:
         raise NotAuthenticated("Not logged in")
     _check_idle(db, settings, session.id, session.last_seen)
@@ -217,12 +219,23 @@ _CALLER = (
 )
 
 
+def remembered_caller(callers: CallerCache, hashes: tuple[str, ...], csrf: str | None) -> Caller | None:
+    """The caller a worker resolved for these cookies a moment ago (estate.auth.callers), its CSRF
+    header checked as resolve_caller checks it; None when it must be resolved in the database."""
+    found = callers.find(hashes)
+    if found is None:
+        return None
+    caller, csrf_token = found
+    _check_csrf_token(csrf_token, csrf)
+    return caller
+
+
 def resolve_caller(
-    db: Session, settings: Settings, *, token: str | None, jwt: str | None, csrf: str | None
+    db: Session, settings: Settings, *, hashes: tuple[str, ...], csrf: str | None, callers: CallerCache | None = None
 ) -> Caller:
-    """The caller of a request from its cookies and CSRF header, checked as login_session and then
-    the membership are (same order, same answers), in one statement."""
-    hashes = _presented_hashes(token, jwt)
+    """The caller of a request from its cookies' digests and CSRF header, checked as login_session
+    and then the membership are (same order, same answers), in one statement; remembered in
+    `callers` when given."""
     rows = db.connection().execute(
         _CALLER.where(or_(_session.c.token_hash.in_(hashes), _session.c.jwt_hash.in_(hashes)))
     ).all()
@@ -238,13 +251,16 @@ def resolve_caller(
         raise NotAuthenticated("This account may no longer use this organization")
     if organization_deleted or not organization_enabled:
         raise NotAuthenticated("This organization is disabled")
-    return Caller(
+    caller = Caller(
         account_id=account_id,
         organization_id=organization_id,
         org_account_id=member_id,
         login=login,
         grants=frozenset(grant for row in rows if row[-1] for grant in row[-1]),
     )
+    if callers is not None:
+        callers.remember(hashes, caller, csrf_token, last_seen)
+    return caller
 
 
 def verify_second_factor(db: Session, settings: Settings, session: AuthSession, code: str | None) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
+import inspect
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from functools import partial, wraps
 from typing import Annotated, Any
 
 from anyio import CancelScope
 from fastapi import Depends, Path, Request
 from fastapi.responses import StreamingResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
 from estate.auth import sessions
@@ -36,20 +40,27 @@ async def get_settings(request: Request) -> Settings:
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Set on a session whose transaction an answer streamed from it ends (TransactionStream).
 _STREAMING = "estate.kace.streaming"
+# Set on a session the route's own thread committed (commit_in_route_threads).
+_COMMITTED = "estate_kace_committed"
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the route returns, rolled back when it raises.
 
     Opening a session does no I/O, so it happens on the event loop; what may wait on the database
-    (the write lock, the commit, the activity write) runs in the thread pool."""
+    (the write lock, the commit, the activity write) runs in the thread pool, and for a plain `def`
+    route in the route's own thread (commit_in_route_threads)."""
     db: Session = request.app.state.sessions()
     try:
         if request.method in WRITE_METHODS:
             await run_in_threadpool(begin_for_writing, db)
         yield db
-        if not db.info.pop(_STREAMING, False):
+        if db.info.pop(_COMMITTED, False) or db.info.pop(_STREAMING, False):
+            return
+        if db.in_transaction():
             await run_in_threadpool(_commit, db)
+        else:
+            db.close()
     except BaseException:
         # Also when the request is cancelled: the connection must go back to the pool clean.
         with CancelScope(shield=True):
@@ -61,6 +72,38 @@ def _commit(db: Session) -> None:
     db.commit()
     sessions.record_activity(db)
     db.close()
+
+
+def commit_in_route_threads(routes: Iterable[BaseRoute]) -> None:
+    """Let each plain `def` route that takes `DB` commit its transaction in the thread it runs in.
+
+    FastAPI runs such a route in the thread pool and get_db's commit after it in another trip
+    there; a trip costs more than a page's commit (docs/decisions/1102). The answer is the same:
+    the route's value is already built when it commits, and a route that raises still rolls back
+    in get_db."""
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        call = route.dependant.call
+        if call is None or inspect.iscoroutinefunction(call) or hasattr(call, _COMMITTED):
+            continue
+        name = next((dep.name for dep in route.dependant.dependencies if dep.call is get_db), None)
+        if name is not None:
+            route.dependant.call = _committing(call, name)
+
+
+def _committing(route: Callable[..., Any], db_parameter: str) -> Callable[..., Any]:
+    @wraps(route)
+    def run(**values: Any) -> Any:
+        answer = route(**values)
+        db: Session = values[db_parameter]
+        if not db.info.get(_STREAMING):
+            _commit(db)
+            db.info[_COMMITTED] = True
+        return answer
+
+    setattr(run, _COMMITTED, True)
+    return run
 
 
 def _roll_back(db: Session) -> None:
@@ -117,16 +160,20 @@ def login_session(request: Request, db: DB, settings: AppSettings) -> AuthSessio
 LoginSession = Annotated[AuthSession, Depends(login_session)]
 
 
-def current_caller(request: Request, db: DB, settings: AppSettings) -> Caller:
-    """The fully authenticated caller; checks what login_session checks, then the membership."""
+async def current_caller(request: Request, db: DB, settings: AppSettings) -> Caller:
+    """The fully authenticated caller; checks what login_session checks, then the membership.
+
+    Answered on the event loop when this worker resolved the same cookies a moment ago
+    (estate.auth.callers), else in the database on a worker thread."""
     api_version(request)
-    caller = sessions.resolve_caller(
-        db,
-        settings,
-        token=request.cookies.get(SESSION_COOKIE),
-        jwt=request.cookies.get(JWT_COOKIE),
-        csrf=csrf_header(request),
-    )
+    hashes = sessions.presented_hashes(request.cookies.get(SESSION_COOKIE), request.cookies.get(JWT_COOKIE))
+    csrf = csrf_header(request)
+    callers = request.app.state.callers
+    caller = sessions.remembered_caller(callers, hashes, csrf)
+    if caller is None:
+        caller = await run_in_threadpool(
+            partial(sessions.resolve_caller, db, settings, hashes=hashes, csrf=csrf, callers=callers)
+        )
     record.note_caller(organization_id=caller.organization_id, account_id=caller.account_id)
     return caller
 
@@ -136,8 +183,8 @@ CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 def _caller_in_a_read(request: Request, settings: Settings) -> Caller:
     with request.app.state.sessions() as db:
-        caller = sessions.resolve_caller(db, settings, token=request.cookies.get(SESSION_COOKIE),
-                                         jwt=request.cookies.get(JWT_COOKIE), csrf=csrf_header(request))
+        hashes = sessions.presented_hashes(request.cookies.get(SESSION_COOKIE), request.cookies.get(JWT_COOKIE))
+        caller = sessions.resolve_caller(db, settings, hashes=hashes, csrf=csrf_header(request))
         db.commit()
         sessions.record_activity(db)
         return caller

@@ -79,7 +79,7 @@ def me(request: Request, db: DB, caller: CurrentCaller) -> Response:
 
 @router.get("/version/")
 @router.get("/version", include_in_schema=False)
-def version(request: Request, caller: CurrentCaller) -> Response:
+async def version(request: Request, caller: CurrentCaller) -> Response:
     return respond(request, str(KACE_API_VERSION))
 
 

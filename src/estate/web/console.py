@@ -211,8 +211,8 @@ class Console:
 
 
 def _resolve(db: Session, settings: Settings, token: str | None, csrf: str | None) -> tuple[Caller, str, list]:
-    # resolve_caller refuses a missing token: past it, csrf is the session's.
-    caller = sessions.resolve_caller(db, settings, token=token, jwt=None, csrf=csrf)
+    # presented_hashes refuses a missing token: past it, csrf is the session's.
+    caller = sessions.resolve_caller(db, settings, hashes=sessions.presented_hashes(token, None), csrf=csrf)
     return caller, csrf or "", accounts.organizations_of(db, caller.account_id)
 
 
