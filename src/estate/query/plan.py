@@ -53,17 +53,17 @@ class SubFilter:
     condition: Condition
     negated: bool
 
-    def exists(self, base: Entity) -> Condition:
-        found = self.sub.path.exists(base.id_column, self.target, self.condition)
+    def exists(self, base_id: ColumnElement[int]) -> Condition:
+        found = self.sub.path.exists(base_id, self.target, self.condition)
         return ~found if self.negated else found
 
-    def semi_join(self, base: Entity, *, as_array: bool = False) -> Condition:
+    def semi_join(self, base_id: ColumnElement[int], *, as_array: bool = False) -> Condition:
         """The base rows among the related rows' ids. `as_array` (PostgreSQL, when the ids are known
         to be few) reads them once into an array: as `IN (subquery)` the planner, estimating the
         average related rows of any value, may walk the base's index in page order instead."""
         if as_array:
-            return base.id_column == any_(func.array(self.related_base_ids().scalar_subquery()))
-        return base.id_column.in_(self.related_base_ids())
+            return base_id == any_(func.array(self.related_base_ids().scalar_subquery()))
+        return base_id.in_(self.related_base_ids())
 
     def related_base_ids(self) -> Any:
         return self.sub.path.base_ids(self.target, self.condition)
@@ -99,11 +99,18 @@ class Plan:
         many base rows match and the page fills early) or, when its index is in `semi_joined`, as a
         semi-join driven by the related rows (cheap when few match; as an array of ids when
         `few_as_array`, see SubFilter.semi_join)."""
-        clauses = list(self.conditions)
-        for index, item in enumerate(self.sub_filters):
-            use_semi = index in semi_joined and not item.negated
-            clauses.append(item.semi_join(self.entity, as_array=few_as_array) if use_semi else item.exists(self.entity))
-        return clauses
+        return [*self.conditions, *self.sub_conditions(semi_joined, self.entity.id_column, few_as_array=few_as_array)]
+
+    def sub_conditions(
+        self, semi_joined: frozenset[int], base_id: ColumnElement[int], *, few_as_array: bool = False
+    ) -> list[Condition]:
+        """The sub-entity filters (see where) on the base rows' id `base_id`."""
+        return [
+            item.semi_join(base_id, as_array=few_as_array)
+            if index in semi_joined and not item.negated
+            else item.exists(base_id)
+            for index, item in enumerate(self.sub_filters)
+        ]
 
 
 def _unknown_entity(name: str, base: Entity, parameter: str) -> InvalidInput:
