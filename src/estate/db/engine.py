@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -54,6 +55,25 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def request_session(sessions: sessionmaker[Session], *, writing: bool) -> Session:
+    """A request's session. One that may write opens its transaction as begin_for_writing does,
+    but only when it first uses the database: a request holds one connection at a time and takes
+    SQLite's write lock after reading its body and resolving its caller, not before."""
+    if not writing:
+        return sessions()
+    return sessions(bind=_writing(sessions.kw["bind"]))
+
+
+_writing_engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _writing(engine: Engine) -> Engine:
+    writing = _writing_engines.get(engine)
+    if writing is None:
+        writing = _writing_engines[engine] = engine.execution_options(**{WRITE_INTENT: True})
+    return writing
 
 
 def begin_for_writing(db: Session) -> None:

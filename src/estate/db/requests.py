@@ -1,7 +1,8 @@
 """A request's database session, for every face: one transaction per request, committed when the
 route returns and rolled back when it raises. Opening a session does no I/O, so it happens on the
-event loop; what may wait on the database (the write lock, the commit, what follows the commit)
-runs in a worker thread."""
+event loop; the transaction begins (for a write, taking the write lock) when the route first uses
+it, and what may wait on the database (the commit, what follows the commit) runs in a worker
+thread."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from contextlib import asynccontextmanager
 from anyio import CancelScope, to_thread
 from sqlalchemy.orm import Session, sessionmaker
 
-from estate.db.engine import begin_for_writing
+from estate.db.engine import request_session
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -22,12 +23,13 @@ async def request_transaction(
 ) -> AsyncIterator[Session]:
     """The session of a request made with `method`; `after_commit` runs once it has committed
     (the faces record the login session's activity there, in a short write of its own)."""
-    db = sessions()
+    db = request_session(sessions, writing=method in WRITE_METHODS)
     try:
-        if method in WRITE_METHODS:
-            await to_thread.run_sync(begin_for_writing, db)
         yield db
-        await to_thread.run_sync(_commit, db, after_commit)
+        if db.in_transaction():
+            await to_thread.run_sync(_commit, db, after_commit)
+        else:
+            db.close()
     except BaseException:
         # Also when the request is cancelled: the connection must go back to the pool clean.
         with CancelScope(shield=True):

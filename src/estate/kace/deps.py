@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
-from functools import partial, wraps
+from functools import wraps
 from typing import Annotated, Any
 
 from anyio import CancelScope
-from fastapi import Depends, Path, Request
+from fastapi import BackgroundTasks, Depends, Path, Request
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
@@ -20,7 +21,8 @@ from estate.auth import sessions
 from estate.auth.models import AuthSession
 from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT
-from estate.db.engine import begin_for_writing
+from estate.db.engine import request_session
+from estate.db.requests import WRITE_METHODS
 from estate.kace.http import api_version, read_body
 from estate.observe import record
 from estate.settings import Settings
@@ -37,7 +39,6 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Set on a session whose transaction an answer streamed from it ends (TransactionStream).
 _STREAMING = "estate.kace.streaming"
 # Set on a session the route's own thread committed (commit_in_route_threads).
@@ -47,13 +48,11 @@ _COMMITTED = "estate_kace_committed"
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the route returns, rolled back when it raises.
 
-    Opening a session does no I/O, so it happens on the event loop; what may wait on the database
-    (the write lock, the commit, the activity write) runs in the thread pool, and for a plain `def`
-    route in the route's own thread (commit_in_route_threads)."""
-    db: Session = request.app.state.sessions()
+    Opening a session does no I/O, so it happens on the event loop; the transaction begins (for a
+    write, taking the write lock) when the route first uses it, and a plain `def` route commits it
+    in its own thread (commit_in_route_threads)."""
+    db = request_session(request.app.state.sessions, writing=request.method in WRITE_METHODS)
     try:
-        if request.method in WRITE_METHODS:
-            await run_in_threadpool(begin_for_writing, db)
         yield db
         if db.info.pop(_COMMITTED, False) or db.info.pop(_STREAMING, False):
             return
@@ -160,47 +159,43 @@ def login_session(request: Request, db: DB, settings: AppSettings) -> AuthSessio
 LoginSession = Annotated[AuthSession, Depends(login_session)]
 
 
-async def current_caller(request: Request, db: DB, settings: AppSettings) -> Caller:
+async def current_caller(request: Request, background: BackgroundTasks) -> Caller:
     """The fully authenticated caller; checks what login_session checks, then the membership.
 
     Answered on the event loop when this worker resolved the same cookies a moment ago
-    (estate.auth.callers), else in the database on a worker thread."""
+    (estate.auth.callers), else in a short read of its own on a worker thread, not in the request's
+    transaction: a route that receives a large upload declares the caller before it and `DB` after
+    it, so that no one uploads without a login and the upload is received before the request takes
+    the write lock. A session due its last_seen move is moved once the answer is sent, when the
+    request's own transaction (which may hold SQLite's write lock) has ended."""
     api_version(request)
     hashes = sessions.presented_hashes(request.cookies.get(SESSION_COOKIE), request.cookies.get(JWT_COOKIE))
     csrf = csrf_header(request)
-    callers = request.app.state.callers
-    caller = sessions.remembered_caller(callers, hashes, csrf)
-    if caller is None:
-        caller = await run_in_threadpool(
-            partial(sessions.resolve_caller, db, settings, hashes=hashes, csrf=csrf, callers=callers)
-        )
+    state = request.app.state
+    remembered = sessions.remembered_caller(state.callers, hashes, csrf)
+    if remembered is not None:
+        caller = remembered
+    else:
+        caller, active = await run_in_threadpool(_caller_in_a_read, state, hashes, csrf)
+        if active is not None:
+            background.add_task(_touch, state.sessions, active)
     record.note_caller(organization_id=caller.organization_id, account_id=caller.account_id)
     return caller
+
+
+def _caller_in_a_read(state: State, hashes: tuple[str, ...], csrf: str | None) -> tuple[Caller, int | None]:
+    with state.sessions() as db:
+        caller = sessions.resolve_caller(db, state.settings, hashes=hashes, csrf=csrf, callers=state.callers)
+        db.commit()
+        return caller, sessions.due_activity(db)
+
+
+def _touch(factory: sessionmaker[Session], session_id: int) -> None:
+    with factory() as db:
+        sessions.touch(db, session_id)
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
-
-
-def _caller_in_a_read(request: Request, settings: Settings) -> Caller:
-    with request.app.state.sessions() as db:
-        hashes = sessions.presented_hashes(request.cookies.get(SESSION_COOKIE), request.cookies.get(JWT_COOKIE))
-        caller = sessions.resolve_caller(db, settings, hashes=hashes, csrf=csrf_header(request))
-        db.commit()
-        sessions.record_activity(db)
-        return caller
-
-
-async def caller_before_upload(request: Request, settings: AppSettings) -> Caller:
-    """The caller of a write whose body is a large upload, checked in a read of its own before the
-    body is read: a route declares it first and `DB` after the upload, so that no one uploads
-    without a login and the upload is received before the request takes the write lock."""
-    api_version(request)
-    caller = await run_in_threadpool(_caller_in_a_read, request, settings)
-    record.note_caller(organization_id=caller.organization_id, account_id=caller.account_id)
-    return caller
-
-
-UploadingCaller = Annotated[Caller, Depends(caller_before_upload)]
 
 
 async def json_body(request: Request) -> Any:

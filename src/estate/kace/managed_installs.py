@@ -25,7 +25,7 @@ from estate.distribution.entities import MANAGED_INSTALL, MI_MACHINE, PACKAGE_FI
 from estate.distribution.service import require
 from estate.errors import InvalidInput, NotFound
 from estate.inventory.entities import MACHINE
-from estate.kace.deps import DB, Body, CurrentCaller, Id, UploadingCaller
+from estate.kace.deps import DB, Body, CurrentCaller, Id
 from estate.kace.http import SUCCESS, download, empty, read_body, read_upload, respond, wants_xml
 from estate.kace.lists import item_response, list_response
 from estate.kace.versions import KACE_API_VERSION
@@ -246,7 +246,7 @@ def _store_parts(db: Any, caller: Caller, incoming: Incoming) -> dict[str, list[
 
 
 @route("POST", "/files", documented=False)
-def upload_files(request: Request, caller: UploadingCaller, upload: PackageUpload, db: DB) -> Response:
+def upload_files(request: Request, caller: CurrentCaller, upload: PackageUpload, db: DB) -> Response:
     """multipart/form-data, one file part or several: each becomes a package file (the same content
     uploaded again answers the file it already is). Answers their ids."""
     require(caller, "write")
@@ -291,7 +291,7 @@ def _with_files(db: Any, caller: Caller, incoming: Incoming) -> Any:
 
 
 @route("POST", "/managed_installs", documented=False)
-def create_managed_installs(request: Request, caller: UploadingCaller, upload: ManagedInstallUpload,
+def create_managed_installs(request: Request, caller: CurrentCaller, upload: ManagedInstallUpload,
                             db: DB) -> Response:
     """`{"MIs": [{...}]}` (or one object); multipart/form-data with an `MIs` part and the package as a
     file part named by `"File": {"attachmentSet": "<part>"}`. Answers the new ids."""
@@ -302,7 +302,7 @@ def create_managed_installs(request: Request, caller: UploadingCaller, upload: M
 
 
 @route("PUT", "/managed_installs/{item_id}", documented=False)
-def update_managed_install(request: Request, caller: UploadingCaller, item_id: Id, upload: ManagedInstallUpload,
+def update_managed_install(request: Request, caller: CurrentCaller, item_id: Id, upload: ManagedInstallUpload,
                            db: DB) -> Response:
     require(caller, "write")
     service.update_managed_install(db, organization_id=caller.organization_id, account_id=caller.account_id,
