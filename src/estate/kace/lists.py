@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-import xmltodict
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import ColumnElement
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from estate.errors import NotFound
 from estate.kace.deps import TransactionStream
-from estate.kace.http import pretty, respond, wants_xml, xml_name, xml_ready
+from estate.kace.http import pretty, respond, wants_xml, xml_library, xml_name, xml_ready
 from estate.query import (
     Entity,
     Plan,
@@ -106,6 +105,7 @@ def _xml_chunks(head: dict[str, Any], key: str, batches: Iterator[list[Record]])
     opening = "".join(f"<{name}>{value}</{name}>" for name, value in head.items())
     yield f'<?xml version="1.0" encoding="utf-8"?>\n<response>{opening}'.encode()
     name = xml_name(key)
+    xmltodict = xml_library()
     for batch in batches:
         yield "".join(xmltodict.unparse({name: xml_ready(item)}, full_document=False) for item in batch).encode()
     yield b"</response>"
