@@ -35,6 +35,7 @@ from estate.query import (
     single,
     stream_batches,
 )
+from estate.query.render import building
 
 Record = dict[str, Any]
 # A change made to an answer's records before they are written (the properties a client picked).
@@ -57,8 +58,9 @@ def list_response(request: Request, db: Session, entity: Entity, *, scope: Scope
     plan = plan_query(entity, parse_query(request.query_params), scope=scope, extra=extra)
     if plan.limit is None and not plan.count_only:
         return _stream(request, db, plan)
-    page = fetch_page(db, plan)
-    return respond(request, _envelope(plan, page.count, page.records))
+    with building([shape.sub for shape in plan.shapes]):
+        page = fetch_page(db, plan)
+        return respond(request, _envelope(plan, page.count, page.records))
 
 
 def item_response(request: Request, db: Session, entity: Entity, item_id: int, *, scope: Scope,
