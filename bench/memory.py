@@ -1,6 +1,6 @@
 """Memory of one server worker: its RSS after start, and after `--clients` (32) concurrent pages of
 50 machines shaped `machine all,software limited` (the 40 % probe: thousands of nested titles per
-page), `--rounds` each.
+page), `--rounds` each, and how long they took.
 
     python -m bench.memory --size 10000 --reuse
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from urllib.parse import urlencode
 
 from bench.fleet import default_url, fleet_parser
@@ -39,16 +40,20 @@ def main() -> None:
                 connections[number].get(path)
 
         threads = [threading.Thread(target=run, args=(number,)) for number in range(args.clients)]
+        started_at = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        seconds = time.perf_counter() - started_at
         after = server.rss_mb()
         for connection in connections:
             connection.close()
     print(f"{info.size} machines; load average {load[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     print(f"worker RSS after start and {args.clients} logins: {started:.1f} MB; after {args.clients} concurrent "
           f"`software limited` pages x {args.rounds}: {after:.1f} MB (target <= 100 MB)")
+    pages = args.clients * args.rounds
+    print(f"the {pages} pages took {seconds:.1f} s ({pages / seconds:.1f} pages/s)")
 
 
 if __name__ == "__main__":

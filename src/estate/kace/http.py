@@ -8,11 +8,11 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
 import orjson
-import xmltodict
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
@@ -77,6 +77,14 @@ def xml_ready(value: Any) -> Any:
     return value
 
 
+def xml_library() -> ModuleType:
+    """xmltodict, loaded by the first XML answer or body: most clients speak JSON, and a worker that
+    never meets XML does without the module and expat (docs/benchmarks.md, memory per worker)."""
+    import xmltodict
+
+    return xmltodict
+
+
 def to_xml(payload: Any, root: str = "response") -> bytes:
     """One well-formed document whatever the payload: an object with one key whose value is an
     object becomes that element; anything else is wrapped in `<response>`."""
@@ -87,7 +95,7 @@ def to_xml(payload: Any, root: str = "response") -> bytes:
         document = {root: {"item": ready}}
     else:
         document = {root: ready}
-    return xmltodict.unparse(document, pretty=False).encode()
+    return xml_library().unparse(document, pretty=False).encode()
 
 
 def to_json(payload: Any, pretty: bool = False) -> bytes:
@@ -131,7 +139,7 @@ async def read_body(request: Request, max_bytes: int) -> Any:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type.endswith("xml"):
         try:
-            document = xmltodict.parse(raw)
+            document = xml_library().parse(raw)
         except Exception as exc:  # expat raises several types; all mean malformed XML
             raise InvalidInput(f"malformed XML body: {exc}", field="body") from None
         # The root element only names the document; its content is the payload.

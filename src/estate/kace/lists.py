@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-import xmltodict
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import ColumnElement
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from estate.errors import NotFound
 from estate.kace.deps import TransactionStream
-from estate.kace.http import pretty, respond, wants_xml, xml_name, xml_ready
+from estate.kace.http import pretty, respond, wants_xml, xml_library, xml_name, xml_ready
 from estate.query import (
     Entity,
     Plan,
@@ -36,6 +35,7 @@ from estate.query import (
     single,
     stream_batches,
 )
+from estate.query.render import building
 
 Record = dict[str, Any]
 # A change made to an answer's records before they are written (the properties a client picked).
@@ -58,8 +58,9 @@ def list_response(request: Request, db: Session, entity: Entity, *, scope: Scope
     plan = plan_query(entity, parse_query(request.query_params), scope=scope, extra=extra)
     if plan.limit is None and not plan.count_only:
         return _stream(request, db, plan)
-    page = fetch_page(db, plan)
-    return respond(request, _envelope(plan, page.count, page.records))
+    with building([shape.sub for shape in plan.shapes]):
+        page = fetch_page(db, plan)
+        return respond(request, _envelope(plan, page.count, page.records))
 
 
 def item_response(request: Request, db: Session, entity: Entity, item_id: int, *, scope: Scope,
@@ -106,6 +107,7 @@ def _xml_chunks(head: dict[str, Any], key: str, batches: Iterator[list[Record]])
     opening = "".join(f"<{name}>{value}</{name}>" for name, value in head.items())
     yield f'<?xml version="1.0" encoding="utf-8"?>\n<response>{opening}'.encode()
     name = xml_name(key)
+    xmltodict = xml_library()
     for batch in batches:
         yield "".join(xmltodict.unparse({name: xml_ready(item)}, full_document=False) for item in batch).encode()
     yield b"</response>"

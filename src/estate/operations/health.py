@@ -5,23 +5,30 @@ orchestrator and a scraper call them; they reveal no data of any organization.""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from alembic.script import ScriptDirectory
-from alembic.script.revision import ResolutionError
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from estate.db.migrate import alembic_config
 from estate.observe import metrics
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 router = APIRouter(tags=["operations"])
 
 
 @lru_cache(maxsize=1)
 def _migrations() -> ScriptDirectory:
+    # Alembic (with Mako and Pygments) is ~10 MB of code that only /readyz needs: a worker loads it
+    # on the first readiness check, not at start (docs/benchmarks.md, memory per worker).
+    from alembic.script import ScriptDirectory
+
+    from estate.db.migrate import alembic_config
+
     return ScriptDirectory.from_config(alembic_config("sqlite://"))
 
 
@@ -29,6 +36,8 @@ def _migrations() -> ScriptDirectory:
 def is_newest(stored: frozenset[str]) -> bool:
     """Whether the stored revisions and their ancestors are every migration this code ships (a
     revision reached only through ``depends_on`` is a head of the graph but never stored)."""
+    from alembic.script.revision import ResolutionError
+
     migrations = _migrations()
     try:
         applied = {revision.revision for revision in migrations.iterate_revisions(tuple(stored), "base")}

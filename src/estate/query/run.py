@@ -288,8 +288,9 @@ def _sub_records(db: Connection, shape: SubShape, ids: list[int]) -> dict[int, l
     statement = shape.sub.path.load(shape.target, columns, ids).order_by(BASE_ID, *shape.order_by)
     rendering = record_shape(shape.fields, shape.target.style)
     # Rows come ordered by base id: each base's records are one run of rows. A page may nest tens of
-    # thousands of records (12 500 titles), so the loop stays free of calls it can do without.
-    rows = db.execute(statement).all()
+    # thousands of records (12 500 titles), so the loop stays free of calls it can do without, and
+    # reads the rows as they come instead of holding them all beside their records.
+    rows = db.execute(statement)
     if not rendering.plain:
         return {base: [record(row[1:], rendering) for row in run] for base, run in groupby(rows, itemgetter(0))}
     names = rendering.names

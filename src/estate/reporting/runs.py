@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from croniter import croniter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -268,11 +267,18 @@ def remove_expired(sessions: sessionmaker[Session], *, now: datetime | None = No
 
 # --- schedules ----------------------------------------------------------------------------------------
 
+# croniter (with dateutil) is imported where a schedule is read or checked: a server worker meets
+# schedules only when one is written, and does without the modules otherwise.
+
 def next_run(cron: str, after: datetime) -> datetime:
+    from croniter import croniter
+
     return croniter(cron, after).get_next(datetime)
 
 
 def check_cron(cron: str, *, field: str = "cron") -> str:
+    from croniter import croniter
+
     text = " ".join((cron or "").split())
     if not text or not croniter.is_valid(text):
         raise InvalidInput(f"{field} must be a cron schedule (minute hour day month weekday)", field=field)

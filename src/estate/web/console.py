@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +28,9 @@ from estate.db.requests import WRITE_METHODS, request_transaction
 from estate.errors import DomainError, InvalidInput, NotAuthenticated
 from estate.settings import Settings
 from estate.web.records import shown
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 SESSION_COOKIE = "estate_session"
 # Readable by the page's script, which sends it back in a header with every htmx write.
@@ -48,14 +51,6 @@ DB = Annotated[Session, Depends(get_db, scope="function")]
 # A record id in a path: a number a column can hold, or 400 naming the parameter.
 Id = Annotated[int, Path(ge=0, le=MAX_INT)]
 
-templates = Environment(
-    loader=PackageLoader("estate.web", "templates"),
-    autoescape=select_autoescape(default=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
 def _when(value: Any) -> str:
     # The KACE lists write an unset date as zeros.
     if value is None or value == "" or str(value).startswith("0000-00-00"):
@@ -70,9 +65,22 @@ def _person(user: dict[str, Any] | None) -> str:
     return str(user.get("full_name") or user.get("user_name") or "") if user else ""
 
 
-templates.filters["when"] = _when
-templates.filters["person"] = _person
-templates.filters["shown"] = shown
+@cache
+def templates() -> Environment:
+    """The console's templates, made on the first page: a worker that serves only the APIs never
+    loads Jinja (~2 MB, docs/benchmarks.md, memory per worker)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("estate.web", "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["when"] = _when
+    environment.filters["person"] = _person
+    environment.filters["shown"] = shown
+    return environment
 
 
 def is_htmx(request: Request) -> bool:
@@ -120,14 +128,14 @@ def _to_login(request: Request, exc: NotAuthenticated) -> Response:
 
 def error_page(request: Request, status: int, message: str, field_name: str | None = None) -> HTMLResponse:
     if is_htmx(request):
-        body = templates.get_template("fragments/error.html").render(message=message, field=field_name)
+        body = templates().get_template("fragments/error.html").render(message=message, field=field_name)
         # Fragments swap into their own target; an error goes to the page's message area instead.
         return HTMLResponse(body, status_code=status, headers={"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
     context: dict[str, Any] = {"code": status, "message": message, "field": field_name, "page_title": "Error"}
     caller = request.scope.get("estate.console")
     if isinstance(caller, Console):
         return caller.render("error.html", status=status, **context)
-    return HTMLResponse(templates.get_template("error_bare.html").render(**context), status_code=status)
+    return HTMLResponse(templates().get_template("error_bare.html").render(**context), status_code=status)
 
 
 class ConsoleRoute(APIRoute):
@@ -200,7 +208,7 @@ class Console:
                **values: Any) -> HTMLResponse:
         from estate.web.registry import navigation
 
-        body = templates.get_template(template).render(
+        body = templates().get_template(template).render(
             console=self, caller=self.caller, csrf=self.csrf,
             navigation=navigation(self.caller), path=self.request.url.path, **values,
         )

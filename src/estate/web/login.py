@@ -37,7 +37,7 @@ LOGIN_COOKIE = "estate_login"
 
 
 def _page(template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
-    return HTMLResponse(templates.get_template(template).render(**values), status_code=status)
+    return HTMLResponse(templates().get_template(template).render(**values), status_code=status)
 
 
 def _text(form: Any, name: str) -> str:
