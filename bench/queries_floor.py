@@ -1,7 +1,7 @@
-"""The floor of the read benchmark: the same page built in-process with raw sqlite3, hand-written
-SQL and orjson, on a warm cache. For each probe it runs both straightforward forms of the software
-filter (walk the machines in id order and test each with EXISTS, or start from the title's links)
-and keeps the faster, as someone writing the query by hand for that data would."""
+"""The floor of the read benchmark: the same page built in-process with the raw driver (sqlite3 or
+psycopg), hand-written SQL and orjson, on a warm cache. For each probe it runs both straightforward
+forms of the software filter (walk the machines in id order and test each with EXISTS, or start from
+the title's links) and keeps the faster, as someone writing the query by hand for that data would."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sqlite3
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy.engine import make_url
 
 from bench.fleet import FleetInfo
@@ -32,26 +33,35 @@ _SOFTWARE_OF = (
 )
 
 
-def connect(database_url: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(make_url(database_url).database, check_same_thread=False)
+def connect(database_url: str) -> Any:
+    """The database's own driver: sqlite3, or psycopg in autocommit for PostgreSQL."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        return psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
+    connection = sqlite3.connect(url.database or "", check_same_thread=False)
     connection.execute("PRAGMA query_only = 1")
     return connection
 
 
-def page(connection: sqlite3.Connection, sql: str, organization_id: int, title: str, with_software: bool) -> bytes:
-    cursor = connection.execute(sql, (organization_id, organization_id, title))
+def _marked(connection: Any, sql: str) -> str:
+    return sql.replace("?", "%s") if isinstance(connection, psycopg.Connection) else sql
+
+
+def page(connection: Any, sql: str, organization_id: int, title: str, with_software: bool) -> bytes:
+    cursor = connection.execute(_marked(connection, sql), (organization_id, organization_id, title))
     columns = [description[0] for description in cursor.description]
     machines = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     if with_software and machines:
         ids = [machine["id"] for machine in machines]
         nested: dict[int, list[dict[str, Any]]] = {}
         for machine_id, software_id, name in connection.execute(
-            _SOFTWARE_OF.format(marks=",".join("?" * len(ids))), ids
+            _marked(connection, _SOFTWARE_OF.format(marks=",".join("?" * len(ids)))), ids
         ):
             nested.setdefault(machine_id, []).append({"id": software_id, "display_name": name})
         for machine in machines:
             machine["software"] = nested.get(machine["id"], [])
-    return orjson.dumps({"Machines": machines})
+    # PostgreSQL's numerics arrive as Decimal, which orjson leaves to its default.
+    return orjson.dumps({"Machines": machines}, default=str)
 
 
 def measure(info: FleetInfo, rounds: int = ROUNDS) -> list[Summary]:

@@ -35,7 +35,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from estate.query.conditions import Condition
-from estate.query.declare import BASE_ID, Counting, Field, Kind, Nesting, Style, SubEntity
+from estate.query.declare import BASE_ID, Counting, Entity, Field, Kind, Nesting, Style, SubEntity
 from estate.query.driving import Drivable, Driving, IndexFirst
 from estate.query.plan import Plan, SubShape
 from estate.query.render import RecordShape, record, record_shape, selected
@@ -270,17 +270,39 @@ def base_statement(
     statement starts from that condition's index (driven_by_index)."""
     entity = plan.entity
     few_as_array = probed and dialect.name == "postgresql"
-    statement = (
-        select(entity.id_column.label("base_id"), *_columns(plan.fields, entity.style, dialect))
-        .select_from(_source(plan, driven))
-        .where(*_where(plan.where(semi_joined, few_as_array=few_as_array), driven))
-        .order_by(*_order(plan, driven))
-    )
+    source = _source(plan, driven)
+    where = _where(plan.where(semi_joined, few_as_array=few_as_array), driven)
+    order = _order(plan, driven)
+    columns = (entity.id_column.label("base_id"), *_columns(plan.fields, entity.style, dialect))
+    if dialect.name == "postgresql" and plan.limit is not None and source is entity.table and _ids_are_keys(entity):
+        # The page's ids first, its columns for those rows only: PostgreSQL evaluates a select
+        # list before the sort that picks the page, so a page of 50 among 4 000 matches computed
+        # ~100 columns for all 4 000 (40 ms against 10 ms).
+        ids = select(entity.id_column).select_from(source).where(*where).order_by(*order).limit(plan.limit)
+        if plan.offset:
+            ids = ids.offset(plan.offset)
+        page = ids.correlate(None).scalar_subquery()
+        return select(*columns).select_from(source).where(entity.id_column.in_(page)).order_by(*order)
+    statement = select(*columns).select_from(source).where(*where).order_by(*order)
     if plan.limit is not None:
         statement = statement.limit(plan.limit)
     if plan.offset:
         statement = statement.offset(plan.offset)
     return statement
+
+
+def _ids_are_keys(entity: Entity) -> bool:
+    """Whether the entity's ids are its table's primary key (each names one row of the source), read
+    through a declared subquery of that one table (see _narrowing)."""
+    table: FromClause = entity.table
+    id_column: ColumnElement[Any] | None = entity.id_column
+    if not isinstance(table, Table):
+        narrowing = _narrowing_of(table)
+        if narrowing is None:
+            return False
+        table, id_column = narrowing.table, narrowing.columns.get(id(id_column))
+    key = list(table.primary_key.columns) if isinstance(table, Table) else []
+    return len(key) == 1 and key[0] is id_column
 
 
 def _sub_records(db: Connection, shape: SubShape, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
