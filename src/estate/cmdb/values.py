@@ -35,6 +35,8 @@ from estate.errors import InvalidInput
 NUMBER_TYPES = {"int", "float", "double"}
 # A timestamp as SQLAlchemy stores it on SQLite: its first 19 characters are already the answer.
 _STORED_STAMP = re.compile(r"[1-9]\d{3}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?")
+# Many of them, one a line: a page of rows is checked in one match instead of one per value.
+_STORED_STAMPS = re.compile(rf"(?:{_STORED_STAMP.pattern}\n)*")
 
 
 def stamp(moment: datetime | str | None) -> str | None:
@@ -51,6 +53,24 @@ def stamp(moment: datetime | str | None) -> str | None:
         moment = moment.astimezone(UTC)
     # isoformat is done in C; strftime is slower.
     return moment.isoformat(" ", "seconds")[:19]
+
+
+def stamps(moments: list[Any]) -> list[str | None]:
+    """stamp of each of ``moments`` (a page's column). When all are stored text of the answer's
+    form, as they are on SQLite, one match checks them all and each answer is its first 19
+    characters: a call of stamp per value was a fifth of shaping a page of 1 000 objects."""
+    present = [moment for moment in moments if moment is not None]
+    if not present:
+        return [None] * len(moments)
+    try:
+        lines = "\n".join(present) + "\n"
+    except TypeError:  # datetimes (PostgreSQL)
+        lines = ""
+    # As many line ends as values: none of them held one of its own.
+    stored = lines.count("\n") == len(present) and _STORED_STAMPS.fullmatch(lines) is not None
+    if stored:
+        return [None if moment is None else moment[:19] for moment in moments]
+    return [stamp(moment) for moment in moments]
 
 
 def parsed(raw: Any) -> dict[str, Any]:
