@@ -454,10 +454,10 @@ def list_summary_tuples(
     order_by: str = "id",
     descending: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """As list_object_rows, the columns of SUMMARY_COLUMNS only, as the driver's own tuples: a
-    Row per object was a sixth of a page of 1 000 (docs/decisions/1110). None of these columns
-    has a result processor on either dialect (timestamps come as stored), so the driver's values
-    are the ones a Row would hold."""
+    """As list_object_rows, the columns of SUMMARY_COLUMNS, as the driver's own tuples: a Row per
+    object was a sixth of a page of 1 000 (docs/decisions/1110). None of these columns has a
+    result processor on either dialect (timestamps come as stored), so the driver's values are
+    the ones a Row would hold."""
     query, values = _list_query(
         "summary", organization_id, filters, offset=offset, limit=limit, order_by=order_by,
         descending=descending,
