@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"[^\W_]+")
 MAX_HITS = 200
 RANKED_POOL = 1000  # the same bounded ranking as estate.cmdb.search
-TIME = "%Y-%m-%d %H:%M:%S"
 
 
 class Db:
@@ -68,7 +67,9 @@ class Db:
 def _stamp(value: Any) -> str | None:
     if value is None:
         return None
-    return value.strftime(TIME) if isinstance(value, datetime) else str(value)[:19]
+    # PostgreSQL's driver hands over naive UTC datetimes (isoformat is done in C, strftime slower),
+    # SQLite the stored text.
+    return value.isoformat(" ", "seconds") if isinstance(value, datetime) else str(value)[:19]
 
 
 def _values(raw: Any) -> dict[str, Any]:

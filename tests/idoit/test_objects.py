@@ -272,3 +272,22 @@ def test_timestamps_answer_as_seconds_whatever_form_they_were_stored_in(rpc, ses
     assert rpc.result("cmdb.object.read", {"id": object_id})["created"] == "2026-01-02 03:04:05"
     entry = rpc.result("cmdb.category.read", {"objID": object_id, "category": "C__CATG__GLOBAL"})[0]
     assert (entry["created"], entry["changed"]) == ("2026-01-02 03:04:05", "2026-01-02 03:04:05")
+
+
+def test_a_page_whose_timestamps_differ_in_form_answers_each_in_seconds(rpc, sessions):
+    # A page's timestamps are formatted a column at a time (docs/decisions/1110): one value of
+    # another form among those SQLAlchemy wrote, and updates on some objects only, answer alike.
+    ids = [new_object(rpc, f"mixed-{n}") for n in range(3)]
+    with sessions.begin() as db:
+        db.execute(text("UPDATE cmdb_objects SET created = :stored, updated = :stored WHERE id = :id"),
+                   {"stored": "2026-01-02T03:04:05", "id": ids[1]})
+    listed = rpc.result("cmdb.objects.read", {"filter": {"ids": ids}})
+    assert [row["id"] for row in listed] == ids
+    assert (listed[1]["created"], listed[1]["updated"]) == ("2026-01-02 03:04:05", "2026-01-02 03:04:05")
+    for row in (listed[0], listed[2]):
+        alone = rpc.result("cmdb.object.read", {"id": row["id"]})
+        assert row["created"] == alone["created"] and len(row["created"]) == 19
+        assert "updated" not in row
+    keys = ["id", "title", "sysid", "type", "type_title", "type_group_title", "status", "cmdb_status",
+            "cmdb_status_title", "created", "updated", "image"]  # i-doit's order
+    assert list(listed[1]) == keys and list(listed[0]) == [key for key in keys if key != "updated"]

@@ -9,6 +9,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from estate.cmdb import own
 from estate.cmdb.catalog import CATALOG, State
 from estate.cmdb.models import CmdbObject, CmdbState
 from estate.errors import Conflict, InvalidInput, NotFound
@@ -37,9 +38,10 @@ def states_of(db: Session, organization_id: int) -> dict[int, State]:
     cached = db.info.get(key)
     if cached is None:
         cached = dict(CATALOG.cmdb_states)
-        rows = db.scalars(select(CmdbState).where(CmdbState.organization_id == organization_id))
-        cached.update({row.number: _as_state(row) for row in rows})
-        cached = dict(sorted(cached.items()))
+        if own.present(db, organization_id).states:
+            rows = db.scalars(select(CmdbState).where(CmdbState.organization_id == organization_id))
+            cached.update({row.number: _as_state(row) for row in rows})
+            cached = dict(sorted(cached.items()))
         db.info[key] = cached
     return cached
 
@@ -113,6 +115,7 @@ def save(
         created = False
     db.flush()
     db.info.pop(_cache_key(organization_id), None)
+    own.forget(db, organization_id)
     return number, created
 
 
@@ -133,3 +136,4 @@ def delete(db: Session, organization_id: int, number: int) -> None:
     db.delete(row)
     db.flush()
     db.info.pop(_cache_key(organization_id), None)
+    own.forget(db, organization_id)

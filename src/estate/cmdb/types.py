@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from estate.cmdb import own
 from estate.cmdb.catalog import CATALOG, ObjectType, ObjectTypeGroup
 from estate.cmdb.models import CmdbObject, ObjectTypeGroupRow, ObjectTypeRow
 from estate.errors import Conflict, InvalidInput, NotFound
@@ -35,6 +36,7 @@ def _cache_key(organization_id: int) -> tuple[str, int]:
 
 def forget_cached(db: Session, organization_id: int) -> None:
     db.info.pop(_cache_key(organization_id), None)
+    own.forget(db, organization_id)
 
 
 def _type_of(row: ObjectTypeRow, base: ObjectType | None) -> ObjectType:
@@ -62,13 +64,16 @@ def _known(db: Session, organization_id: int) -> tuple[dict[str, ObjectType], di
     key = _cache_key(organization_id)
     cached = db.info.get(key)
     if cached is None:
+        rows = own.present(db, organization_id)
         found = dict(CATALOG.object_types)
-        for type_row in db.scalars(select(ObjectTypeRow).where(ObjectTypeRow.organization_id == organization_id)):
-            found[type_row.const] = _type_of(type_row, CATALOG.object_types.get(type_row.const))
+        if rows.types:
+            for type_row in db.scalars(select(ObjectTypeRow).where(ObjectTypeRow.organization_id == organization_id)):
+                found[type_row.const] = _type_of(type_row, CATALOG.object_types.get(type_row.const))
         groups = dict(CATALOG.groups)
-        for group_row in db.scalars(select(ObjectTypeGroupRow)
-                                    .where(ObjectTypeGroupRow.organization_id == organization_id)):
-            groups[group_row.number] = _group_of(group_row, CATALOG.groups.get(group_row.number))
+        if rows.groups:
+            for group_row in db.scalars(select(ObjectTypeGroupRow)
+                                        .where(ObjectTypeGroupRow.organization_id == organization_id)):
+                groups[group_row.number] = _group_of(group_row, CATALOG.groups.get(group_row.number))
         cached = (found, groups)
         db.info[key] = cached
     return cached

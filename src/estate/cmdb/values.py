@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import select
@@ -35,6 +35,11 @@ from estate.errors import InvalidInput
 NUMBER_TYPES = {"int", "float", "double"}
 # A timestamp as SQLAlchemy stores it on SQLite: its first 19 characters are already the answer.
 _STORED_STAMP = re.compile(r"[1-9]\d{3}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?")
+# The shapes of _STORED_STAMP's matches, every digit written 0: a page's timestamps are checked
+# by their shapes, in C (bytes.translate, a set), instead of one match each.
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_STORED_SHAPES = frozenset(b"0000-00-00 00:00:00" + (b"." + b"0" * n if n else b"") for n in range(7))
+_SQLALCHEMY_SHAPE = b"0000-00-00 00:00:00.000000"  # what SQLAlchemy writes: microseconds, always
 
 
 def stamp(moment: datetime | str | None) -> str | None:
@@ -51,6 +56,50 @@ def stamp(moment: datetime | str | None) -> str | None:
         moment = moment.astimezone(UTC)
     # isoformat is done in C; strftime is slower.
     return moment.isoformat(" ", "seconds")[:19]
+
+
+def stamps(moments: list[Any]) -> list[str | None]:
+    """stamp of each of ``moments`` (a column of a page of rows), in passes over the whole column
+    when all are of one common form: a call of stamp per value was a fifth of shaping a page of
+    1 000 objects."""
+    present = [moment for moment in moments if moment is not None]
+    if not present:
+        return [None] * len(moments)
+    answers = _from_stored_text(present) or _from_naive_datetimes(present)
+    if answers is None:
+        return [stamp(moment) for moment in moments]
+    if len(answers) == len(moments):
+        return answers
+    found = iter(answers)
+    return [None if moment is None else next(found) for moment in moments]
+
+
+def _from_stored_text(moments: list[Any]) -> list[str | None] | None:
+    """The first 19 characters of each, when all are text stored by SQLite of _STORED_STAMP's form."""
+    try:
+        lines = "\n".join(moments).encode("ascii")
+    except (TypeError, UnicodeEncodeError):  # datetimes (PostgreSQL), or text of another form
+        return None
+    return [moment[:19] for moment in moments] if _stored_shapes(lines, len(moments)) else None
+
+
+def _from_naive_datetimes(moments: list[Any]) -> list[str | None] | None:
+    """Each formatted, when all are naive datetimes (UTC, as PostgreSQL's driver hands them over)."""
+    try:
+        answers: list[str | None] = [moment.isoformat(" ", "seconds") for moment in moments]
+    except (AttributeError, TypeError):  # text, or dates
+        return None
+    # A naive datetime's is 19 characters long, an aware one's longer (its offset).
+    return answers if sum(map(len, cast(list[str], answers))) == 19 * len(answers) else None
+
+
+def _stored_shapes(lines: bytes, count: int) -> bool:
+    """Whether ``lines`` are ``count`` lines (none of the values held a line end of its own), each
+    of a stored shape."""
+    if lines.count(b"\n") != count - 1:
+        return False
+    shapes = lines.translate(_ZERO_DIGITS)
+    return shapes == b"\n".join([_SQLALCHEMY_SHAPE] * count) or set(shapes.split(b"\n")) <= _STORED_SHAPES
 
 
 def parsed(raw: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import Field, StrictInt, field_validator
@@ -24,7 +24,7 @@ from estate.cmdb.catalog import (
     State,
 )
 from estate.cmdb.models import CmdbObject
-from estate.cmdb.values import stamp
+from estate.cmdb.values import stamps
 from estate.idoit.registry import MAX_RECORD_ID, Access, Context, Params, invalid, rpc
 
 ObjectId = Field(gt=0, le=MAX_RECORD_ID)
@@ -56,36 +56,35 @@ def _type_part(type_const: str, known: Known, language: str, type_key: str) -> t
 
 
 def object_summaries(
-    rows: Iterable[Sequence[Any]], language: str, *, type_key: str, cmdb_states: dict[int, State], known: Known
+    rows: Sequence[Sequence[Any]], language: str, *, type_key: str, cmdb_states: dict[int, State], known: Known
 ) -> list[dict[str, Any]]:
     """The summaries of cmdb.object.read (type_key "objecttype") and cmdb.objects.read ("type").
-    ``rows`` start with the columns of objects.ROW_COLUMNS' first eight (id, title, sysid, type
-    const, status, cmdb_status, created, updated); ``cmdb_states``: states.states_of(...);
-    ``known``: the organization's types and groups (known_types)."""
-    state_titles = {number: state.titles[language] for number, state in cmdb_states.items()}
+    ``rows`` hold the columns of objects.SUMMARY_COLUMNS (id, title, sysid, type const, status,
+    cmdb_status, created, updated); ``cmdb_states``: states.states_of(...); ``known``: the
+    organization's types and groups (known_types)."""
+    state_titles = {number: state.titles[language] for number, state in cmdb_states.items()}.get
     parts: dict[str, tuple[int, str, str, Any, str]] = {}
-    shaped = []
-    for id_, title, sysid, type_const, status, cmdb_status, created, updated, *_ in rows:
+    created = stamps([row[6] for row in rows])
+    updated = stamps([row[7] for row in rows])
+    shaped: list[dict[str, Any]] = []
+    append = shaped.append
+    for (id_, title, sysid, type_const, status, cmdb_status, _, _), created_at, updated_at in zip(
+        rows, created, updated, strict=True
+    ):
         part = parts.get(type_const)
         if part is None:
             part = parts[type_const] = _type_part(type_const, known, language, type_key)
         type_id, type_title, third_key, third, image = part
-        summary = {
-            "id": id_,
-            "title": title,
-            "sysid": sysid,
-            type_key: type_id,
-            "type_title": type_title,
-            third_key: third,
-            "status": status,
-            "cmdb_status": cmdb_status,
-            "cmdb_status_title": state_titles.get(cmdb_status, ""),
-            "created": stamp(created),
-        }
-        if updated:
-            summary["updated"] = stamp(updated)
-        summary["image"] = image
-        shaped.append(summary)
+        # One literal per case: "updated" only when set, and "image" last, as i-doit orders them.
+        if updated_at:
+            append({"id": id_, "title": title, "sysid": sysid, type_key: type_id, "type_title": type_title,
+                    third_key: third, "status": status, "cmdb_status": cmdb_status,
+                    "cmdb_status_title": state_titles(cmdb_status, ""), "created": created_at,
+                    "updated": updated_at, "image": image})
+        else:
+            append({"id": id_, "title": title, "sysid": sysid, type_key: type_id, "type_title": type_title,
+                    third_key: third, "status": status, "cmdb_status": cmdb_status,
+                    "cmdb_status_title": state_titles(cmdb_status, ""), "created": created_at, "image": image})
     return shaped
 
 
@@ -442,13 +441,27 @@ def objects_read(ctx: Context, params: ObjectsRead) -> list[dict[str, Any]]:
         raise invalid("sort", "sort must be ASC or DESC")
     if filters.ids == [] or filters.type_consts == []:
         return []
-    # Rows of the object's columns, not ORM objects: a page of 1 000 is shaped straight from them.
-    found: list[Any] = objects.list_object_rows(  # rows stand in for CmdbObject (same attributes)
-        ctx.db, ctx.organization_id, filters, offset=offset, limit=count, order_by=order, descending=sort == "DESC"
-    )
     lookup = known_types(ctx)
-    shaped = object_summaries(found, ctx.language, type_key="type",
-                              cmdb_states=states.states_of(ctx.db, ctx.organization_id), known=lookup)
+    cmdb_states = states.states_of(ctx.db, ctx.organization_id)
+    descending = sort == "DESC"
+    if not params.categories:
+        # The driver's tuples, not ORM objects or Rows: a page of 1 000 is shaped straight from them.
+        found = objects.list_summary_tuples(ctx.db, ctx.organization_id, filters, offset=offset, limit=count,
+                                            order_by=order, descending=descending)
+        return object_summaries(found, ctx.language, type_key="type", cmdb_states=cmdb_states, known=lookup)
+    rows: list[Any] = objects.list_object_rows(  # rows stand in for CmdbObjects (same attributes)
+        ctx.db, ctx.organization_id, filters, offset=offset, limit=count, order_by=order, descending=descending
+    )
+    shaped = object_summaries([row[:8] for row in rows], ctx.language, type_key="type", cmdb_states=cmdb_states,
+                              known=lookup)
+    return _with_categories(ctx, params, rows, shaped, lookup)
+
+
+def _with_categories(
+    ctx: Context, params: ObjectsRead, found: list[Any], shaped: list[dict[str, Any]], lookup: Known
+) -> list[dict[str, Any]]:
+    """The summaries with the entries of the categories asked (params.categories), each object's
+    own only when all are asked (True)."""
     categories = _wanted_categories(params.categories, found, lookup)
     if categories:
         data = entries.read_many(ctx.db, ctx.organization_id, found, [c for _, c in categories],

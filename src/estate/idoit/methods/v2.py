@@ -368,7 +368,7 @@ def external_pull(ctx: Context, params: ExternalPull) -> list[dict[str, Any]]:
     pulled = external.pull(ctx.db, ctx.organization_id, ext_type=params.extType, ext_id=params.extId)
     rows = objects.rows_by_id(ctx.db, ctx.organization_id, [p.object_id for p in pulled])
     summaries = {s["id"]: s for s in object_summaries(
-        [rows[p.object_id] for p in pulled], ctx.language, type_key="objecttype",
+        [rows[p.object_id][:8] for p in pulled], ctx.language, type_key="objecttype",
         cmdb_states=states.states_of(ctx.db, ctx.organization_id), known=known_types(ctx))}
     categories = {name: entries.category_of(name, "extType") for p in pulled for name in p.entries}
     data = entries.read_many(ctx.db, ctx.organization_id, [rows[p.object_id] for p in pulled],
