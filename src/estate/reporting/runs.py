@@ -114,13 +114,15 @@ def result_path(data_dir: Path, job: ReportJob) -> Path:
 
 def work_forever(settings: Settings) -> None:
     """A server process's report worker process (estate.jobs.report_worker): a round every
-    `report_worker_seconds` until it is told to stop (SIGTERM), logging as the server logs."""
+    `report_worker_seconds` until it is told to stop (SIGTERM) or its server process is gone (killed
+    without the chance to stop it), logging as the server logs."""
+    server = os.getppid()
     signal.signal(signal.SIGTERM, _stop)
     logging.config.dictConfig(logging_config(level=settings.log_level, log_format=settings.log_format))
     sessions = make_session_factory(make_engine(settings.database_url))
     sessions.configure(info={DATA_DIR: settings.data_dir, KEEP: settings.report_keep_seconds})
     try:
-        while True:
+        while os.getppid() == server:
             try:
                 work(sessions)
             except Exception:  # a failed round is logged; the next one tries again
