@@ -287,3 +287,17 @@ def test_sorting_on_a_stored_json_value_is_refused():
     with pytest.raises(InvalidInput) as refused:
         plan_query(THING, parse_query({"sorting": "data"}), scope=Scope(ORGANIZATION, None))
     assert refused.value.field == "sorting"
+
+
+def test_a_plan_is_remembered_for_the_same_query_of_the_same_organization():
+    from estate.query import planned
+
+    asked = {"filtering": "name eq web", "paging": "limit 5", "unrelated": "1"}
+    first = planned(THING, asked, scope=Scope(7, None))
+    assert planned(THING, {**asked, "unrelated": "2"}, scope=Scope(7, None)) is first
+    assert planned(THING, asked, scope=Scope(8, None)) is not first
+    assert planned(THING, {**asked, "paging": "limit 6"}, scope=Scope(7, None)).limit == 6
+    own_only = Scope(7, _things.c.name == "mine")
+    assert planned(THING, asked, scope=own_only) is not planned(THING, asked, scope=own_only)
+    with pytest.raises(InvalidInput):
+        planned(THING, {"filtering": "nope eq 1"}, scope=Scope(7, None))

@@ -32,6 +32,7 @@ from estate.query import (
     fetch_page,
     parse_query,
     plan_query,
+    planned,
     single,
     stream_batches,
 )
@@ -55,7 +56,8 @@ def _envelope(plan: Plan, total: int | None, records: list[Record]) -> dict[str,
 def list_response(request: Request, db: Session, entity: Entity, *, scope: Scope,
                   extra: tuple[ColumnElement[bool], ...] = ()) -> Response:
     """A list route: every query parameter of the language applied to `entity` within `scope`."""
-    plan = plan_query(entity, parse_query(request.query_params), scope=scope, extra=extra)
+    plan = planned(entity, request.query_params, scope=scope) if not extra else plan_query(
+        entity, parse_query(request.query_params), scope=scope, extra=extra)
     if plan.limit is None and not plan.count_only:
         return _stream(request, db, plan)
     with building([shape.sub for shape in plan.shapes]):

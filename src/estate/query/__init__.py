@@ -20,7 +20,7 @@ from estate.query.declare import (
     SubEntity,
 )
 from estate.query.parse import FilterTerm, QueryTerms, parse_query, single
-from estate.query.plan import Plan, Scope, plan_query, text_search
+from estate.query.plan import Plan, Scope, plan_query, planned, text_search
 from estate.query.run import Page, count, fetch_page, stream_batches
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "fetch_page",
     "parse_query",
     "plan_query",
+    "planned",
     "single",
     "stream_batches",
     "text_search",

@@ -188,6 +188,11 @@ def flag(raw: str | None, default: bool) -> bool:
     return raw.strip().lower() != "false"
 
 
+# The names parse_query reads: what makes two requests' queries the same.
+QUERY_PARAMETERS = ("paging", "offset", "filtering", "sorting", "shaping", "use_count", "use_count_only",
+                    "filterOptions", "filteroptions")
+
+
 def parse_query(params: Mapping[str, str], *, default_limit: int | None = DEFAULT_LIMIT) -> QueryTerms:
     """Every query parameter of the language, from the request's query string (or a body that
     carries the same names). `default_limit`: the page size when `paging` names no limit."""

@@ -5,7 +5,10 @@ never a silently wider result."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, any_, func, or_, true
@@ -20,7 +23,7 @@ from estate.query.conditions import (
     wildcard_operator,
 )
 from estate.query.declare import Entity, Field, Kind, Level, LinkTable, SubEntity, normalize
-from estate.query.parse import FilterTerm, QueryTerms, ShapeTerm, SortTerm
+from estate.query.parse import QUERY_PARAMETERS, FilterTerm, QueryTerms, ShapeTerm, SortTerm, parse_query
 
 LEVELS = {
     "none": Level.NONE,
@@ -337,3 +340,31 @@ def plan_query(
         use_count=terms.use_count,
         count_only=terms.count_only,
     )
+
+
+# Plans of the lists asked most, kept per process: the same page asked again (a script paging, a
+# console refreshing) skips parsing and planning (~0.3 ms of a ~4 ms page at 100 000 machines).
+# A plan holds only the request's own values, so one organization's plan serves its next request
+# with the same query; a caller who sees only their own data has a plan of their own (not kept).
+_PLANS_KEPT = 512
+_plans: OrderedDict[tuple[int, int, tuple[str | None, ...]], Plan] = OrderedDict()
+_plans_lock = Lock()
+
+
+def planned(entity: Entity, params: Mapping[str, str], *, scope: Scope) -> Plan:
+    """plan_query of the request's query parameters (parse_query), remembered for the next request
+    of the same organization asking the same of the same entity."""
+    if scope.visible is not None:
+        return plan_query(entity, parse_query(params), scope=scope)
+    key = (id(entity), scope.organization_id, tuple(params.get(name) for name in QUERY_PARAMETERS))
+    with _plans_lock:
+        plan = _plans.get(key)
+        if plan is not None:
+            _plans.move_to_end(key)
+            return plan
+    plan = plan_query(entity, parse_query(params), scope=scope)
+    with _plans_lock:
+        _plans[key] = plan
+        if len(_plans) > _PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plan
