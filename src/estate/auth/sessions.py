@@ -164,18 +164,9 @@ def find_session(db: Session, settings: Settings, *, token: str | None, jwt: str
 def record_activity(db: Session) -> None:
     """Move a session's last_seen forward after the request's own transaction has ended, in a short
     write of its own, so that a read stays a read and never has to upgrade to a writer."""
-    session_id = due_activity(db)
-    if session_id is not None:
-        touch(db, session_id)
-
-
-def due_activity(db: Session) -> int | None:
-    """The session whose last_seen this transaction found due a move (taken: it is moved once)."""
-    return db.info.pop(_ACTIVE_SESSION, None)
-
-
-def touch(db: Session, session_id: int) -> None:
-    """Move the session's last_seen to now, in a transaction of its own."""
+    session_id = db.info.pop(_ACTIVE_SESSION, None)
+    if session_id is None:
+        return
     try:
         db.execute(update(AuthSession).where(AuthSession.id == session_id).values(last_seen=utcnow()))
         db.commit()

@@ -8,10 +8,10 @@ from functools import wraps
 from typing import Annotated, Any
 
 from anyio import CancelScope
-from fastapi import BackgroundTasks, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.routing import BaseRoute
@@ -159,40 +159,32 @@ def login_session(request: Request, db: DB, settings: AppSettings) -> AuthSessio
 LoginSession = Annotated[AuthSession, Depends(login_session)]
 
 
-async def current_caller(request: Request, background: BackgroundTasks) -> Caller:
+async def current_caller(request: Request) -> Caller:
     """The fully authenticated caller; checks what login_session checks, then the membership.
 
     Answered on the event loop when this worker resolved the same cookies a moment ago
-    (estate.auth.callers), else in a short read of its own on a worker thread, not in the request's
-    transaction: a route that receives a large upload declares the caller before it and `DB` after
-    it, so that no one uploads without a login and the upload is received before the request takes
-    the write lock. A session due its last_seen move is moved once the answer is sent, when the
-    request's own transaction (which may hold SQLite's write lock) has ended."""
+    (estate.auth.callers), else in a short read of its own on a worker thread, before the request's
+    own transaction begins (get_db: at the route's first statement), so that a session due its
+    last_seen move is moved there without waiting on the request's own write lock, a request holds
+    one connection at a time, and a route receiving a large upload has it received before it takes
+    the write lock."""
     api_version(request)
     hashes = sessions.presented_hashes(request.cookies.get(SESSION_COOKIE), request.cookies.get(JWT_COOKIE))
     csrf = csrf_header(request)
     state = request.app.state
-    remembered = sessions.remembered_caller(state.callers, hashes, csrf)
-    if remembered is not None:
-        caller = remembered
-    else:
-        caller, active = await run_in_threadpool(_caller_in_a_read, state, hashes, csrf)
-        if active is not None:
-            background.add_task(_touch, state.sessions, active)
+    caller = sessions.remembered_caller(state.callers, hashes, csrf)
+    if caller is None:
+        caller = await run_in_threadpool(_caller_in_a_read, state, hashes, csrf)
     record.note_caller(organization_id=caller.organization_id, account_id=caller.account_id)
     return caller
 
 
-def _caller_in_a_read(state: State, hashes: tuple[str, ...], csrf: str | None) -> tuple[Caller, int | None]:
+def _caller_in_a_read(state: State, hashes: tuple[str, ...], csrf: str | None) -> Caller:
     with state.sessions() as db:
         caller = sessions.resolve_caller(db, state.settings, hashes=hashes, csrf=csrf, callers=state.callers)
         db.commit()
-        return caller, sessions.due_activity(db)
-
-
-def _touch(factory: sessionmaker[Session], session_id: int) -> None:
-    with factory() as db:
-        sessions.touch(db, session_id)
+        sessions.record_activity(db)
+        return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
