@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import multiprocessing
 import os
 import signal
 import time
@@ -116,13 +117,15 @@ def work_forever(settings: Settings) -> None:
     """A server process's report worker process (estate.jobs.report_worker): a round every
     `report_worker_seconds` until it is told to stop (SIGTERM) or its server process is gone (killed
     without the chance to stop it), logging as the server logs."""
-    server = os.getppid()
+    # Its parent's sentinel, not its parent's pid: a server killed before this process ran a line
+    # left it with init's pid from the start.
+    server = multiprocessing.parent_process()
     signal.signal(signal.SIGTERM, _stop)
     logging.config.dictConfig(logging_config(level=settings.log_level, log_format=settings.log_format))
     sessions = make_session_factory(make_engine(settings.database_url))
     sessions.configure(info={DATA_DIR: settings.data_dir, KEEP: settings.report_keep_seconds})
     try:
-        while os.getppid() == server:
+        while server is None or server.is_alive():
             try:
                 work(sessions)
             except Exception:  # a failed round is logged; the next one tries again
