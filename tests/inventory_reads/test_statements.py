@@ -94,3 +94,16 @@ def test_a_name_count_reads_the_machines_table_from_an_index_alone(admin, engine
         with engine.connect() as connection:
             plan = " ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + counted, (1, "web")))
         assert "COVERING INDEX ix_machines_org_archived_id_name" in plan, plan
+
+
+def test_the_same_query_again_is_not_probed_again(admin, engine):
+    """Which plan a sub-entity filter takes is probed once per query and kept with the query's
+    plan for a while (docs/decisions/1103): the same page asked again runs its page statement only."""
+    store(admin, [machine(f"p{n:02d}", software=["Word"] if n % 2 else ["Other"]) for n in range(12)])
+    params = {"filtering": "software.name eq Word", "paging": "limit 3", "use_count": "false"}
+    first, first_sql = _filtered(admin, engine, params)
+    again, again_sql = _filtered(admin, engine, params)
+    assert first == again
+    assert [m["Name"] for m in first["Machines"]] == ["p01", "p03", "p05"]
+    assert len(first_sql) == 2  # the probe, then the page
+    assert again_sql == first_sql[1:]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
@@ -92,6 +92,10 @@ class Plan:
     offset: int
     use_count: bool
     count_only: bool
+    # What probes found for this plan (run.semi_joins): per sub-entity filter, the cap asked about,
+    # the answer, and when it stops being believed; a plan kept by `planned` serves the same query
+    # again without probing again.
+    probed: dict[int, tuple[int, bool, float]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def positive_sub_filters(self) -> frozenset[int]:

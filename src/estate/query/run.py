@@ -7,6 +7,7 @@ which plan fits), one page query, and one query per shaped sub-entity for the wh
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -207,7 +208,22 @@ def semi_joins(db: Executor, plan: Plan, total: int | None) -> frozenset[int]:
     if total is not None:
         # Every filter matches at least the total: a small total makes each cheap to start from.
         return positive if total <= cap else frozenset()
-    return frozenset(index for index in positive if _related_rows_at_most(db, plan, index, cap))
+    return frozenset(index for index in positive if _few_related_rows(db, plan, index, cap))
+
+
+# How long a probe's answer is believed for the same plan: the share of rows a filter matches
+# changes slowly, and either answer gives the same rows (only their cost differs).
+PROBE_SECONDS = 30.0
+
+
+def _few_related_rows(db: Executor, plan: Plan, index: int, cap: int) -> bool:
+    known = plan.probed.get(index)
+    now = time.monotonic()
+    if known is not None and known[0] == cap and known[2] > now:
+        return known[1]
+    few = _related_rows_at_most(db, plan, index, cap)
+    plan.probed[index] = (cap, few, now + PROBE_SECONDS)
+    return few
 
 
 # Selected columns per field list and dialect, built once: constructing and hashing ~100 labelled
