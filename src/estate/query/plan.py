@@ -96,6 +96,8 @@ class Plan:
     # the answer, and when it stops being believed; a plan kept by `planned` serves the same query
     # again without probing again.
     probed: dict[int, tuple[int, bool, float]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # Its statements, built once (run._kept).
+    statements: dict[tuple[Any, ...], Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def positive_sub_filters(self) -> frozenset[int]:

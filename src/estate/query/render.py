@@ -64,7 +64,21 @@ class RecordShape:
         return not self.conversions and not self.nested
 
 
+# Built once per field list and style: a page asks for its shape on every request. Keyed by the
+# fields' identities, as declarations live as long as the process; the entry holds the fields, so
+# no identity in a key is ever reused by another object.
+_shapes: dict[tuple[tuple[int, ...], Style], tuple[tuple[Field, ...], RecordShape]] = {}
+
+
 def record_shape(fields: Sequence[Field], style: Style) -> RecordShape:
+    key = (tuple(id(field) for field in fields), style)
+    kept = _shapes.get(key)
+    if kept is None:
+        kept = _shapes[key] = (tuple(fields), _record_shape(fields, style))
+    return kept[1]
+
+
+def _record_shape(fields: Sequence[Field], style: Style) -> RecordShape:
     table = _CONVERSIONS[style]
     return RecordShape(
         names=tuple(field.name for field in fields),

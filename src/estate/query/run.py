@@ -8,7 +8,7 @@ which plan fits), one page query, and one query per shaped sub-entity for the wh
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from itertools import groupby
@@ -124,6 +124,11 @@ def count(session: Session | Connection, plan: Plan, *, driven: Driven | None | 
     db = _core(session)
     if isinstance(driven, Unknown):
         driven = driven_by_index(db, plan)
+    key = ("count", db.dialect.name, _driven_key(driven))
+    return int(db.execute(_kept(plan, key, lambda: _count_statement(plan, driven))).scalar_one())
+
+
+def _count_statement(plan: Plan, driven: Driven | None) -> Select[Any]:
     semi_joined = plan.positive_sub_filters if plan.entity.counting is Counting.FIRST else frozenset()
     source = _source(plan, driven)
     narrowing = _narrowing_of(source) if source is plan.entity.table else None
@@ -139,7 +144,21 @@ def count(session: Session | Connection, plan: Plan, *, driven: Driven | None | 
         source = narrowing.table
         conditions = [*narrowing.wall, *narrowing.narrowed(_where(list(plan.conditions), driven)),
                       *plan.sub_conditions(semi_joined, table_id)]
-    return int(db.execute(select(func.count()).select_from(source).where(*conditions)).scalar_one())
+    return select(func.count()).select_from(source).where(*conditions)
+
+
+def _kept(plan: Plan, key: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+    """A statement of the plan, built once: a plan kept by `planned` runs the same statements
+    again, and building one (its conditions coerced, a count's rewritten onto its table) cost
+    about as much as running a selective one (docs/decisions/1103)."""
+    statement = plan.statements.get(key)
+    if statement is None:
+        statement = plan.statements[key] = build()
+    return statement
+
+
+def _driven_key(driven: Driven | None) -> tuple[int, int] | None:
+    return None if driven is None else (id(driven.condition), id(driven.driving))
 
 
 @dataclass(frozen=True)
@@ -228,8 +247,11 @@ def _few_related_rows(db: Executor, plan: Plan, index: int, cap: int) -> bool:
 
 # Selected columns per field list and dialect, built once: constructing and hashing ~100 labelled
 # expressions per request cost more than running the query. Where SQLAlchemy would not convert
-# any of the values (texts, integers, datetimes written by the database), the list is compiled
-# once into one literal SQL fragment, which costs nothing per request. Keyed by identity, as
+# any of the values (texts, integers, datetimes written by the database), each column is compiled
+# once into a literal SQL fragment: one fragment per column, so that the result's columns match
+# the statement's by position and SQLAlchemy keeps their description with the compiled statement
+# (one fragment for the whole list was matched by name on every execution, ~0.25 ms for ~100
+# columns; a statement kept with its plan computes its cache key once). Keyed by identity, as
 # declarations live as long as the process.
 _selected: dict[tuple[tuple[int, ...], Style, str], list[ColumnElement[Any]]] = {}
 
@@ -271,7 +293,7 @@ def _columns(fields: tuple[Field, ...], style: Style, dialect: Dialect) -> list[
         if literal:
             compiled = (expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
                         for expression in expressions)
-            columns = [literal_column(", ".join(f"{sql} AS f{index}" for index, sql in enumerate(compiled)))]
+            columns = [literal_column(f"{sql} AS f{index}") for index, sql in enumerate(compiled)]
         else:
             columns = [expression.label(f"f{index}") for index, expression in enumerate(expressions)]
         _selected[key] = columns
@@ -284,6 +306,13 @@ def base_statement(
     """The page's statement. `probed`: each semi-joined filter was found to match at most the cap
     of semi_joins, so its ids are few (read once as an array on PostgreSQL). `driven`: the
     statement starts from that condition's index (driven_by_index)."""
+    key = ("page", dialect.name, semi_joined, probed, _driven_key(driven))
+    return _kept(plan, key, lambda: _page_statement(plan, semi_joined, dialect, probed=probed, driven=driven))
+
+
+def _page_statement(
+    plan: Plan, semi_joined: frozenset[int], dialect: Dialect, *, probed: bool, driven: Driven | None
+) -> Select[Any]:
     entity = plan.entity
     few_as_array = probed and dialect.name == "postgresql"
     source = _source(plan, driven)
