@@ -62,3 +62,20 @@ def test_another_worker_sees_a_logout_within_the_cache_time(base_url, settings, 
                 assert there.get(ME).status_code == 401
     finally:
         other_engine.dispose()
+
+
+def test_a_caller_read_before_a_forget_is_not_remembered_after_it():
+    from datetime import timedelta
+
+    from estate.auth.callers import CallerCache
+    from estate.auth.permissions import Caller
+    from estate.db.base import utcnow
+
+    callers = CallerCache(2.0, fresh_for=timedelta(seconds=60))
+    caller = Caller(account_id=1, organization_id=1, org_account_id=1, login="a", grants=frozenset())
+    read_at = callers.generation
+    callers.forget_all()  # a logout committed while the caller's statement ran
+    callers.remember(("h",), caller, "csrf", utcnow(), generation=read_at)
+    assert callers.find(("h",)) is None
+    callers.remember(("h",), caller, "csrf", utcnow(), generation=callers.generation)
+    assert callers.find(("h",)) == (caller, "csrf")

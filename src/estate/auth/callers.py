@@ -10,6 +10,7 @@ Staying correct:
 - A write in this worker to a table the caller is read from (sessions, accounts, memberships,
   organizations, roles) forgets every entry when it commits, so a logout, a disabled account or a
   changed role is seen by this worker's next request.
+- A caller whose statement ran while such a write committed is not remembered (`generation`).
 - Another worker's such write is seen within `caller_cache_seconds`.
 - An entry whose session is due its last_seen write (or could have gone idle) is not used: the
   request resolves in the database, where the idle clock is kept.
@@ -52,6 +53,8 @@ class CallerCache:
         self._fresh_for = fresh_for
         self._clock = clock
         self._entries: dict[tuple[str, ...], _Entry] = {}
+        # Moved on by every forget_all: a caller read before it is not remembered after it.
+        self.generation = 0
 
     def find(self, presented: tuple[str, ...]) -> tuple[Caller, str] | None:
         """The caller and CSRF token remembered for these session hashes, if still usable."""
@@ -63,14 +66,19 @@ class CallerCache:
             return None
         return entry.caller, entry.csrf_token
 
-    def remember(self, presented: tuple[str, ...], caller: Caller, csrf_token: str, last_seen: datetime) -> None:
-        if self._seconds <= 0:
+    def remember(
+        self, presented: tuple[str, ...], caller: Caller, csrf_token: str, last_seen: datetime, *, generation: int
+    ) -> None:
+        """Remember a caller read when `generation` was current (read it before the statement): a
+        caller table written and committed meanwhile leaves it unremembered."""
+        if self._seconds <= 0 or generation != self.generation:
             return
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
         self._entries[presented] = _Entry(caller, csrf_token, last_seen, self._clock() + self._seconds)
 
     def forget_all(self) -> None:
+        self.generation += 1
         self._entries.clear()
 
     def watch(self, engine: Engine) -> None:

@@ -236,6 +236,7 @@ def resolve_caller(
     """The caller of a request from its cookies' digests and CSRF header, checked as login_session
     and then the membership are (same order, same answers), in one statement; remembered in
     `callers` when given."""
+    generation = callers.generation if callers is not None else 0
     rows = db.connection().execute(
         _CALLER.where(or_(_session.c.token_hash.in_(hashes), _session.c.jwt_hash.in_(hashes)))
     ).all()
@@ -259,7 +260,7 @@ def resolve_caller(
         grants=frozenset(grant for row in rows if row[-1] for grant in row[-1]),
     )
     if callers is not None:
-        callers.remember(hashes, caller, csrf_token, last_seen)
+        callers.remember(hashes, caller, csrf_token, last_seen, generation=generation)
     return caller
 
 
