@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
+from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -120,6 +121,13 @@ def _few_malloc_arenas() -> None:
         process.mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
 
 
+def _limit_threads(threads: int) -> None:
+    """The event loop's pool for blocking work (anyio's, 40 threads by default) is made smaller:
+    past a few threads a worker only adds turns on the GIL, and at 32 clients a pool of 4-8 answered
+    20-30 % more pages per second than 40 (decision 1121). Called on the loop it applies to."""
+    to_thread.current_default_thread_limiter().total_tokens = threads
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     _few_malloc_arenas()
     settings = settings or get_settings()
@@ -127,6 +135,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _limit_threads(settings.threads_per_worker)
         with jobs.report_worker(settings):
             async with jobs.running(jobs.server_jobs(settings.escalation_check_seconds), app.state.sessions):
                 yield

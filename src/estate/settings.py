@@ -52,9 +52,11 @@ class Settings(BaseSettings):
     max_dependency_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)
     # A run's machines whose agent has not taken the work by then are "push failed".
     script_run_expiry_seconds: int = Field(default=3600, ge=1)
-    # Longest an agent's check-in is held open waiting for work; agents ask for less.
     # Server processes `estate serve` starts; 0: one per core this process may run on.
     workers: int = Field(default=0, ge=0)
+    # Threads each server process runs its blocking work (queries, commits, file copies) on.
+    threads_per_worker: int = Field(default=8, ge=1, le=200)
+    # Longest an agent's check-in is held open waiting for work; agents ask for less.
     agent_poll_seconds: int = Field(default=55, ge=1, le=300)
     # How often each server process looks for work another process created for its waiting agents.
     agent_wake_check_seconds: float = Field(default=2.0, gt=0, le=60)
