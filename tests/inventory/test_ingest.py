@@ -215,6 +215,23 @@ def test_a_sub_entity_left_out_stays_and_an_empty_list_empties_it(admin, session
         assert links(db, MachineSoftware, "software_id", machine_id) == {}
 
 
+def test_an_item_read_before_is_the_same_entry_however_it_is_spelled(admin, org, sessions):
+    """Items already read are remembered by what was sent; other spellings and values that are not
+    all text are read field by field and still land on the same entry."""
+    title = {"Display_Name": "Remembered Suite", "Display_Version": "2.0", "Publisher": "Estate Tests"}
+    spelled = {"display name": " Remembered Suite ", "DISPLAY_VERSION": "2.0", "publisher": "Estate Tests"}
+    with_number = {"Display_Name": "Remembered Suite", "Display_Version": 2.0, "Publisher": "Estate Tests"}
+    ids = [ingest(admin, machine(name, Software=[item]))[0]
+           for name, item in (("one", title), ("two", title), ("three", spelled), ("four", with_number))]
+    with sessions() as db:
+        entries = {frozenset(links(db, MachineSoftware, "software_id", machine_id)) for machine_id in ids}
+        assert len(entries) == 1 and len(next(iter(entries))) == 1
+        assert db.scalar(select(func.count()).select_from(Software).where(
+            Software.organization_id == org.id, Software.display_name == "Remembered Suite")) == 1
+    refused = admin.post(MACHINES, json={"Machines": [machine("five", Software=[{**title, "Vendor": "x"}])]})
+    assert refused.status_code == 400 and refused.json()["field"] == "Machines[0].Software[0].Vendor"
+
+
 def test_the_same_item_twice_in_one_report_is_one_link(admin, sessions):
     [machine_id] = ingest(admin, machine("twice", Software=[software("Word"), software("Word")]))
     with sessions() as db:

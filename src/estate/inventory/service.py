@@ -86,6 +86,9 @@ class CatalogKind:
     item_column: str
     aliases: Mapping[str, str] = field(default_factory=dict)
     reader: RecordReader = field(init=False)
+    # Items already read, by what was sent: (identity key, record). Every machine of a fleet sends
+    # the same few thousand titles, hundreds per report; the records are shared, never changed.
+    read_items: dict[tuple[tuple[str, str], ...], tuple[str, dict[str, Any]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         fields = fields_of(self.model, exclude=("id", "organization_id", "identity_key", *STAMPS))
@@ -159,14 +162,39 @@ def _read_catalog_item(kind: CatalogKind, raw: Any, where: str) -> dict[str, Any
     return record
 
 
+# Read items remembered per catalog kind; past this many the memory starts over.
+READ_ITEMS_REMEMBERED = 65536
+
+
+def _sent_as_text(raw: Any) -> tuple[tuple[str, str], ...] | None:
+    """An item whose keys and values are all text, as agents send them, as a hashable whole; other
+    items (numbers, nested values) are read field by field every time: 1 and True hash alike."""
+    if type(raw) is not dict:
+        return None
+    sent = tuple(raw.items())
+    for key, value in sent:
+        if type(key) is not str or type(value) is not str:
+            return None
+    return sent
+
+
 def _read_catalog(kind: CatalogKind, value: Any, where: str) -> dict[str, dict[str, Any]]:
     # A machine has one operating system: clients may send it as an object rather than a list.
     if kind.name == "operating_system" and isinstance(value, Mapping):
         value = [value]
     items: dict[str, dict[str, Any]] = {}
+    remembered = kind.read_items
     for index, raw in enumerate(require_list(value, where)):
-        record = _read_catalog_item(kind, raw, f"{where}[{index}]")
-        items.setdefault(identity_key(kind.model, record), record)
+        sent = _sent_as_text(raw)
+        known = remembered.get(sent) if sent is not None else None
+        if known is None:
+            record = _read_catalog_item(kind, raw, f"{where}[{index}]")
+            known = (identity_key(kind.model, record), record)
+            if sent is not None:
+                if len(remembered) >= READ_ITEMS_REMEMBERED:
+                    remembered.clear()
+                remembered[sent] = known
+        items.setdefault(*known)
     return items
 
 
