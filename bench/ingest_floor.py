@@ -145,7 +145,9 @@ def reingest(db: sqlite3.Connection, org: int, body: bytes) -> int:
     return machine_id
 
 
-def measure(info: FleetInfo, samples: int, change: float) -> list[Summary]:
+def bodies(info: FleetInfo, samples: int, change: float) -> tuple[list[bytes], list[bytes]]:
+    """First inventories of `samples` machines new to the fleet, and their re-inventories with
+    `change` of their items changed (machine indexes of the floor's own range)."""
     catalogs = Catalogs(info.seed)
     rng = random.Random(f"floor-{time.time_ns()}")
     first_index = info.size + 1_000_000 * rng.randint(1000, 1999)
@@ -153,6 +155,11 @@ def measure(info: FleetInfo, samples: int, change: float) -> list[Summary]:
     first_bodies = [orjson.dumps({"Machines": [payload_of(catalogs, inventory)]}) for inventory in fresh]
     again_bodies = [orjson.dumps({"Machines": [payload_of(catalogs, changed(catalogs, inventory, change, rng))]})
                     for inventory in fresh]
+    return first_bodies, again_bodies
+
+
+def measure(info: FleetInfo, samples: int, change: float) -> list[Summary]:
+    first_bodies, again_bodies = bodies(info, samples, change)
     db = connect(make_url(info.database_url).database or "")
     try:
         for body in first_bodies[:5]:  # warm the page cache as the server's is

@@ -6,7 +6,7 @@ import functools
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,7 +38,7 @@ from estate.cmdb.catalog import (
 from estate.cmdb.logbook import Actor
 from estate.cmdb.models import ENTRIES, LOGBOOK, OBJECTS, CategoryEntry, CmdbObject
 from estate.cmdb.values import coerce
-from estate.db.base import utcnow
+from estate.db.base import driver_tuples, utcnow
 from estate.errors import Conflict, InvalidInput, NotFound
 
 GLOBAL = "C__CATG__GLOBAL"
@@ -462,11 +462,7 @@ def list_summary_tuples(
         "summary", organization_id, filters, offset=offset, limit=limit, order_by=order_by,
         descending=descending,
     )
-    result = _settled(db).connection().execute(query, values)
-    try:
-        return cast(list[tuple[Any, ...]], result.cursor.fetchall())
-    finally:
-        result.close()
+    return driver_tuples(_settled(db).connection().execute(query, values))
 
 
 # Built once: an IN list of literals is coerced value by value each time it is built.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, Integer, MetaData, TypeDecorator
+from sqlalchemy import CursorResult, DateTime, Dialect, ForeignKey, Integer, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names, so Alembic migrations name what they create and can drop it again.
@@ -32,6 +32,16 @@ CHUNK = 5000
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def driver_tuples(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
+    """A result's rows as the driver's own tuples, without a Row each (about a microsecond per row).
+    Only for columns without a result processor on either dialect (integers, text, timestamps
+    read as stored): their driver values are the ones a Row would hold."""
+    try:
+        return cast(list[tuple[Any, ...]], result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def utcnow() -> datetime:

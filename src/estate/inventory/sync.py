@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Delete, Select, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from estate.db.base import chunks
+from estate.db.base import chunks, driver_tuples
 
 
 # Statements are built once per table: building and cache-keying them costs more than running them.
@@ -69,7 +69,8 @@ def current_links(
     statement = _links_with_keys(link.__table__, item_column, catalog.__table__, key_column)
     connection = db.connection()
     for part in chunks(machine_ids):
-        for machine_id, link_id, item_id, key in connection.execute(statement, {"machine_ids": list(part)}).all():
+        rows = driver_tuples(connection.execute(statement, {"machine_ids": list(part)}))  # integers and text
+        for machine_id, link_id, item_id, key in rows:
             linked.by_machine[machine_id][item_id] = link_id
             linked.ids_by_key[key] = item_id
     return linked
