@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import RowMapping, Table, insert, select
+from sqlalchemy import RowMapping, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -407,6 +407,15 @@ def follow_machine_renames(db: Session, *, organization_id: int, device_objects:
             objects.update(db, actor, obj, {"title": new})
 
 
+# Asked on every inventory that arrives; built once.
+_DEVICE_LINKS = (
+    select(AssetLink.mapped_id, AssetLink.object_id, MACHINES.c.archived)
+    .join(MACHINES, MACHINES.c.id == AssetLink.mapped_id)
+    .where(AssetLink.organization_id == bindparam("organization_id"),
+           AssetLink.mapped_id.in_(bindparam("machine_ids", expanding=True)))
+)
+
+
 def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping[int, str | None]) -> dict[int, int]:
     """Find or create the device asset (mapped_id = machine id) of each machine, given as machine id
     → machine name; answers machine id → asset id. New objects and their links are each a fixed
@@ -416,9 +425,7 @@ def ensure_device_assets(db: Session, *, organization_id: int, machines: Mapping
     found: dict[int, int] = {}
     out_of_inventory: list[int] = []
     for mapped_id, object_id, archived in db.execute(
-            select(AssetLink.mapped_id, AssetLink.object_id, MACHINES.c.archived)
-            .join(MACHINES, MACHINES.c.id == AssetLink.mapped_id)
-            .where(AssetLink.organization_id == organization_id, AssetLink.mapped_id.in_(list(machines)))):
+            _DEVICE_LINKS, {"organization_id": organization_id, "machine_ids": list(machines)}):
         found[mapped_id] = object_id
         if archived:
             out_of_inventory.append(object_id)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from estate.agents import service as agents
@@ -192,11 +192,15 @@ def _targets_of(db: Session, machine_ids: Sequence[int], *conditions: ColumnElem
         ManagedInstallMachine.machine_id.in_(list(machine_ids)), *conditions)))
 
 
+# Asked on every inventory that arrives; built once.
+_ANY_MANAGED_INSTALL = select(ManagedInstall.id).where(
+    ManagedInstall.organization_id == bindparam("organization_id")).limit(1)
+
+
 @on_inventory
 def decide_from_inventory(db: Session, *, organization_id: int, machine_ids: Sequence[int]) -> None:
     """What the machines' inventory says about their managed installs (see the module's doc)."""
-    if not machine_ids or db.scalar(select(ManagedInstall.id).where(
-            ManagedInstall.organization_id == organization_id).limit(1)) is None:
+    if not machine_ids or db.scalar(_ANY_MANAGED_INSTALL, {"organization_id": organization_id}) is None:
         return
     now = utcnow()
     shown = _title_shown()

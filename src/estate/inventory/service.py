@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import RowMapping, Table, false, insert, select, update
+from sqlalchemy import RowMapping, Select, Table, bindparam, false, insert, select, update
 from sqlalchemy.orm import Session
 
 from estate.accounts.models import Account, OrganizationAccount
@@ -271,9 +271,17 @@ def _refuse_repeated_kuids(machines: Sequence[MachineInput]) -> None:
 # --- storing ------------------------------------------------------------------------------------
 
 
-def _machine_rows(db: Session, organization_id: int, condition: Any) -> Sequence[RowMapping]:
-    statement = select(MACHINES).where(MACHINES.c.organization_id == organization_id, condition)
-    return db.connection().execute(statement).mappings().all()
+# Built once: a select of the machine's ~100 columns cost more to build and key than to run.
+_MACHINES_BY_KUID = select(MACHINES).where(
+    MACHINES.c.organization_id == bindparam("organization_id"), MACHINES.c.kuid.in_(bindparam("kuids", expanding=True))
+)
+_MACHINE_BY_ID = select(MACHINES).where(
+    MACHINES.c.organization_id == bindparam("organization_id"), MACHINES.c.id == bindparam("machine_id")
+)
+
+
+def _machine_rows(db: Session, statement: Select[Any], values: dict[str, Any]) -> Sequence[RowMapping]:
+    return db.connection().execute(statement, values).mappings().all()
 
 
 def fits_id(value: int) -> bool:
@@ -286,19 +294,23 @@ def _reported_login(user: str) -> str:
     return login_key(user.rsplit("\\", 1)[-1].split("@", 1)[0])
 
 
+_OWNERS = (
+    select(Account.login_key, Account.id)
+    .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
+    .where(
+        OrganizationAccount.organization_id == bindparam("organization_id"),
+        Account.login_key.in_(bindparam("logins", expanding=True)),
+        Account.is_deleted.is_(False),
+    )
+)
+
+
 def _owners(db: Session, organization_id: int, users: set[str]) -> dict[str, int]:
     if not users:
         return {}
-    statement = (
-        select(Account.login_key, Account.id)
-        .join(OrganizationAccount, OrganizationAccount.account_id == Account.id)
-        .where(
-            OrganizationAccount.organization_id == organization_id,
-            Account.login_key.in_({_reported_login(user) for user in users}),
-            Account.is_deleted.is_(False),
-        )
-    )
-    return {key: account_id for key, account_id in db.execute(statement)}
+    logins = sorted({_reported_login(user) for user in users})
+    rows = db.execute(_OWNERS, {"organization_id": organization_id, "logins": logins})
+    return {key: account_id for key, account_id in rows}
 
 
 def _leading_int(text: Any) -> int | None:
@@ -499,7 +511,7 @@ def ingest_machines(
     inputs = [read_machine(data, f"{where}[{index}]") for index, data in enumerate(machines)]
     _refuse_repeated_kuids(inputs)
     kuids = [machine.kuid for machine in inputs if machine.kuid]
-    rows = _machine_rows(db, organization_id, MACHINES.c.kuid.in_(kuids)) if kuids else []
+    rows = _machine_rows(db, _MACHINES_BY_KUID, {"organization_id": organization_id, "kuids": kuids}) if kuids else []
     known = {row["kuid"]: row for row in rows}
     stored = [known.get(machine.kuid) if machine.kuid else None for machine in inputs]
     machine_ids = _store(db, organization_id, inputs, stored)
@@ -516,7 +528,8 @@ def update_machine(db: Session, *, organization_id: int, machine_id: int, data: 
     machine = read_machine(data, where)
     if machine.claimed_id is not None and not _claimed_id_matches(machine.claimed_id, machine_id):
         raise InvalidInput("Id in the body differs from the machine in the path", field="Id")
-    rows = _machine_rows(db, organization_id, MACHINES.c.id == machine_id) if fits_id(machine_id) else []
+    values = {"organization_id": organization_id, "machine_id": machine_id}
+    rows = _machine_rows(db, _MACHINE_BY_ID, values) if fits_id(machine_id) else []
     if not rows:
         raise NotFound(f"machine {machine_id} not found", field="id")
     if machine.kuid is not None and machine.kuid != rows[0]["kuid"]:
