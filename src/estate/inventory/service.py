@@ -447,6 +447,10 @@ def _sync_labels(db: Session, organization_id: int, labelled: Sequence[tuple[Mac
     return sync_links(db, MachineLabel, "label_id", organization_id, wanted, current)
 
 
+# The columns set are the values given at execution; the statement is built once.
+_UPDATE_MACHINE = update(MACHINES).where(MACHINES.c.id == bindparam("updated_id"))
+
+
 def _update_machine(
     db: Session, machine: MachineInput, current: Mapping[str, Any], changed: bool, now: datetime
 ) -> None:
@@ -454,7 +458,7 @@ def _update_machine(
     values["last_inventory"] = now
     if values.keys() - {"last_inventory"} or changed:
         values["modified"] = now
-    db.connection().execute(update(MACHINES).where(MACHINES.c.id == current["id"]).values(**values))
+    db.connection().execute(_UPDATE_MACHINE, {**values, "updated_id": current["id"]})
 
 
 def _reported_categories(machine: MachineInput, current: Mapping[str, Any] | None) -> cmdb_view.Reported:

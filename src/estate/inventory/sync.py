@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Delete, Select, Table, bindparam, delete, insert, select
+from sqlalchemy import Delete, Insert, Select, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from estate.db.base import chunks, driver_tuples
@@ -20,6 +20,11 @@ from estate.db.base import chunks, driver_tuples
 @cache
 def _delete_by_id(table: Table) -> Delete:
     return delete(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
 
 
 @cache
@@ -40,7 +45,7 @@ def _write(db: Session, table: Table, added: list[dict[str, Any]], removed: list
     for part in chunks(removed):
         connection.execute(_delete_by_id(table), {"ids": list(part)})
     for part in chunks(added):
-        connection.execute(insert(table), list(part))
+        connection.execute(_insert(table), list(part))
 
 
 @dataclass
