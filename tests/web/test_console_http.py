@@ -337,3 +337,24 @@ def test_managed_installs_are_made_and_followed_from_the_console(console, admin,
         assert readonly.submit("/managed-installs/new", form).status_code == 403
     deleted = console.submit(f"/managed-installs/{managed_install}/delete")
     assert deleted.status_code == 303 and admin.get(f"{mi.MI}/{managed_install}").status_code == 404
+
+
+def test_scripts_and_managed_installs_are_the_administrators_in_the_console_as_in_the_api(base_url, org, user):
+    """A role that does not see all data reads neither (decisions 0601, 0704): the navigation leaves
+    them out and their pages answer 403, as the Scripting and Managed Install APIs do."""
+    from tests.web.conftest import ConsoleClient
+
+    assert user.get("/api/scripts").status_code == 403
+    assert user.get("/api/mi/managed_installs").status_code == 403
+    with ConsoleClient(base_url=base_url) as client:
+        client.login(org.user.login, org.user.password)
+        home = client.get("/").text
+        assert 'href="/machines"' in home
+        assert 'href="/scripts"' not in home and 'href="/managed-installs"' not in home
+        assert client.get("/scripts").status_code == 403
+        assert client.get("/managed-installs").status_code == 403
+    with ConsoleClient(base_url=base_url) as staff:
+        staff.login(org.admin.login, org.admin.password)
+        home = staff.get("/").text
+        assert 'href="/scripts"' in home and 'href="/managed-installs"' in home
+        assert staff.get("/scripts").status_code == 200

@@ -72,6 +72,11 @@ def require(caller: Caller, action: str = "read") -> None:
         raise Forbidden("your role does not allow you to read managed installs")
 
 
+def can_read(caller: Caller) -> bool:
+    """Whether `require(caller)` lets the caller read managed installs."""
+    return caller.can(AREA) and caller.sees_all_data
+
+
 # --- reading what clients send -----------------------------------------------------------------
 
 

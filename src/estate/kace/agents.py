@@ -23,7 +23,7 @@ from estate.agents.models import EnrolmentToken
 from estate.errors import InvalidInput
 from estate.kace.deps import DB, Body, CurrentCaller, Id
 from estate.kace.http import SUCCESS, empty, respond
-from estate.kace.scripting import require
+from estate.scripting.service import require
 
 router = APIRouter(prefix="/api/agent", tags=["agents"])
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT
-from estate.errors import Forbidden, NotFound
+from estate.errors import NotFound
 from estate.kace.deps import DB, AppSettings, Body, CurrentCaller, Id
 from estate.kace.http import download, empty, respond, spooled_body
 from estate.scripting import runs, service
@@ -23,15 +23,6 @@ from estate.scripting.steps import STEP_LISTS
 from estate.servicedesk import storage
 
 router = APIRouter(prefix="/api", tags=["scripting"])
-AREA = "scripting"
-
-
-def require(caller: Caller, action: str = "read") -> None:
-    """Scripts are the administrators' (decision 0601): reading needs the scripting right and a role
-    that sees every user's data; changing and running need scripting:write."""
-    caller.require(AREA, action)
-    if not caller.sees_all_data:
-        raise Forbidden("your role does not allow you to read scripting")
 
 
 # --- shapes ------------------------------------------------------------------------------------
@@ -85,7 +76,7 @@ def _tasks(db: Session, script: Script) -> list[dict[str, Any]]:
 @router.post("/script")
 @router.post("/script/", include_in_schema=False)
 def create_script(request: Request, db: DB, caller: CurrentCaller, body: Body) -> Response:
-    require(caller, "write")
+    service.require(caller, "write")
     script = service.create_script(db, organization_id=caller.organization_id, account_id=caller.account_id,
                                    data=body)
     return respond(request, _one(db, script))
@@ -102,7 +93,7 @@ def list_scripts(
     count: Annotated[int | None, Query(ge=0, le=100_000)] = None,
     sorting: Annotated[str | None, Query(max_length=255)] = None,
 ) -> Response:
-    require(caller)
+    service.require(caller)
     found = service.list_scripts(db, organization_id=caller.organization_id, account_id=caller.account_id,
                                  kind=type, search_text=searchText, compatible_for=compatibleForMachineId,
                                  start=start, count=count, sorting=sorting)
@@ -112,35 +103,35 @@ def list_scripts(
 
 @router.get("/script/runStatus/{run_id}")
 def run_status(request: Request, db: DB, caller: CurrentCaller, run_id: Id) -> Response:
-    require(caller)
+    service.require(caller)
     return respond(request, runs.run_status(db, organization_id=caller.organization_id, run_id=run_id))
 
 
 @router.get("/script/log/{log_id}", include_in_schema=False)
 def machine_log(request: Request, db: DB, caller: CurrentCaller, log_id: Id) -> Response:
     """The output of one machine's run: `kbotLogId` of RunStatusDTO's machines (decision 0602)."""
-    require(caller)
+    service.require(caller)
     return respond(request, runs.machine_log(db, organization_id=caller.organization_id, log_id=log_id))
 
 
 @router.get("/script/log/{log_id}/file/{file_name}", include_in_schema=False)
 def machine_log_file(db: DB, caller: CurrentCaller, settings: AppSettings, log_id: Id, file_name: str) -> Response:
     """A file the machine uploaded during the run (an "Upload a file" step or the shell script's upload)."""
-    require(caller)
+    service.require(caller)
     item = runs.uploaded_file(db, organization_id=caller.organization_id, log_id=log_id, name=file_name)
     return _stored(db, item.storage_key, item.name, "application/octet-stream")
 
 
 @router.get("/script/{script_id}")
 def get_script(request: Request, db: DB, caller: CurrentCaller, script_id: Id) -> Response:
-    require(caller)
+    service.require(caller)
     return respond(request, _one(db, service.get_script(db, organization_id=caller.organization_id,
                                                         script_id=script_id)))
 
 
 @router.put("/script/{script_id}")
 def update_script(request: Request, db: DB, caller: CurrentCaller, script_id: Id, body: Body) -> Response:
-    require(caller, "write")
+    service.require(caller, "write")
     script = service.update_script(db, organization_id=caller.organization_id, account_id=caller.account_id,
                                    script_id=script_id, data=body)
     return respond(request, _one(db, script))
@@ -148,7 +139,7 @@ def update_script(request: Request, db: DB, caller: CurrentCaller, script_id: Id
 
 @router.delete("/script/{script_id}")
 def delete_script(db: DB, caller: CurrentCaller, script_id: Id) -> Response:
-    require(caller, "write")
+    service.require(caller, "write")
     service.delete_script(db, organization_id=caller.organization_id, account_id=caller.account_id,
                           script_id=script_id)
     return empty()
@@ -157,7 +148,7 @@ def delete_script(db: DB, caller: CurrentCaller, script_id: Id) -> Response:
 @router.post("/script/{script_id}/actions/run")
 def run_script(request: Request, db: DB, caller: CurrentCaller, settings: AppSettings, script_id: Id,
                machineIDs: Annotated[str, Query(min_length=1, max_length=1_000_000)]) -> Response:  # noqa: N803
-    require(caller, "write")
+    service.require(caller, "write")
     run_id = runs.start_run(db, organization_id=caller.organization_id, account_id=caller.account_id,
                             script_id=script_id, machine_ids=machineIDs,
                             expiry_seconds=settings.script_run_expiry_seconds)
@@ -168,14 +159,14 @@ def run_script(request: Request, db: DB, caller: CurrentCaller, settings: AppSet
 
 @router.get("/script/{script_id}/tasks")
 def list_tasks(request: Request, db: DB, caller: CurrentCaller, script_id: Id) -> Response:
-    require(caller)
+    service.require(caller)
     script = service.get_script(db, organization_id=caller.organization_id, script_id=script_id)
     return respond(request, _tasks(db, script))
 
 
 @router.post("/script/{script_id}/task")
 def add_task(request: Request, db: DB, caller: CurrentCaller, script_id: Id, body: Body) -> Response:
-    require(caller, "write")
+    service.require(caller, "write")
     script = service.add_task(db, organization_id=caller.organization_id, account_id=caller.account_id,
                               script_id=script_id, data=body)
     return respond(request, _tasks(db, script))
@@ -183,7 +174,7 @@ def add_task(request: Request, db: DB, caller: CurrentCaller, script_id: Id, bod
 
 @router.get("/script/{script_id}/task/{order_id}")
 def get_task(request: Request, db: DB, caller: CurrentCaller, script_id: Id, order_id: Id) -> Response:
-    require(caller)
+    service.require(caller)
     return respond(request, task_dto(service.get_task(db, organization_id=caller.organization_id,
                                                       script_id=script_id, ordinal=order_id)))
 
@@ -191,7 +182,7 @@ def get_task(request: Request, db: DB, caller: CurrentCaller, script_id: Id, ord
 @router.put("/script/{script_id}/task/{order_id}")
 def update_task(request: Request, db: DB, caller: CurrentCaller, script_id: Id, order_id: Id,
                 body: Body) -> Response:
-    require(caller, "write")
+    service.require(caller, "write")
     script = service.update_task(db, organization_id=caller.organization_id, account_id=caller.account_id,
                                  script_id=script_id, ordinal=order_id, data=body)
     return respond(request, _tasks(db, script))
@@ -199,7 +190,7 @@ def update_task(request: Request, db: DB, caller: CurrentCaller, script_id: Id, 
 
 @router.delete("/script/{script_id}/task/{order_id}")
 def delete_task(request: Request, db: DB, caller: CurrentCaller, script_id: Id, order_id: Id) -> Response:
-    require(caller, "write")
+    service.require(caller, "write")
     script = service.delete_task(db, organization_id=caller.organization_id, account_id=caller.account_id,
                                  script_id=script_id, ordinal=order_id)
     return respond(request, _tasks(db, script))
@@ -217,14 +208,14 @@ DependencyFile = Annotated[Any, Depends(dependency_file)]
 
 @router.get("/script/{script_id}/dependencies")
 def list_dependencies(request: Request, db: DB, caller: CurrentCaller, script_id: Id) -> Response:
-    require(caller)
+    service.require(caller)
     script = service.get_script(db, organization_id=caller.organization_id, script_id=script_id)
     return respond(request, [dependency_dto(dep) for dep in service.dependencies_of(db, script)])
 
 
 def _save(request: Request, db: Session, caller: Caller, script_id: int, name: str, upload: Any,
           replace: bool) -> Response:
-    require(caller, "write")
+    service.require(caller, "write")
     source, content_type = upload
     dependency = service.save_dependency(
         db, organization_id=caller.organization_id, account_id=caller.account_id, script_id=script_id,
@@ -247,14 +238,14 @@ def replace_dependency(request: Request, db: DB, caller: CurrentCaller, script_i
 
 @router.get("/script/{script_id}/dependency/{dependency_name}")
 def get_dependency(request: Request, db: DB, caller: CurrentCaller, script_id: Id, dependency_name: str) -> Response:
-    require(caller)
+    service.require(caller)
     return respond(request, dependency_dto(service.find_dependency(
         db, organization_id=caller.organization_id, script_id=script_id, name=dependency_name)))
 
 
 @router.delete("/script/{script_id}/dependency/{dependency_name}")
 def delete_dependency(db: DB, caller: CurrentCaller, script_id: Id, dependency_name: str) -> Response:
-    require(caller, "write")
+    service.require(caller, "write")
     service.delete_dependency(db, organization_id=caller.organization_id, account_id=caller.account_id,
                               script_id=script_id, name=dependency_name)
     return empty()
@@ -269,7 +260,7 @@ def _stored(db: Session, storage_key: str, name: str, content_type: str) -> Resp
 
 @router.get("/script/{script_id}/dependency/{dependency_name}/download")
 def download_dependency(db: DB, caller: CurrentCaller, script_id: Id, dependency_name: str) -> Response:
-    require(caller)
+    service.require(caller)
     dependency = service.find_dependency(db, organization_id=caller.organization_id, script_id=script_id,
                                          name=dependency_name)
     return _stored(db, dependency.storage_key, dependency.name, dependency.content_type)

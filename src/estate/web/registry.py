@@ -1,11 +1,12 @@
 """The console's areas. An area is one module of `estate.web.areas` that calls `area(...)` for its
 router: the module is found and mounted, and the area appears in the navigation of every caller
-whose role may read its right (docs/console.md)."""
+whose role may read its right, or who passes the area's own rule (docs/console.md)."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter
@@ -23,15 +24,24 @@ class Area:
     order: int  # place in the navigation, smallest first
     router: APIRouter
     administration: bool = False  # listed under Administration rather than in the main bar
+    # The area's own rule when reading it takes more than its right (scripts and managed installs
+    # are the administrators': their right and a role that sees all data); None: the right alone.
+    readable: Callable[[Caller], bool] | None = None
+
+    def shown_to(self, caller: Caller) -> bool:
+        if self.readable is not None:
+            return self.readable(caller)
+        return self.right is None or caller.can(self.right)
 
 
 AREAS: dict[str, Area] = {}
 
 
-def area(key: str, *, title: str, path: str, right: str | None, order: int, administration: bool = False) -> APIRouter:
+def area(key: str, *, title: str, path: str, right: str | None, order: int, administration: bool = False,
+         readable: Callable[[Caller], bool] | None = None) -> APIRouter:
     """The router of a new area; its routes answer HTML and map domain errors to pages (ConsoleRoute)."""
     router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-    AREAS[key] = Area(key, title, path, right, order, router, administration)
+    AREAS[key] = Area(key, title, path, right, order, router, administration, readable)
     return router
 
 
@@ -45,5 +55,4 @@ def load_areas() -> list[Area]:
 
 
 def navigation(caller: Caller) -> list[Area]:
-    return [item for item in sorted(AREAS.values(), key=lambda a: (a.order, a.key))
-            if item.right is None or caller.can(item.right)]
+    return [item for item in sorted(AREAS.values(), key=lambda a: (a.order, a.key)) if item.shown_to(caller)]

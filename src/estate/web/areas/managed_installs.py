@@ -27,7 +27,8 @@ from estate.web.console import Console, Id, Page, redirect, rolled_back
 from estate.web.lists import ListRequest, column_fields, fetch_list
 from estate.web.registry import area
 
-router = area("managed_installs", title="Managed installs", path="/managed-installs", right="distribution", order=55)
+router = area("managed_installs", title="Managed installs", path="/managed-installs", right="distribution", order=55,
+              readable=service.can_read)
 
 DEFAULT_COLUMNS = ("Name", "Supported_operating_systems", "Enabled", "Deploy_to_all", "Modified")
 TARGET_COLUMNS = ("Name", "Status", "Attempts", "Exit_code", "Reason", "Last_attempt")
@@ -227,7 +228,7 @@ async def delete(page: Page, managed_install_id: Id) -> Response:
 
 
 def _failed_installs(page: Console, days: int) -> Attention | None:
-    if not page.can("distribution") or not page.caller.sees_all_data:
+    if not service.can_read(page.caller):
         return None
     value = page.db.scalar(
         select(func.count()).select_from(ManagedInstallMachine).where(

@@ -18,7 +18,8 @@ from estate.web.areas.dashboard import ATTENTION, Attention
 from estate.web.console import Console, Id, Page
 from estate.web.registry import area
 
-router = area("scripts", title="Scripts", path="/scripts", right="scripting", order=50)
+router = area("scripts", title="Scripts", path="/scripts", right="scripting", order=50,
+              readable=service.can_read)
 
 PAGE_SIZE = 50
 RECENT_RUNS = 20
@@ -26,7 +27,7 @@ RECENT_RUNS = 20
 
 @router.get("/scripts")
 def script_list(page: Page, q: str = "", page_number: Annotated[int, Query(alias="page")] = 1) -> HTMLResponse:
-    page.caller.require("scripting")
+    service.require(page.caller)
     number = max(page_number, 1)
     found = service.list_scripts(page.db, organization_id=page.caller.organization_id,
                                  account_id=page.caller.account_id, kind="all", search_text=q.strip() or None,
@@ -55,7 +56,7 @@ def _runs(page: Console, script_id: int | None) -> list[tuple[ScriptRun, dict[st
 
 @router.get("/scripts/{script_id}")
 def script_page(page: Page, script_id: Id) -> HTMLResponse:
-    page.caller.require("scripting")
+    service.require(page.caller)
     script = service.get_script(page.db, organization_id=page.caller.organization_id, script_id=script_id)
     return page.render("scripts/script.html", script=script, tasks=service.tasks_of(page.db, script),
                        runs=_runs(page, script.id), page_title=script.name)
@@ -63,20 +64,20 @@ def script_page(page: Page, script_id: Id) -> HTMLResponse:
 
 @router.get("/scripts/runs/{run_id}")
 def run_page(page: Page, run_id: Id) -> HTMLResponse:
-    page.caller.require("scripting")
+    service.require(page.caller)
     machines = runs.run_status(page.db, organization_id=page.caller.organization_id, run_id=run_id)
     return page.render("scripts/run.html", run_id=run_id, run=machines, page_title=f"Run {run_id}")
 
 
 @router.get("/scripts/logs/{log_id}")
 def log_page(page: Page, log_id: Id) -> HTMLResponse:
-    page.caller.require("scripting")
+    service.require(page.caller)
     log = runs.machine_log(page.db, organization_id=page.caller.organization_id, log_id=log_id)
     return page.render("scripts/log.html", log=log, page_title=f"{log['scriptName']} on {log['name']}")
 
 
 def _failed_runs(page: Console, days: int) -> Attention | None:
-    if not page.can("scripting"):
+    if not service.can_read(page.caller):
         return None
     value = page.db.scalar(
         select(func.count()).select_from(ScriptRunMachine).where(
