@@ -163,7 +163,7 @@ def _read_catalog_item(kind: CatalogKind, raw: Any, where: str) -> dict[str, Any
 
 
 # Read items remembered per catalog kind; past this many the memory starts over.
-READ_ITEMS_REMEMBERED = 65536
+READ_ITEMS_REMEMBERED = 8192
 
 
 def _sent_as_text(raw: Any) -> tuple[tuple[str, str], ...] | None:
