@@ -124,14 +124,15 @@ def _few_malloc_arenas() -> None:
 def _limit_threads(threads: int) -> None:
     """The event loop's pool for blocking work (anyio's, 40 threads by default) is made smaller:
     past a few threads a worker only adds turns on the GIL, and at 32 clients a pool of 4-8 answered
-    20-30 % more pages per second than 40 (decision 1121). Called on the loop it applies to."""
+    20-30 % more pages per second than 40 (decisions 1121, 1123). Called on the loop it applies to."""
     to_thread.current_default_thread_limiter().total_tokens = threads
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     _few_malloc_arenas()
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url)
+    # A connection kept for each thread that may run a statement (docs/decisions/1123).
+    engine = engine or make_engine(settings.database_url, pool_size=settings.threads_per_worker)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -54,8 +54,9 @@ class Settings(BaseSettings):
     script_run_expiry_seconds: int = Field(default=3600, ge=1)
     # Server processes `estate serve` starts; 0: one per core this process may run on.
     workers: int = Field(default=0, ge=0)
-    # Threads each server process runs its blocking work (queries, commits, file copies) on.
-    threads_per_worker: int = Field(default=8, ge=1, le=200)
+    # Threads each server process runs its blocking work (queries, commits, file copies) on; the
+    # process keeps a database connection for each.
+    threads_per_worker: int = Field(default=4, ge=1, le=200)
     # Longest an agent's check-in is held open waiting for work; agents ask for less.
     agent_poll_seconds: int = Field(default=55, ge=1, le=300)
     # How often each server process looks for work another process created for its waiting agents.

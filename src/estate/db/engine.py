@@ -24,11 +24,12 @@ WRITE_INTENT = "estate_write_intent"
 def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        # At most 4 connections per process, 2 kept: the GIL runs one thread's Python at a time, so
-        # more concurrent statements do not answer sooner, and each connection keeps its own page
-        # cache (up to 2 MB) and parsed schema; 8 connections left a worker ~10 MB larger than 4
-        # after 32 concurrent `software limited` pages, with no more requests per second
-        # (docs/benchmarks.md, memory per worker).
+        # Few connections: the GIL runs one thread's Python at a time, so more concurrent
+        # statements do not answer sooner, and each connection keeps its own page cache (up to
+        # 2 MB) and parsed schema (docs/benchmarks.md, memory per worker). A server process keeps
+        # one per thread instead (create_app): a connection opened beyond those kept is closed
+        # when it is returned, and opening one (its pragmas, the schema parsed again) cost a busy
+        # worker a fifth of its requests per second (docs/decisions/1123).
         options: dict[str, Any] = {"pool_size": 2, "max_overflow": 2, **kwargs}
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
         _configure_sqlite(engine)
