@@ -8,18 +8,28 @@ allocator slack included; run it on a quiet machine, it takes a few seconds.
 
     python -m bench.imports
     python -m bench.imports --modules 25      # the 25 largest modules too
+    python -m bench.imports --tables-only     # the tables and their mapped classes, nothing else
+    python -m bench.imports --only estate.db.models estate.kace.inventory   # these modules instead of the app
+
+`--tables-only` imports `estate.db.models` with each domain package it names left empty (the
+packages' own imports register catalogs and seeds, which pull in their services), then configures
+the mappers: what any process holding Estate's data model pays.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import importlib.abc
+import importlib.util
 import os
 import sys
+import types
 from collections import Counter
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -70,9 +80,48 @@ class _Ledger(importlib.abc.MetaPathFinder):
         return None
 
 
+def _model_packages() -> list[str]:
+    """The domain packages whose models `estate.db.models` imports, read from its source."""
+    spec = importlib.util.find_spec("estate.db.models")
+    assert spec is not None and spec.origin is not None
+    tree = ast.parse(Path(spec.origin).read_text())
+    return sorted({node.module for node in ast.walk(tree)
+                   if isinstance(node, ast.ImportFrom) and node.module and node.module.count(".") == 1
+                   and any(alias.name == "models" for alias in node.names)})
+
+
+def _tables_only() -> None:
+    for name in _model_packages():
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.submodule_search_locations is not None
+        package = types.ModuleType(name)
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules[name] = package
+    importlib.import_module("estate.db.models")
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+
+
+def _build(args: argparse.Namespace) -> str:
+    """Imports what was asked; says what."""
+    if args.tables_only:
+        _tables_only()
+        return "with the tables only"
+    if args.only:
+        for name in args.only:
+            importlib.import_module(name)
+        return f"with {', '.join(args.only)}"
+    importlib.import_module("estate.app").create_app()
+    return "with Estate's app built"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modules", type=int, default=0, help="also list the N largest modules of Estate")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--tables-only", action="store_true", help="import the data model alone")
+    what.add_argument("--only", nargs="+", metavar="MODULE", help="import these modules instead of building the app")
     args = parser.parse_args()
     os.environ.setdefault("ESTATE_DATABASE_URL", "sqlite:///var/bench/imports.db")
     started = rss_mb()
@@ -82,8 +131,7 @@ def main() -> None:
         importlib.import_module(name)
     framework = rss_mb()
     charged_before = Counter(ledger.own)
-    app_module = importlib.import_module("estate.app")
-    app_module.create_app()
+    built_with = _build(args)
     built = rss_mb()
     grown = ledger.own - charged_before
     by_domain: Counter[str] = Counter()
@@ -94,9 +142,9 @@ def main() -> None:
         else:
             others += mb
     print(f"interpreter: {started:.1f} MB; with the framework ({', '.join(FRAMEWORK)}): {framework:.1f} MB; "
-          f"with Estate's app built: {built:.1f} MB")
+          f"{built_with}: {built:.1f} MB")
     print(f"Estate's modules: {sum(by_domain.values()):.1f} MB; libraries they load beyond the framework: "
-          f"{others:.1f} MB; the rest is what create_app builds")
+          f"{others:.1f} MB; the rest is what was built")
     print("| domain | MB |\n|---|---|")
     for domain, mb in by_domain.most_common():
         if mb >= 0.2:
