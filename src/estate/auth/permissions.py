@@ -100,3 +100,14 @@ class Caller:
         if not self.can(area, action):
             verb = "change" if action == "write" else "read"
             raise Forbidden(f"your role does not allow you to {verb} {area}")
+
+    def administers(self, area: str) -> bool:
+        """Whether the caller may read an area kept for administrators (scripts, managed installs):
+        the area's right and a role that sees every user's data."""
+        return self.can(area) and self.sees_all_data
+
+    def require_administrator(self, area: str, action: str = "read", *, what: str) -> None:
+        """`require`, for an area kept for administrators; `what` names it in the refusal."""
+        self.require(area, action)
+        if not self.sees_all_data:
+            raise Forbidden(f"your role does not allow you to read {what}")

@@ -49,7 +49,7 @@ from estate.distribution.models import (
     SupportedSystems,
 )
 from estate.distribution.windows import next_opening, read_clock
-from estate.errors import Forbidden, InvalidInput, NotFound
+from estate.errors import InvalidInput, NotFound
 from estate.history import service as history
 from estate.inventory.catalog import find_or_create, identity_key
 from estate.inventory.models import Label, Machine, MachineLabel, Software
@@ -67,14 +67,12 @@ MAX_TEXT = 8192
 def require(caller: Caller, action: str = "read") -> None:
     """Managed installs are the administrators' (decision 0704): reading needs the distribution
     right and a role that sees every user's data; changing needs distribution:write."""
-    caller.require(AREA, action)
-    if not caller.sees_all_data:
-        raise Forbidden("your role does not allow you to read managed installs")
+    caller.require_administrator(AREA, action, what="managed installs")
 
 
 def can_read(caller: Caller) -> bool:
     """Whether `require(caller)` lets the caller read managed installs."""
-    return caller.can(AREA) and caller.sees_all_data
+    return caller.administers(AREA)
 
 
 # --- reading what clients send -----------------------------------------------------------------

@@ -21,8 +21,7 @@ from estate.auth import sessions
 from estate.auth.models import AuthSession
 from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT
-from estate.db.engine import request_session
-from estate.db.requests import WRITE_METHODS
+from estate.db.requests import ENDED_ELSEWHERE, commit, request_transaction, roll_back
 from estate.kace.http import api_version, read_body
 from estate.observe import record
 from estate.settings import Settings
@@ -39,38 +38,17 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-# Set on a session whose transaction an answer streamed from it ends (TransactionStream).
-_STREAMING = "estate.kace.streaming"
-# Set on a session the route's own thread committed (commit_in_route_threads).
-_COMMITTED = "estate_kace_committed"
-
-
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back when it raises.
-
-    Opening a session does no I/O, so it happens on the event loop; the transaction begins (for a
-    write, taking the write lock) when the route first uses it, and a plain `def` route commits it
-    in its own thread (commit_in_route_threads)."""
-    db = request_session(request.app.state.sessions, writing=request.method in WRITE_METHODS)
-    try:
+    """One transaction per request (estate.db.requests), the login session's activity recorded after
+    it; a plain `def` route commits it in its own thread (commit_in_route_threads), an answer
+    streamed from it ends it (TransactionStream)."""
+    async with request_transaction(request.app.state.sessions, method=request.method,
+                                   after_commit=sessions.record_activity) as db:
         yield db
-        if db.info.pop(_COMMITTED, False) or db.info.pop(_STREAMING, False):
-            return
-        if db.in_transaction():
-            await run_in_threadpool(_commit, db)
-        else:
-            db.close()
-    except BaseException:
-        # Also when the request is cancelled: the connection must go back to the pool clean.
-        with CancelScope(shield=True):
-            await run_in_threadpool(_roll_back, db)
-        raise
 
 
-def _commit(db: Session) -> None:
-    db.commit()
-    sessions.record_activity(db)
-    db.close()
+# Set on a route wrapped by commit_in_route_threads.
+_COMMITS_IN_ITS_THREAD = "estate_kace_commits_in_its_thread"
 
 
 def commit_in_route_threads(routes: Iterable[BaseRoute]) -> None:
@@ -84,7 +62,7 @@ def commit_in_route_threads(routes: Iterable[BaseRoute]) -> None:
         if not isinstance(route, APIRoute):
             continue
         call = route.dependant.call
-        if call is None or inspect.iscoroutinefunction(call) or hasattr(call, _COMMITTED):
+        if call is None or inspect.iscoroutinefunction(call) or hasattr(call, _COMMITS_IN_ITS_THREAD):
             continue
         name = next((dep.name for dep in route.dependant.dependencies if dep.call is get_db), None)
         if name is not None:
@@ -96,20 +74,13 @@ def _committing(route: Callable[..., Any], db_parameter: str) -> Callable[..., A
     def run(**values: Any) -> Any:
         answer = route(**values)
         db: Session = values[db_parameter]
-        if not db.info.get(_STREAMING):
-            _commit(db)
-            db.info[_COMMITTED] = True
+        if not db.info.get(ENDED_ELSEWHERE):
+            commit(db, sessions.record_activity)
+            db.info[ENDED_ELSEWHERE] = True
         return answer
 
-    setattr(run, _COMMITTED, True)
+    setattr(run, _COMMITS_IN_ITS_THREAD, True)
     return run
-
-
-def _roll_back(db: Session) -> None:
-    try:
-        db.rollback()
-    finally:
-        db.close()
 
 
 class TransactionStream(StreamingResponse):
@@ -121,7 +92,7 @@ class TransactionStream(StreamingResponse):
         super().__init__(chunks, media_type=media_type)
         self._db = db
         self._chunks = chunks
-        db.info[_STREAMING] = True
+        db.info[ENDED_ELSEWHERE] = True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -130,9 +101,9 @@ class TransactionStream(StreamingResponse):
             # Also when the client went away mid-stream: the connection goes back to the pool clean.
             with CancelScope(shield=True):
                 await run_in_threadpool(self._chunks.close)
-                await run_in_threadpool(_roll_back, self._db)
+                await run_in_threadpool(roll_back, self._db)
             raise
-        await run_in_threadpool(_commit, self._db)
+        await run_in_threadpool(commit, self._db, sessions.record_activity)
 
 
 DB = Annotated[Session, Depends(get_db, scope="function")]

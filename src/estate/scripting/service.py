@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from estate.agents import service as agents
 from estate.auth.permissions import Caller
 from estate.db.base import MAX_INT, utcnow
-from estate.errors import Forbidden, InvalidInput, NotFound
+from estate.errors import InvalidInput, NotFound
 from estate.history import service as history
 from estate.inventory.models import Machine
 from estate.inventory.os_types import machines_running, read_os_types
@@ -56,14 +56,12 @@ AREA = "scripting"
 def require(caller: Caller, action: str = "read") -> None:
     """Scripts are the administrators' (decision 0601): reading needs the scripting right and a role
     that sees every user's data; changing and running need scripting:write."""
-    caller.require(AREA, action)
-    if not caller.sees_all_data:
-        raise Forbidden("your role does not allow you to read scripting")
+    caller.require_administrator(AREA, action, what="scripting")
 
 
 def can_read(caller: Caller) -> bool:
     """Whether `require(caller)` lets the caller read scripts."""
-    return caller.can(AREA) and caller.sees_all_data
+    return caller.administers(AREA)
 
 
 def _invalid(exc: ValidationError, prefix: str = "") -> InvalidInput:
