@@ -34,7 +34,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, **{"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, **kwargs})
+    from estate.db import postgresql
+
+    return create_engine(url, connect_args={"cursor_factory": postgresql.Cursor},
+                         **{"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, **kwargs})
 
 
 def _configure_sqlite(engine: Engine) -> None:
